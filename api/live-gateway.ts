@@ -1,0 +1,135 @@
+import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
+import type { Namespace, Server } from "socket.io";
+import { z } from "zod";
+import type { Reading } from "../domain/reading.js";
+import type { StoredReadingsFeed } from "../ingest/stored-readings-feed.js";
+import type { DeviceRegistry } from "../store/device-registry.js";
+import { areaCodeSchema, deviceIdSchema } from "./query-schemas.js";
+
+export const OPS_NAMESPACE = "/ops";
+
+export interface LiveReadingEvent {
+  readonly deviceId: string;
+  readonly area: string | null;
+  /** Time of the newest value in the event. */
+  readonly ts: string;
+  readonly values: Record<string, number>;
+}
+
+const subscribeSchema = z.strictObject({
+  devices: z.array(deviceIdSchema).max(1000).optional(),
+  areas: z.array(areaCodeSchema).max(200).optional(),
+  all: z.boolean().optional(),
+});
+
+const rooms = {
+  all: "all",
+  device: (id: string) => `device:${id}`,
+  area: (code: string) => `area:${code}`,
+};
+
+interface PendingEvent {
+  values: Map<string, { value: number; ts: number }>;
+  timer?: NodeJS.Timeout;
+  lastEmit: number;
+}
+
+export interface LiveGatewayDeps {
+  readonly io: Server;
+  readonly feed: StoredReadingsFeed;
+  readonly registry: DeviceRegistry;
+  readonly metricsRegistry: Registry;
+  readonly logger: Logger;
+  readonly throttleMs: number;
+  readonly now: () => number;
+}
+
+/**
+ * Pushes stored readings to operators on /ops. Clients choose what they watch by device,
+ * area or everything. Per device at most one event per `throttleMs`: the first reading goes
+ * out at once, later ones in the window are merged (newest value per metric) into one event
+ * at the end of the window, so a chatty device cannot flood screens and nothing is hidden.
+ */
+export function createLiveGateway(deps: LiveGatewayDeps): { close(): void } {
+  const { io, feed, registry, logger, throttleMs, now } = deps;
+  const ops: Namespace = io.of(OPS_NAMESPACE);
+  const perDevice = new Map<string, PendingEvent>();
+
+  new Gauge({
+    name: "envmon_socket_clients",
+    help: "Socket.IO clients connected to the operations namespace",
+    registers: [deps.metricsRegistry],
+    collect() {
+      this.set(ops.sockets.size);
+    },
+  });
+
+  ops.on("connection", (socket) => {
+    socket.on("subscribe", (payload: unknown, ack?: unknown) => {
+      const reply = typeof ack === "function" ? (ack as (answer: object) => void) : () => {};
+      const parsed = subscribeSchema.safeParse(payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        reply({ ok: false, error: `${issue?.path.join(".") || "subscribe"}: ${issue?.message ?? "invalid"}` });
+        return;
+      }
+      const { devices = [], areas = [], all = false } = parsed.data;
+      const wanted = [...devices.map(rooms.device), ...areas.map(rooms.area), ...(all ? [rooms.all] : [])];
+      socket.join(wanted);
+      reply({ ok: true });
+    });
+  });
+
+  async function emit(deviceId: string, pending: PendingEvent): Promise<void> {
+    pending.lastEmit = now();
+    pending.timer = undefined;
+    if (pending.values.size === 0) return;
+    const values: Record<string, number> = {};
+    let newest = 0;
+    for (const [metric, v] of pending.values) {
+      values[metric] = v.value;
+      newest = Math.max(newest, v.ts);
+    }
+    pending.values.clear();
+    const area = await registry.areaOf(deviceId);
+    const event: LiveReadingEvent = { deviceId, area, ts: new Date(newest).toISOString(), values };
+    const targets = [rooms.all, rooms.device(deviceId), ...(area ? [rooms.area(area)] : [])];
+    ops.to(targets).emit("reading", event);
+  }
+
+  const emitSafely = (deviceId: string, pending: PendingEvent) => {
+    emit(deviceId, pending).catch((err: unknown) => logger.warn({ err, deviceId }, "live: could not emit"));
+  };
+
+  function onStored(readings: readonly Reading[]): void {
+    const touched = new Set<string>();
+    for (const r of readings) {
+      let pending = perDevice.get(r.deviceId);
+      if (!pending) {
+        pending = { values: new Map(), lastEmit: 0 };
+        perDevice.set(r.deviceId, pending);
+      }
+      const seen = pending.values.get(r.metric);
+      if (!seen || r.ts >= seen.ts) pending.values.set(r.metric, { value: r.value, ts: r.ts });
+      touched.add(r.deviceId);
+    }
+    for (const deviceId of touched) {
+      const pending = perDevice.get(deviceId) as PendingEvent;
+      if (pending.timer) continue;
+      const wait = pending.lastEmit + throttleMs - now();
+      if (wait <= 0) emitSafely(deviceId, pending);
+      else pending.timer = setTimeout(() => emitSafely(deviceId, pending), wait);
+    }
+  }
+
+  const unsubscribe = feed.subscribe(onStored);
+
+  return {
+    close() {
+      unsubscribe();
+      for (const pending of perDevice.values()) if (pending.timer) clearTimeout(pending.timer);
+      perDevice.clear();
+    },
+  };
+}

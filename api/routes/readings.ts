@@ -1,0 +1,91 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Clock } from "../../domain/clock.js";
+import { metricDefinition } from "../../domain/catalogue.js";
+import type { TimeSeriesStore } from "../../store/time-series-store.js";
+import {
+  deviceIdSchema,
+  errorResponseSchema,
+  instantSchema,
+  isoTime,
+  metricKeySchema,
+  stepSchema,
+} from "../query-schemas.js";
+
+const HOUR_MS = 3_600_000;
+const MAX_SPAN_MS = 366 * 24 * HOUR_MS;
+export const MAX_POINTS = 10_000;
+
+const pointSchema = z.union([
+  z.object({ ts: z.string(), value: z.number() }),
+  z.object({ ts: z.string(), mean: z.number(), min: z.number(), max: z.number(), count: z.number() }),
+]);
+
+export interface ReadingsRoutesOptions {
+  readonly store: TimeSeriesStore;
+  readonly clock: Clock;
+}
+
+export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = async (app, { store, clock }) => {
+  app.get(
+    "/api/v1/readings",
+    {
+      schema: {
+        tags: ["readings"],
+        summary: "A series for one device and metric: raw points, or buckets (mean, min, max, count) with step",
+        querystring: z.object({
+          device: deviceIdSchema,
+          metric: metricKeySchema,
+          from: instantSchema.optional(),
+          to: instantSchema.optional(),
+          step: stepSchema.optional(),
+        }),
+        response: {
+          200: z.object({
+            device: z.string(),
+            metric: z.string(),
+            unit: z.string(),
+            from: z.string(),
+            to: z.string(),
+            step: z.number().nullable().meta({ description: "bucket width in ms; null for raw points" }),
+            truncated: z.boolean().meta({ description: `more than ${MAX_POINTS} points matched` }),
+            points: z.array(pointSchema),
+          }),
+          400: errorResponseSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { device, metric, step } = request.query;
+      const to = request.query.to ?? clock.now();
+      const from = request.query.from ?? to - HOUR_MS;
+      const problem =
+        from >= to
+          ? "from must be before to"
+          : to - from > MAX_SPAN_MS
+            ? "the span from–to is limited to 366 days"
+            : step !== undefined && (to - from) / step > MAX_POINTS
+              ? `step is too small for this span: at most ${MAX_POINTS} buckets`
+              : undefined;
+      if (problem) return reply.code(400).send({ error: "bad_request", message: problem });
+      const result = await store.range({
+        deviceId: device,
+        metric,
+        from,
+        to,
+        limit: MAX_POINTS,
+        ...(step === undefined ? {} : { step }),
+      });
+      return {
+        device,
+        metric,
+        unit: metricDefinition(metric).unit,
+        from: isoTime(from),
+        to: isoTime(to),
+        step: step ?? null,
+        truncated: result.truncated,
+        points: result.points.map((p) => ({ ...p, ts: isoTime(p.ts) })),
+      };
+    },
+  );
+};

@@ -1,0 +1,70 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Clock } from "../domain/clock.js";
+import type { DeadLetterRepository } from "../store/dead-letter-repository.js";
+import type { DeviceRegistry } from "../store/device-registry.js";
+import type { TimeSeriesStore } from "../store/time-series-store.js";
+import { dashboardStatic } from "./dashboard-static.js";
+import { registerOpenApi } from "./openapi.js";
+import { catalogueRoutes } from "./routes/catalogue.js";
+import { deviceRoutes } from "./routes/devices.js";
+import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
+import { latestRoutes } from "./routes/latest.js";
+import { readingsRoutes } from "./routes/readings.js";
+import { rejectedRoutes } from "./routes/rejected.js";
+
+export interface ApiServerDeps {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly store: TimeSeriesStore;
+  readonly registry: DeviceRegistry;
+  readonly deadLetters: DeadLetterRepository;
+  readonly metricsRegistry: Registry;
+  readonly readiness: ReadinessChecks;
+  readonly dashboardRoot: string;
+  readonly version: string;
+}
+
+/** The HTTP API as a Fastify instance, not yet listening (tests use `inject`). */
+export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const detail = error.validation
+        .map((v) => `${v.instancePath.replace(/^\//, "").replace(/\//g, ".") || error.validationContext}: ${v.message}`)
+        .join("; ");
+      return reply.code(400).send({ error: "bad_request", message: `${error.validationContext} ${detail}` });
+    }
+    const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    return reply
+      .code(status)
+      .send({ error: status >= 500 ? "internal_error" : "bad_request", message: status >= 500 ? "internal error" : error.message });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
+  );
+
+  await registerOpenApi(app, deps.version);
+  await app.register(healthRoutes, { checks: deps.readiness, registry: deps.metricsRegistry });
+  await app.register(catalogueRoutes);
+  await app.register(deviceRoutes, { registry: deps.registry, store: deps.store });
+  await app.register(latestRoutes, { registry: deps.registry, store: deps.store });
+  await app.register(readingsRoutes, { store: deps.store, clock: deps.clock });
+  await app.register(rejectedRoutes, { deadLetters: deps.deadLetters });
+  await app.register(dashboardStatic, { root: deps.dashboardRoot });
+  return app;
+}

@@ -1,0 +1,120 @@
+import { createServer, type Server as NetServer } from "node:net";
+import type { IncomingMessage, Server as HttpServer } from "node:http";
+import type { Duplex } from "node:stream";
+import { Aedes, type Client } from "aedes";
+import type { Logger } from "pino";
+import { createWebSocketStream, WebSocketServer } from "ws";
+import type { BrokerMetrics } from "./metrics.js";
+import { trackDevicePresence } from "./device-presence.js";
+
+export const MQTT_WEBSOCKET_PATH = "/mqtt";
+
+export interface BrokerOptions {
+  /** Client ids of the service's own parts start with this; everything else counts as a device. */
+  readonly serviceClientPrefix: string;
+  readonly drainTimeoutMs: number;
+}
+
+export interface MqttBroker {
+  readonly aedes: Aedes;
+  listen(port: number, host: string): Promise<number>;
+  /** Serves MQTT over WebSocket on an HTTP server's upgrade requests to /mqtt. */
+  attachWebSocket(server: HttpServer): void;
+  isReady(): boolean;
+  /** Stops new connections and disconnects devices; service clients stay to drain. */
+  stopAcceptingDevices(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createBroker(
+  options: BrokerOptions,
+  deps: { readonly logger: Logger; readonly metrics: BrokerMetrics },
+): Promise<MqttBroker> {
+  const { logger, metrics } = deps;
+  const aedes = await Aedes.createBroker({ drainTimeout: options.drainTimeoutMs });
+  const clients = new Set<Client>();
+  const isService = (client: Client) => client.id?.startsWith(options.serviceClientPrefix) === true;
+  let tcp: NetServer | undefined;
+  let webSocket: WebSocketServer | undefined;
+  let accepting = true;
+
+  const countClients = () => {
+    let devices = 0;
+    for (const c of clients) if (!isService(c)) devices++;
+    metrics.connectedClients.set(clients.size);
+    metrics.connectedDevices.set(devices);
+  };
+  aedes.on("client", (client) => {
+    clients.add(client);
+    countClients();
+  });
+  aedes.on("clientDisconnect", (client) => {
+    clients.delete(client);
+    countClients();
+  });
+  aedes.on("clientError", (client, err) => {
+    metrics.clientErrors.inc();
+    logger.debug({ clientId: client.id, err: err.message }, "broker: client error");
+  });
+  aedes.on("connectionError", (_client, err) => {
+    metrics.clientErrors.inc();
+    logger.debug({ err: err.message }, "broker: connection error");
+  });
+  trackDevicePresence(aedes, logger);
+
+  const handle = (stream: Duplex, request?: IncomingMessage) => {
+    if (!accepting) {
+      stream.destroy();
+      return;
+    }
+    aedes.handle(stream, request);
+  };
+
+  return {
+    aedes,
+
+    async listen(port, host) {
+      tcp = createServer((socket) => handle(socket));
+      await new Promise<void>((resolve, reject) => {
+        tcp?.once("error", reject);
+        tcp?.listen(port, host, () => resolve());
+      });
+      const address = tcp.address();
+      const bound = typeof address === "object" && address ? address.port : port;
+      logger.info({ port: bound }, "broker: MQTT listening");
+      return bound;
+    },
+
+    attachWebSocket(server) {
+      webSocket = new WebSocketServer({
+        noServer: true,
+        handleProtocols: (protocols) => (protocols.has("mqtt") ? "mqtt" : false),
+      });
+      server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const path = (request.url ?? "").split("?")[0];
+        if (path !== MQTT_WEBSOCKET_PATH) return; // Socket.IO answers its own upgrades
+        webSocket?.handleUpgrade(request, socket, head, (ws) => {
+          handle(createWebSocketStream(ws), request);
+        });
+      });
+    },
+
+    isReady: () => !aedes.closed && tcp?.listening === true,
+
+    async stopAcceptingDevices() {
+      accepting = false;
+      const closing = tcp ? new Promise<void>((resolve) => tcp?.close(() => resolve())) : Promise.resolve();
+      for (const ws of webSocket?.clients ?? []) ws.terminate();
+      const devices = [...clients].filter((c) => !isService(c));
+      await Promise.all(devices.map((c) => new Promise<void>((resolve) => c.close(() => resolve()))));
+      await closing;
+    },
+
+    async close() {
+      accepting = false;
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      webSocket?.close();
+      if (tcp?.listening) await new Promise<void>((resolve) => tcp?.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Aedes, Client } from "aedes";
+import type { Logger } from "pino";
+import { deviceTopic, parseDeviceTopic } from "../domain/topics.js";
+
+/**
+ * Marks devices offline when their connection ends, from the broker's own disconnect events:
+ * a device that disconnects cleanly sends no will, and one whose will was never set would
+ * otherwise stay "online" for ever. Devices are learnt from the topics a connection publishes
+ * on (until devices authenticate, a client id is not proof of a device id).
+ */
+export function trackDevicePresence(aedes: Aedes, logger: Logger): void {
+  const devicesOf = new Map<Client, Set<string>>();
+
+  aedes.on("publish", (packet, client) => {
+    if (!client) return;
+    const topic = parseDeviceTopic(packet.topic);
+    if (!topic || topic.kind === "errors") return;
+    let devices = devicesOf.get(client);
+    if (!devices) {
+      devices = new Set();
+      devicesOf.set(client, devices);
+    }
+    if (topic.kind === "status" && packet.payload.toString() === "offline") devices.delete(topic.deviceId);
+    else devices.add(topic.deviceId);
+  });
+
+  aedes.on("clientDisconnect", (client) => {
+    const devices = devicesOf.get(client);
+    devicesOf.delete(client);
+    if (!devices || aedes.closed) return;
+    for (const deviceId of devices) {
+      aedes.publish(
+        {
+          cmd: "publish",
+          topic: deviceTopic(deviceId, "status"),
+          payload: Buffer.from("offline"),
+          qos: 1,
+          retain: true,
+          dup: false,
+        },
+        (err) => {
+          if (err) logger.warn({ err, deviceId }, "broker: could not publish offline status");
+        },
+      );
+    }
+  });
+}

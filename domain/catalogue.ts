@@ -1,0 +1,74 @@
+/**
+ * The metric catalogue: the one place that names every metric a device may send,
+ * its unit and the physically plausible range outside which a value is rejected.
+ * Air pollutants are in µg/m³ (CO too) because the Vietnamese AQI (Decision 1459/QĐ-TCMT) uses it.
+ */
+
+export type MetricGroup = "air" | "weather" | "noise" | "hydrology" | "water_quality";
+
+export interface MetricDefinition {
+  readonly key: string;
+  readonly unit: string;
+  readonly label: { readonly vi: string; readonly en: string };
+  readonly group: MetricGroup;
+  /** Inclusive bounds of a physically plausible value. */
+  readonly min: number;
+  readonly max: number;
+  /** Decimal places worth showing on screen. */
+  readonly decimals: number;
+}
+
+const define = <K extends string>(
+  key: K,
+  unit: string,
+  vi: string,
+  en: string,
+  group: MetricGroup,
+  min: number,
+  max: number,
+  decimals: number,
+) => ({ key, unit, label: { vi, en }, group, min, max, decimals }) as const satisfies MetricDefinition;
+
+export const METRIC_DEFINITIONS = [
+  define("pm25", "µg/m³", "Bụi PM2.5", "PM2.5", "air", 0, 1000, 1),
+  define("pm10", "µg/m³", "Bụi PM10", "PM10", "air", 0, 2000, 1),
+  define("o3", "µg/m³", "Ôzôn (O₃)", "Ozone (O₃)", "air", 0, 2000, 1),
+  define("no2", "µg/m³", "Nitơ điôxít (NO₂)", "Nitrogen dioxide (NO₂)", "air", 0, 4000, 1),
+  define("so2", "µg/m³", "Lưu huỳnh điôxít (SO₂)", "Sulphur dioxide (SO₂)", "air", 0, 5000, 1),
+  define("co", "µg/m³", "Cacbon monôxít (CO)", "Carbon monoxide (CO)", "air", 0, 200_000, 0),
+  define("temperature", "°C", "Nhiệt độ", "Temperature", "weather", -20, 60, 1),
+  define("humidity", "%", "Độ ẩm", "Humidity", "weather", 0, 100, 0),
+  define("pressure", "hPa", "Áp suất khí quyển", "Air pressure", "weather", 800, 1100, 1),
+  define("rainfall", "mm", "Lượng mưa", "Rainfall", "weather", 0, 1000, 1),
+  define("noise", "dBA", "Tiếng ồn", "Noise", "noise", 20, 140, 1),
+  define("water_level", "m", "Mực nước", "Water level", "hydrology", -20, 200, 2),
+  define("ph", "pH", "pH", "pH", "water_quality", 0, 14, 2),
+  define("do", "mg/L", "Ôxy hoà tan (DO)", "Dissolved oxygen (DO)", "water_quality", 0, 20, 2),
+  define("turbidity", "NTU", "Độ đục", "Turbidity", "water_quality", 0, 4000, 1),
+  define("conductivity", "µS/cm", "Độ dẫn điện", "Conductivity", "water_quality", 0, 100_000, 0),
+  define("cod", "mg/L", "COD", "COD", "water_quality", 0, 2000, 1),
+  define("bod5", "mg/L", "BOD₅", "BOD₅", "water_quality", 0, 1000, 1),
+  define("nh4", "mg/L", "Amoni (N-NH₄⁺)", "Ammonium (N-NH₄⁺)", "water_quality", 0, 200, 2),
+  define("no3", "mg/L", "Nitrat (N-NO₃⁻)", "Nitrate (N-NO₃⁻)", "water_quality", 0, 500, 2),
+  define("po4", "mg/L", "Phốt phát (P-PO₄³⁻)", "Phosphate (P-PO₄³⁻)", "water_quality", 0, 100, 2),
+  define("coliform", "MPN/100 mL", "Coliform", "Coliform", "water_quality", 0, 100_000_000, 0),
+] as const;
+
+export type MetricKey = (typeof METRIC_DEFINITIONS)[number]["key"];
+
+export const METRIC_KEYS = METRIC_DEFINITIONS.map((m) => m.key) as readonly MetricKey[];
+
+const byKey: ReadonlyMap<string, MetricDefinition> = new Map(METRIC_DEFINITIONS.map((m) => [m.key, m]));
+
+export function isMetricKey(key: string): key is MetricKey {
+  return byKey.has(key);
+}
+
+export function metricDefinition(key: MetricKey): MetricDefinition {
+  // The map is built from the same list the key type comes from, so the lookup cannot miss.
+  return byKey.get(key) as MetricDefinition;
+}
+
+/** Kinds of station the registry knows; each kind suggests the metrics it usually sends. */
+export const DEVICE_KINDS = ["air", "weather", "noise", "water_level", "water_quality"] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];

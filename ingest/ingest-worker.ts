@@ -1,0 +1,277 @@
+import { randomUUID } from "node:crypto";
+import mqtt, { type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import type { Clock } from "../domain/clock.js";
+import type { DeviceStatus } from "../domain/device.js";
+import { MAX_ERRORS_REPORTED_TO_DEVICE } from "../domain/limits.js";
+import type { Reading } from "../domain/reading.js";
+import { parseReadingsMessage, type Rejection } from "../domain/readings-message.js";
+import { deviceTopic, parseDeviceTopic, READINGS_SUBSCRIPTION, STATUS_SUBSCRIPTION } from "../domain/topics.js";
+import type { DeadLetterRepository, NewDeadLetter } from "../store/dead-letter-repository.js";
+import type { DeviceRegistry } from "../store/device-registry.js";
+import type { TimeSeriesStore } from "../store/time-series-store.js";
+import { deliverWithDeferredAcks, type IncomingMessage } from "./deferred-ack.js";
+import type { IngestMetrics } from "./metrics.js";
+import type { StoredReadingsFeed } from "./stored-readings-feed.js";
+import { type BatchItem, createWriteBatcher } from "./write-batcher.js";
+
+export interface IngestWorkerOptions {
+  readonly brokerUrl: string;
+  readonly clientId: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly batchSize: number;
+  readonly batchDelayMs: number;
+  readonly maxPending: number;
+  readonly maxPayloadBytes: number;
+  readonly drainTimeoutMs: number;
+}
+
+export interface IngestWorkerDeps {
+  readonly store: TimeSeriesStore;
+  readonly registry: DeviceRegistry;
+  readonly deadLetters: DeadLetterRepository;
+  readonly feed: StoredReadingsFeed;
+  readonly metrics: IngestMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export interface IngestWorker {
+  start(): Promise<void>;
+  isReady(): boolean;
+  /** Takes in everything the broker already holds for us, makes it durable, acknowledges it, disconnects. */
+  stop(): Promise<void>;
+}
+
+interface StatusUpdate {
+  readonly deviceId: string;
+  readonly status: DeviceStatus;
+  readonly at: number;
+}
+
+interface IngestItem extends BatchItem {
+  readonly readings: readonly Reading[];
+  readonly deadLetters: readonly NewDeadLetter[];
+  readonly status?: StatusUpdate;
+  readonly deviceId?: string;
+  readonly rejections: readonly Rejection[];
+  readonly topic: string;
+}
+
+/** Where the ingest sends itself a marker on shutdown: everything queued before it has arrived once it does. */
+const drainTopic = (clientId: string) => `services/${clientId}/drain`;
+
+export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWorkerDeps): IngestWorker {
+  const { store, registry, deadLetters, feed, metrics, logger, clock } = deps;
+  let client: MqttClient | undefined;
+  let subscribed = false;
+  let drainMarker: { id: string; arrived: () => void } | undefined;
+
+  const batcher = createWriteBatcher<IngestItem>({
+    maxSize: options.batchSize,
+    maxDelayMs: options.batchDelayMs,
+    maxPending: options.maxPending,
+    flush: writeBatch,
+    onFlushError: (error, attempt) => {
+      metrics.batchWriteFailures.inc();
+      logger.error({ err: error, attempt }, "ingest: batch write failed; retrying, nothing is acknowledged meanwhile");
+    },
+    onPendingChange: (n) => metrics.pendingMessages.set(n),
+  });
+
+  async function writeBatch(items: readonly IngestItem[]): Promise<void> {
+    const endTimer = metrics.batchWriteSeconds.startTimer();
+    const readings = items.flatMap((i) => i.readings);
+    const devices = new Set<string>();
+    for (const item of items) if (item.deviceId) devices.add(item.deviceId);
+    await registry.noteSeen(devices);
+    await store.write(readings);
+    await deadLetters.insertMany(items.flatMap((i) => i.deadLetters));
+    for (const item of items) {
+      if (item.status) await registry.setStatus(item.status.deviceId, item.status.status, item.status.at);
+    }
+    endTimer();
+    metrics.readingsStored.inc(readings.length);
+    if (readings.length > 0) feed.publish(readings);
+  }
+
+  function reportToDevice(item: IngestItem): void {
+    if (!item.deviceId || item.rejections.length === 0 || !client?.connected) return;
+    const body = {
+      at: new Date(clock.now()).toISOString(),
+      topic: item.topic,
+      rejected: item.rejections.length,
+      errors: item.rejections.slice(0, MAX_ERRORS_REPORTED_TO_DEVICE).map((r) => ({
+        reason: r.reason,
+        message: r.message,
+        ...(r.entryIndex === undefined ? {} : { entryIndex: r.entryIndex }),
+        ...(r.metric === undefined ? {} : { metric: r.metric }),
+      })),
+    };
+    client.publish(deviceTopic(item.deviceId, "errors"), JSON.stringify(body), { qos: 0 });
+  }
+
+  function toDeadLetters(topic: string, deviceId: string | null, receivedAt: number, rejections: readonly Rejection[]) {
+    return rejections.map((r): NewDeadLetter => ({ ...r, receivedAt, deviceId, topic }));
+  }
+
+  function itemFor(message: IncomingMessage): IngestItem | undefined {
+    const receivedAt = clock.now();
+    const { topic, payload } = message;
+    if (drainMarker && topic === drainTopic(options.clientId)) {
+      if (payload.toString() === drainMarker.id) drainMarker.arrived();
+      return undefined;
+    }
+    const parsed = parseDeviceTopic(topic);
+    const base = { topic, onDurable: message.ack };
+    if (parsed?.kind === "readings") {
+      metrics.messagesIn.inc({ kind: "readings" });
+      const result = parseReadingsMessage({
+        deviceId: parsed.deviceId,
+        payload,
+        receivedAt,
+        maxPayloadBytes: options.maxPayloadBytes,
+      });
+      for (const r of result.rejections) metrics.rejected.inc({ reason: r.reason });
+      const valid = result.rejections.every((r) => r.reason !== "invalid_device_id");
+      return {
+        ...base,
+        size: Math.max(1, result.readings.length),
+        readings: result.readings,
+        rejections: result.rejections,
+        deadLetters: toDeadLetters(topic, parsed.deviceId, receivedAt, result.rejections),
+        ...(valid ? { deviceId: parsed.deviceId } : {}),
+      };
+    }
+    if (parsed?.kind === "status") {
+      metrics.messagesIn.inc({ kind: "status" });
+      const text = payload.toString("utf8").trim().toLowerCase();
+      if (text === "online" || text === "offline") {
+        const status = { deviceId: parsed.deviceId, status: text, at: receivedAt } as const;
+        return { ...base, size: 1, readings: [], rejections: [], deadLetters: [], status, deviceId: parsed.deviceId };
+      }
+      const rejection: Rejection = {
+        reason: "invalid_shape",
+        message: "status must be the text 'online' or 'offline'",
+        payload: text.slice(0, 256),
+        truncated: text.length > 256,
+      };
+      metrics.rejected.inc({ reason: rejection.reason });
+      return {
+        ...base,
+        size: 1,
+        readings: [],
+        rejections: [rejection],
+        deadLetters: toDeadLetters(topic, parsed.deviceId, receivedAt, [rejection]),
+        deviceId: parsed.deviceId,
+      };
+    }
+    metrics.messagesIn.inc({ kind: "other" });
+    logger.warn({ topic }, "ingest: message on a topic it does not handle; acknowledged and ignored");
+    return undefined;
+  }
+
+  function onMessage(message: IncomingMessage): Promise<void> | undefined {
+    let item: IngestItem | undefined;
+    try {
+      item = itemFor(message);
+    } catch (error) {
+      // Validation is total, so this is a bug; keep the message unacknowledged for redelivery.
+      logger.error({ err: error, topic: message.topic }, "ingest: could not handle message");
+      return undefined;
+    }
+    if (!item) {
+      message.ack();
+      return undefined;
+    }
+    const withReport: IngestItem = {
+      ...item,
+      onDurable: () => {
+        item.onDurable();
+        reportToDevice(item);
+      },
+    };
+    return batcher.add(withReport);
+  }
+
+  async function waitForDrainMarker(): Promise<void> {
+    if (!client?.connected || !subscribed) return;
+    const id = randomUUID();
+    const arrived = new Promise<void>((resolve) => {
+      drainMarker = { id, arrived: resolve };
+    });
+    await client.publishAsync(drainTopic(options.clientId), id, { qos: 1 });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        logger.warn("ingest: drain marker did not come back in time; flushing what arrived");
+        resolve();
+      }, options.drainTimeoutMs);
+    });
+    await Promise.race([arrived, timeout]);
+    clearTimeout(timer);
+    drainMarker = undefined;
+  }
+
+  return {
+    async start() {
+      client = mqtt.connect(options.brokerUrl, {
+        clientId: options.clientId,
+        clean: false,
+        protocolVersion: 4,
+        reconnectPeriod: 1000,
+        ...(options.username ? { username: options.username } : {}),
+        ...(options.password ? { password: options.password } : {}),
+      });
+      deliverWithDeferredAcks(client, onMessage);
+      client.on("connect", (connack) => {
+        logger.info({ sessionPresent: connack.sessionPresent }, "ingest: connected to broker");
+        // Subscribing again is harmless and covers a broker that lost the session.
+        client
+          ?.subscribeAsync(
+            {
+              [READINGS_SUBSCRIPTION]: { qos: 1 },
+              [STATUS_SUBSCRIPTION]: { qos: 1 },
+              [drainTopic(options.clientId)]: { qos: 1 },
+            },
+          )
+          .then(() => {
+            subscribed = true;
+          })
+          .catch((err: unknown) => logger.error({ err }, "ingest: subscribe failed"));
+      });
+      client.on("close", () => {
+        subscribed = false;
+      });
+      client.on("error", (err) => logger.error({ err }, "ingest: MQTT error"));
+      await new Promise<void>((resolve, reject) => {
+        const check = setInterval(() => {
+          if (subscribed) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 10);
+        // A broker that is not up yet is waited for (mqtt.js reconnects); a refusal is final.
+        client?.on("error", (err) => {
+          const refusedByBroker = "code" in err && typeof err.code === "number";
+          if (!subscribed && refusedByBroker) {
+            clearInterval(check);
+            reject(err);
+          }
+        });
+      });
+    },
+
+    isReady: () => subscribed && client?.connected === true,
+
+    async stop() {
+      if (!client) return;
+      await waitForDrainMarker();
+      await batcher.drain();
+      await client.endAsync();
+      client = undefined;
+      subscribed = false;
+    },
+  };
+}

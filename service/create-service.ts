@@ -1,0 +1,173 @@
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { Server as SocketServer } from "socket.io";
+import { createLiveGateway } from "../api/live-gateway.js";
+import type { ReadinessChecks } from "../api/routes/health.js";
+import { createApiServer } from "../api/server.js";
+import { createBroker, type MqttBroker } from "../broker/broker.js";
+import { createBrokerMetrics } from "../broker/metrics.js";
+import type { Clock } from "../domain/clock.js";
+import { brokerUrlOf, type ServiceConfig } from "../domain/config.js";
+import { createIngestWorker, type IngestWorker } from "../ingest/ingest-worker.js";
+import { createIngestMetrics } from "../ingest/metrics.js";
+import { createInProcessReadingsFeed } from "../ingest/stored-readings-feed.js";
+import { createDeadLetterRepository } from "../store/dead-letter-repository.js";
+import { createDeviceRegistry } from "../store/device-registry.js";
+import { openMetadataDatabase } from "../store/metadata-database.js";
+import type { MetadataDatabase } from "../store/metadata-schema.js";
+import { openSqliteDatabase } from "../store/sqlite-database.js";
+import { createSqliteTimeSeriesStore } from "../store/sqlite-time-series-store.js";
+import { startDemoFleet } from "./demo-fleet.js";
+
+export const SERVICE_CLIENT_PREFIX = "svc-";
+const DASHBOARD_ROOT = fileURLToPath(new URL("../dashboard/dist", import.meta.url));
+
+export interface RunningService {
+  readonly httpPort: number | undefined;
+  readonly mqttPort: number | undefined;
+  /** Stops accepting, drains and flushes everything acknowledged, closes the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceDeps {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly version: string;
+}
+
+/** Composition root: wires the parts this process runs (config PARTS) and starts them. */
+export async function startService(config: ServiceConfig, deps: ServiceDeps): Promise<RunningService> {
+  const { logger, clock } = deps;
+  const parts = config.PARTS;
+  const metricsRegistry = new Registry();
+  collectDefaultMetrics({ register: metricsRegistry });
+
+  const sqlite = openSqliteDatabase(config.DATA_DIR);
+  let metadata: Kysely<MetadataDatabase>;
+  try {
+    metadata = await openMetadataDatabase(sqlite);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const store = createSqliteTimeSeriesStore(sqlite);
+  const registry = createDeviceRegistry(metadata, clock);
+  const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
+  const feed = createInProcessReadingsFeed((err) => logger.error({ err }, "live feed listener failed"));
+  const readiness: ReadinessChecks = { store: async () => (await store.ping(), true) };
+
+  let broker: MqttBroker | undefined;
+  let mqttPort: number | undefined;
+  let app: FastifyInstance | undefined;
+  let io: SocketServer | undefined;
+  let gateway: { close(): void } | undefined;
+  let ingest: IngestWorker | undefined;
+  let demo: { stop(): Promise<void> } | undefined;
+
+  const closeAll = async () => {
+    const step = async (name: string, action: () => Promise<unknown> | unknown) => {
+      try {
+        await action();
+      } catch (err) {
+        logger.error({ err }, `shutdown: ${name} failed`);
+      }
+    };
+    await step("demo fleet", () => demo?.stop());
+    await step("broker intake", () => broker?.stopAcceptingDevices());
+    await step("ingest drain", () => ingest?.stop());
+    await step("live gateway", () => gateway?.close());
+    await step("http", async () => {
+      io?.disconnectSockets(true);
+      await app?.close();
+      io?.engine.close();
+    });
+    await step("broker", () => broker?.close());
+    await step("store", () => store.close());
+    await step("database", async () => {
+      sqlite.pragma("wal_checkpoint(TRUNCATE)");
+      await metadata.destroy();
+    });
+  };
+
+  try {
+    if (parts.has("broker")) {
+      broker = await createBroker(
+        { serviceClientPrefix: SERVICE_CLIENT_PREFIX, drainTimeoutMs: 15_000 },
+        { logger, metrics: createBrokerMetrics(metricsRegistry) },
+      );
+      mqttPort = await broker.listen(config.MQTT_PORT, config.BIND_HOST);
+      const running = broker;
+      readiness.broker = () => running.isReady();
+    }
+
+    if (parts.has("ingest")) {
+      const worker = createIngestWorker(
+        {
+          brokerUrl: brokerUrlOf({ ...config, MQTT_PORT: mqttPort ?? config.MQTT_PORT }),
+          clientId: `${SERVICE_CLIENT_PREFIX}${config.INGEST_CLIENT_ID.replace(/^svc-/, "")}`,
+          batchSize: config.INGEST_BATCH_SIZE,
+          batchDelayMs: config.INGEST_BATCH_DELAY_MS,
+          maxPending: config.INGEST_MAX_PENDING,
+          maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+          drainTimeoutMs: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)),
+        },
+        { store, registry, deadLetters, feed, metrics: createIngestMetrics(metricsRegistry), logger, clock },
+      );
+      ingest = worker;
+      readiness.ingest = () => worker.isReady();
+      await worker.start();
+    }
+
+    if (parts.has("api")) {
+      app = await createApiServer({
+        logger,
+        clock,
+        store,
+        registry,
+        deadLetters,
+        metricsRegistry,
+        readiness,
+        dashboardRoot: DASHBOARD_ROOT,
+        version: deps.version,
+      });
+      io = new SocketServer(app.server, { serveClient: false });
+      gateway = createLiveGateway({
+        io,
+        feed,
+        registry,
+        metricsRegistry,
+        logger,
+        throttleMs: config.LIVE_THROTTLE_MS,
+        now: () => clock.now(),
+      });
+      broker?.attachWebSocket(app.server);
+      await app.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
+    }
+
+    if (config.DEMO && mqttPort !== undefined) {
+      demo = await startDemoFleet({
+        brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
+        intervalMs: config.DEMO_INTERVAL_MS,
+        registry,
+        logger,
+      });
+    }
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+
+  const address = app?.server.address();
+  let stopping: Promise<void> | undefined;
+  return {
+    httpPort: typeof address === "object" && address ? address.port : undefined,
+    mqttPort,
+    stop: () => {
+      stopping ??= closeAll();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs";
+import { pino } from "pino";
+import { systemClock } from "../domain/clock.js";
+import { ConfigError, parseConfig } from "../domain/config.js";
+import { startService } from "./create-service.js";
+
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+let config: ReturnType<typeof parseConfig>;
+try {
+  config = parseConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = pino({ level: config.LOG_LEVEL, base: { service: "envmon" } });
+
+const service = await startService(config, { logger, clock: systemClock, version }).catch((err: unknown) => {
+  logger.fatal({ err }, "could not start");
+  process.exit(1);
+});
+
+const parts = [...config.PARTS].join(", ");
+logger.info({ httpPort: service.httpPort, mqttPort: service.mqttPort, parts, demo: config.DEMO }, "service started");
+if (service.httpPort !== undefined) {
+  process.stdout.write(
+    `\nBảng điều khiển / Dashboard: http://localhost:${service.httpPort}/   ·   API docs: http://localhost:${service.httpPort}/docs\n` +
+      `MQTT: mqtt://localhost:${service.mqttPort ?? config.MQTT_PORT}   ·   Demo fleet: ${config.DEMO ? "on (DEMO=0 to turn off)" : "off"}\n\n`,
+  );
+}
+
+let signals = 0;
+const shutdown = (signal: NodeJS.Signals) => {
+  signals += 1;
+  if (signals > 1) {
+    logger.warn({ signal }, "second signal: exiting without waiting for the flush");
+    process.exit(1);
+  }
+  logger.info({ signal }, "shutting down: draining and flushing");
+  const deadline = setTimeout(() => {
+    logger.error("shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting");
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+  deadline.unref();
+  service.stop().then(
+    () => {
+      logger.info("stopped cleanly");
+      process.exit(0);
+    },
+    (err: unknown) => {
+      logger.error({ err }, "shutdown failed");
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

@@ -1,0 +1,145 @@
+import type { Kysely, Selectable } from "kysely";
+import type { DeviceProfile, DeviceStatus } from "../domain/device.js";
+import type { Clock } from "../domain/clock.js";
+import type { DevicesTable, MetadataDatabase } from "./metadata-schema.js";
+
+export interface DeviceRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string | null;
+  readonly area: string | null;
+  readonly areaName: string | null;
+  readonly lat: number | null;
+  readonly lon: number | null;
+  readonly metrics: string[];
+  readonly registered: boolean;
+  readonly status: DeviceStatus;
+  readonly statusAt: number | null;
+}
+
+export interface DeviceRegistry {
+  /** Registers or updates stations (the demo fleet today; the admin API later). */
+  register(profiles: readonly DeviceProfile[]): Promise<void>;
+  /** Makes sure a publishing device is listed; unknown ids appear as unregistered. */
+  noteSeen(deviceIds: Iterable<string>): Promise<void>;
+  setStatus(deviceId: string, status: DeviceStatus, at: number): Promise<void>;
+  list(filter?: { readonly area?: string }): Promise<DeviceRecord[]>;
+  get(id: string): Promise<DeviceRecord | undefined>;
+  /** Area of a device for routing live events; cached. */
+  areaOf(deviceId: string): Promise<string | null>;
+}
+
+type DeviceRow = Selectable<DevicesTable> & { area_name: string | null };
+
+function toRecord(row: DeviceRow): DeviceRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    area: row.area_code,
+    areaName: row.area_name,
+    lat: row.lat,
+    lon: row.lon,
+    metrics: JSON.parse(row.metrics) as string[],
+    registered: row.registered === 1,
+    status: row.status as DeviceStatus,
+    statusAt: row.status_at === null ? null : Number(row.status_at),
+  };
+}
+
+export function createDeviceRegistry(db: Kysely<MetadataDatabase>, clock: Clock): DeviceRegistry {
+  // Ids known to exist, with their area: saves a query per message on the ingest path.
+  const known = new Map<string, string | null>();
+
+  const selectDevices = () =>
+    db
+      .selectFrom("devices")
+      .leftJoin("areas", "areas.code", "devices.area_code")
+      .selectAll("devices")
+      .select("areas.name as area_name");
+
+  return {
+    async register(profiles) {
+      if (profiles.length === 0) return;
+      const now = clock.now();
+      await db.transaction().execute(async (tx) => {
+        const areas = new Map(profiles.map((p) => [p.area, p.areaName]));
+        for (const [code, name] of areas) {
+          await tx
+            .insertInto("areas")
+            .values({ code, name })
+            .onConflict((oc) => oc.column("code").doUpdateSet({ name }))
+            .execute();
+        }
+        for (const p of profiles) {
+          const values = {
+            name: p.name,
+            kind: p.kind,
+            area_code: p.area,
+            lat: p.lat,
+            lon: p.lon,
+            metrics: JSON.stringify(p.metrics),
+            registered: 1,
+          };
+          await tx
+            .insertInto("devices")
+            .values({ id: p.id, ...values, status: "unknown", status_at: null, created_at: now })
+            .onConflict((oc) => oc.column("id").doUpdateSet(values))
+            .execute();
+        }
+      });
+      for (const p of profiles) known.set(p.id, p.area);
+    },
+
+    async noteSeen(deviceIds) {
+      const fresh = [...new Set(deviceIds)].filter((id) => !known.has(id));
+      if (fresh.length === 0) return;
+      const now = clock.now();
+      await db
+        .insertInto("devices")
+        .values(
+          fresh.map((id) => ({
+            id,
+            name: id,
+            kind: null,
+            area_code: null,
+            lat: null,
+            lon: null,
+            metrics: "[]",
+            registered: 0,
+            status: "unknown",
+            status_at: null,
+            created_at: now,
+          })),
+        )
+        .onConflict((oc) => oc.column("id").doNothing())
+        .execute();
+      const rows = await db.selectFrom("devices").select(["id", "area_code"]).where("id", "in", fresh).execute();
+      for (const row of rows) known.set(row.id, row.area_code);
+    },
+
+    async setStatus(deviceId, status, at) {
+      await this.noteSeen([deviceId]);
+      await db.updateTable("devices").set({ status, status_at: at }).where("id", "=", deviceId).execute();
+    },
+
+    async list(filter) {
+      let query = selectDevices().orderBy("devices.id");
+      if (filter?.area) query = query.where("devices.area_code", "=", filter.area);
+      return (await query.execute()).map(toRecord);
+    },
+
+    async get(id) {
+      const row = await selectDevices().where("devices.id", "=", id).executeTakeFirst();
+      return row ? toRecord(row) : undefined;
+    },
+
+    async areaOf(deviceId) {
+      const cached = known.get(deviceId);
+      if (cached !== undefined) return cached;
+      const row = await db.selectFrom("devices").select("area_code").where("id", "=", deviceId).executeTakeFirst();
+      if (row) known.set(deviceId, row.area_code);
+      return row?.area_code ?? null;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { Generated } from "kysely";
+
+/** Tables of the metadata database (SQLite by default; written to run on PostgreSQL too). */
+export interface MetadataDatabase {
+  areas: AreasTable;
+  devices: DevicesTable;
+  dead_letters: DeadLettersTable;
+}
+
+export interface AreasTable {
+  code: string;
+  name: string;
+}
+
+export interface DevicesTable {
+  id: string;
+  name: string;
+  kind: string | null;
+  area_code: string | null;
+  lat: number | null;
+  lon: number | null;
+  /** JSON array of metric keys. */
+  metrics: string;
+  /** 1 when an operator (or the demo) registered it; 0 when it simply started publishing. */
+  registered: number;
+  status: string;
+  status_at: number | null;
+  created_at: number;
+}
+
+export interface DeadLettersTable {
+  id: Generated<number>;
+  received_at: number;
+  device_id: string | null;
+  topic: string;
+  reason: string;
+  message: string;
+  entry_index: number | null;
+  metric: string | null;
+  payload: string;
+  truncated: number;
+}
