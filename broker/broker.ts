@@ -103,18 +103,18 @@ export async function createBroker(
 
     async stopAcceptingDevices() {
       accepting = false;
-      const closing = tcp ? new Promise<void>((resolve) => tcp?.close(() => resolve())) : Promise.resolve();
+      // Stops listening at once; its callback would wait for the service clients, which stay to drain.
+      tcp?.close();
       for (const ws of webSocket?.clients ?? []) ws.terminate();
       const devices = [...clients].filter((c) => !isService(c));
       await Promise.all(devices.map((c) => new Promise<void>((resolve) => c.close(() => resolve()))));
-      await closing;
     },
 
     async close() {
       accepting = false;
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       webSocket?.close();
-      if (tcp?.listening) await new Promise<void>((resolve) => tcp?.close(() => resolve()));
+      if (tcp?.listening) tcp.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Aedes, Client } from "aedes";
+import type { Aedes, Client, PublishPacket } from "aedes";
 import type { Logger } from "pino";
 import { deviceTopic, parseDeviceTopic } from "../domain/topics.js";
 
@@ -11,8 +11,15 @@ import { deviceTopic, parseDeviceTopic } from "../domain/topics.js";
 export function trackDevicePresence(aedes: Aedes, logger: Logger): void {
   const devicesOf = new Map<Client, Set<string>>();
 
-  aedes.on("publish", (packet, client) => {
-    if (!client) return;
+  // Recorded at authorisation, which runs as the packet arrives: the broker's "publish" event
+  // can come after the disconnect of a client that publishes once and leaves.
+  const authorize = aedes.authorizePublish;
+  aedes.authorizePublish = (client, packet, callback) => {
+    if (client) notePublish(client, packet);
+    authorize.call(aedes, client, packet, callback);
+  };
+
+  function notePublish(client: Client, packet: PublishPacket): void {
     const topic = parseDeviceTopic(packet.topic);
     if (!topic || topic.kind === "errors") return;
     let devices = devicesOf.get(client);
@@ -22,7 +29,7 @@ export function trackDevicePresence(aedes: Aedes, logger: Logger): void {
     }
     if (topic.kind === "status" && packet.payload.toString() === "offline") devices.delete(topic.deviceId);
     else devices.add(topic.deviceId);
-  });
+  }
 
   aedes.on("clientDisconnect", (client) => {
     const devices = devicesOf.get(client);

@@ -70,6 +70,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   const closeAll = async () => {
     const step = async (name: string, action: () => Promise<unknown> | unknown) => {
       try {
+        logger.debug(`shutdown: ${name}`);
         await action();
       } catch (err) {
         logger.error({ err }, `shutdown: ${name} failed`);
