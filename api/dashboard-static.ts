@@ -11,7 +11,9 @@ export const dashboardStatic: FastifyPluginAsync<{ readonly root: string }> = as
       reply
         .code(503)
         .type("text/plain; charset=utf-8")
-        .send("Bảng điều khiển chưa được build. Chạy `npm run build`.\nDashboard not built: run `npm run build`.\n"),
+        .send(
+          "Bảng điều khiển chưa được build. Chạy `npm run build`.\nDashboard not built: run `npm run build`.\n",
+        ),
     );
     return;
   }

@@ -71,7 +71,10 @@ export function createLiveGateway(deps: LiveGatewayDeps): { close(): void } {
       const parsed = subscribeSchema.safeParse(payload);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        reply({ ok: false, error: `${issue?.path.join(".") || "subscribe"}: ${issue?.message ?? "invalid"}` });
+        reply({
+          ok: false,
+          error: `${issue?.path.join(".") || "subscribe"}: ${issue?.message ?? "invalid"}`,
+        });
         return;
       }
       const { devices = [], areas = [], all = false } = parsed.data;

@@ -14,7 +14,11 @@ const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[
 export const instantSchema = z
   .string()
   .transform((raw, ctx) => {
-    const ms = /^\d{1,15}$/.test(raw) ? Number(raw) : ISO_WITH_OFFSET.test(raw) ? Date.parse(raw) : Number.NaN;
+    const ms = /^\d{1,15}$/.test(raw)
+      ? Number(raw)
+      : ISO_WITH_OFFSET.test(raw)
+        ? Date.parse(raw)
+        : Number.NaN;
     if (Number.isNaN(ms)) {
       ctx.addIssue({ code: "custom", message: "expected epoch milliseconds or ISO 8601 with an offset" });
       return z.NEVER;

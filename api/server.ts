@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from "fastify";
 import {
   hasZodFastifySchemaValidationErrors,
   serializerCompiler,
@@ -45,18 +50,24 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const detail = error.validation
-        .map((v) => `${v.instancePath.replace(/^\//, "").replace(/\//g, ".") || error.validationContext}: ${v.message}`)
+        .map(
+          (v) =>
+            `${v.instancePath.replace(/^\//, "").replace(/\//g, ".") || error.validationContext}: ${v.message}`,
+        )
         .join("; ");
       return reply.code(400).send({ error: "bad_request", message: `${error.validationContext} ${detail}` });
     }
     const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, "request failed");
-    return reply
-      .code(status)
-      .send({ error: status >= 500 ? "internal_error" : "bad_request", message: status >= 500 ? "internal error" : error.message });
+    return reply.code(status).send({
+      error: status >= 500 ? "internal_error" : "bad_request",
+      message: status >= 500 ? "internal error" : error.message,
+    });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
+    reply
+      .code(404)
+      .send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
   );
 
   await registerOpenApi(app, deps.version);

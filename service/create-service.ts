@@ -57,7 +57,12 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   const registry = createDeviceRegistry(metadata, clock);
   const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
   const feed = createInProcessReadingsFeed((err) => logger.error({ err }, "live feed listener failed"));
-  const readiness: ReadinessChecks = { store: async () => (await store.ping(), true) };
+  const readiness: ReadinessChecks = {
+    store: async () => {
+      await store.ping();
+      return true;
+    },
+  };
 
   let broker: MqttBroker | undefined;
   let mqttPort: number | undefined;

@@ -27,7 +27,10 @@ const service = await startService(config, { logger, clock: systemClock, version
 });
 
 const parts = [...config.PARTS].join(", ");
-logger.info({ httpPort: service.httpPort, mqttPort: service.mqttPort, parts, demo: config.DEMO }, "service started");
+logger.info(
+  { httpPort: service.httpPort, mqttPort: service.mqttPort, parts, demo: config.DEMO },
+  "service started",
+);
 if (service.httpPort !== undefined) {
   process.stdout.write(
     `\nBảng điều khiển / Dashboard: http://localhost:${service.httpPort}/   ·   API docs: http://localhost:${service.httpPort}/docs\n` +

@@ -5,46 +5,52 @@ import { z } from "zod";
 /** Each check answers whether a part of this process is ready; parts run elsewhere are absent. */
 export type ReadinessChecks = Record<string, () => Promise<boolean> | boolean>;
 
-export const healthRoutes: FastifyPluginAsyncZod<{ readonly checks: ReadinessChecks; readonly registry: Registry }> =
-  async (app, { checks, registry }) => {
-    app.get(
-      "/healthz",
-      {
-        schema: {
-          tags: ["operations"],
-          summary: "The process is up",
-          response: { 200: z.object({ status: z.literal("ok") }) },
-        },
+export const healthRoutes: FastifyPluginAsyncZod<{
+  readonly checks: ReadinessChecks;
+  readonly registry: Registry;
+}> = async (app, { checks, registry }) => {
+  app.get(
+    "/healthz",
+    {
+      schema: {
+        tags: ["operations"],
+        summary: "The process is up",
+        response: { 200: z.object({ status: z.literal("ok") }) },
       },
-      async () => ({ status: "ok" as const }),
-    );
+    },
+    async () => ({ status: "ok" as const }),
+  );
 
-    const readiness = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.boolean()) });
-    app.get(
-      "/readyz",
-      {
-        schema: {
-          tags: ["operations"],
-          summary: "Broker, store and ingest of this process are ready",
-          response: { 200: readiness, 503: readiness },
-        },
+  const readiness = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.boolean()) });
+  app.get(
+    "/readyz",
+    {
+      schema: {
+        tags: ["operations"],
+        summary: "Broker, store and ingest of this process are ready",
+        response: { 200: readiness, 503: readiness },
       },
-      async (_request, reply) => {
-        const results: Record<string, boolean> = {};
-        for (const [name, check] of Object.entries(checks)) {
-          try {
-            results[name] = await check();
-          } catch {
-            results[name] = false;
-          }
+    },
+    async (_request, reply) => {
+      const results: Record<string, boolean> = {};
+      for (const [name, check] of Object.entries(checks)) {
+        try {
+          results[name] = await check();
+        } catch {
+          results[name] = false;
         }
-        const ready = Object.values(results).every(Boolean);
-        return reply.code(ready ? 200 : 503).send({ ready, checks: results });
-      },
-    );
+      }
+      const ready = Object.values(results).every(Boolean);
+      return reply.code(ready ? 200 : 503).send({ ready, checks: results });
+    },
+  );
 
-    app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics" } }, async (_request, reply) => {
+  app.get(
+    "/metrics",
+    { schema: { tags: ["operations"], summary: "Prometheus metrics" } },
+    async (_request, reply) => {
       reply.type(registry.contentType);
       return registry.metrics();
-    });
-  };
+    },
+  );
+};

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Clock } from "../../domain/clock.js";
 import { metricDefinition } from "../../domain/catalogue.js";
+import type { Clock } from "../../domain/clock.js";
 import type { TimeSeriesStore } from "../../store/time-series-store.js";
 import {
   deviceIdSchema,
@@ -32,7 +32,8 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
     {
       schema: {
         tags: ["readings"],
-        summary: "A series for one device and metric: raw points, or buckets (mean, min, max, count) with step",
+        summary:
+          "A series for one device and metric: raw points, or buckets (mean, min, max, count) with step",
         querystring: z.object({
           device: deviceIdSchema,
           metric: metricKeySchema,

@@ -13,7 +13,9 @@ const deadLetterSchema = z.object({
   message: z.string(),
   entryIndex: z.number().optional(),
   metric: z.string().optional(),
-  payload: z.string().meta({ description: "the refused entry or raw payload; 'base64:' prefix when not UTF-8" }),
+  payload: z
+    .string()
+    .meta({ description: "the refused entry or raw payload; 'base64:' prefix when not UTF-8" }),
   truncated: z.boolean(),
 });
 
@@ -29,11 +31,18 @@ export const rejectedRoutes: FastifyPluginAsyncZod<{ readonly deadLetters: DeadL
         summary: "Dead letters: input refused by validation, newest first",
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(1000).default(100),
-          before: z.coerce.number().int().positive().optional().meta({ description: "id cursor of the next page" }),
+          before: z.coerce
+            .number()
+            .int()
+            .positive()
+            .optional()
+            .meta({ description: "id cursor of the next page" }),
           device: deviceIdSchema.optional(),
           reason: z.enum(REJECTION_REASONS).optional(),
         }),
-        response: { 200: z.object({ rejected: z.array(deadLetterSchema), nextBefore: z.number().nullable() }) },
+        response: {
+          200: z.object({ rejected: z.array(deadLetterSchema), nextBefore: z.number().nullable() }),
+        },
       },
     },
     async (request) => {
