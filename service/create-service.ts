@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
@@ -13,7 +14,8 @@ import type { Clock } from "../domain/clock.js";
 import { brokerUrlOf, type ServiceConfig } from "../domain/config.js";
 import { createIngestWorker, type IngestWorker } from "../ingest/ingest-worker.js";
 import { createIngestMetrics } from "../ingest/metrics.js";
-import { createInProcessReadingsFeed } from "../ingest/stored-readings-feed.js";
+import { createMqttReadingsFeed } from "../ingest/mqtt-readings-feed.js";
+import { createInProcessReadingsFeed, type StoredReadingsFeed } from "../ingest/stored-readings-feed.js";
 import { createDeadLetterRepository } from "../store/dead-letter-repository.js";
 import { createDeviceRegistry } from "../store/device-registry.js";
 import { openMetadataDatabase } from "../store/metadata-database.js";
@@ -56,7 +58,12 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   const store = createSqliteTimeSeriesStore(sqlite);
   const registry = createDeviceRegistry(metadata, clock);
   const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
-  const feed = createInProcessReadingsFeed((err) => logger.error({ err }, "live feed listener failed"));
+  // Ingest and API in one process share memory; apart, stored readings travel through the broker.
+  const feed =
+    parts.has("ingest") && parts.has("api")
+      ? createInProcessReadingsFeed((err) => logger.error({ err }, "live feed listener failed"))
+      : undefined;
+  let remoteFeed: Awaited<ReturnType<typeof createMqttReadingsFeed>> | undefined;
   const readiness: ReadinessChecks = {
     store: async () => {
       await store.ping();
@@ -90,6 +97,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       await app?.close();
       io?.engine.close();
     });
+    await step("feed", () => remoteFeed?.close());
     await step("broker", () => broker?.close());
     await step("store", () => store.close());
     await step("database", async () => {
@@ -109,6 +117,15 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       readiness.broker = () => running.isReady();
     }
 
+    if (!feed && (parts.has("ingest") || parts.has("api"))) {
+      remoteFeed = await createMqttReadingsFeed({
+        brokerUrl: brokerUrlOf({ ...config, MQTT_PORT: mqttPort ?? config.MQTT_PORT }),
+        clientId: `${SERVICE_CLIENT_PREFIX}feed-${randomUUID().slice(0, 8)}`,
+        logger,
+      });
+    }
+    const readingsFeed = feed ?? (remoteFeed as StoredReadingsFeed);
+
     if (parts.has("ingest")) {
       const worker = createIngestWorker(
         {
@@ -120,7 +137,15 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
           maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
           drainTimeoutMs: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)),
         },
-        { store, registry, deadLetters, feed, metrics: createIngestMetrics(metricsRegistry), logger, clock },
+        {
+          store,
+          registry,
+          deadLetters,
+          feed: readingsFeed,
+          metrics: createIngestMetrics(metricsRegistry),
+          logger,
+          clock,
+        },
       );
       ingest = worker;
       readiness.ingest = () => worker.isReady();
@@ -142,7 +167,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       io = new SocketServer(app.server, { serveClient: false });
       gateway = createLiveGateway({
         io,
-        feed,
+        feed: readingsFeed,
         registry,
         metricsRegistry,
         logger,

@@ -34,7 +34,8 @@ logger.info(
 if (service.httpPort !== undefined) {
   process.stdout.write(
     `\nBảng điều khiển / Dashboard: http://localhost:${service.httpPort}/   ·   API docs: http://localhost:${service.httpPort}/docs\n` +
-      `MQTT: mqtt://localhost:${service.mqttPort ?? config.MQTT_PORT}   ·   Demo fleet: ${config.DEMO ? "on (DEMO=0 to turn off)" : "off"}\n\n`,
+      (service.mqttPort === undefined ? "" : `MQTT: mqtt://localhost:${service.mqttPort}   ·   `) +
+      `Demo fleet: ${config.DEMO && service.mqttPort !== undefined ? "on (DEMO=0 to turn off)" : "off"}\n\n`,
   );
 }
 
