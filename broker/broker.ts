@@ -1,11 +1,11 @@
+import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { createServer, type Server as NetServer } from "node:net";
-import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
 import { Aedes, type Client } from "aedes";
 import type { Logger } from "pino";
 import { createWebSocketStream, WebSocketServer } from "ws";
-import type { BrokerMetrics } from "./metrics.js";
 import { trackDevicePresence } from "./device-presence.js";
+import type { BrokerMetrics } from "./metrics.js";
 
 export const MQTT_WEBSOCKET_PATH = "/mqtt";
 

@@ -97,10 +97,15 @@ function parseTimestamp(raw: number | string | undefined, receivedAt: number): T
       };
     }
     ts = Date.parse(raw);
-    if (Number.isNaN(ts)) return { ok: false, reason: "invalid_timestamp", message: `ts '${raw}' is not a date` };
+    if (Number.isNaN(ts))
+      return { ok: false, reason: "invalid_timestamp", message: `ts '${raw}' is not a date` };
   }
   if (ts < EARLIEST_TIMESTAMP_MS) {
-    return { ok: false, reason: "invalid_timestamp", message: "ts is before 2000-01-01: is the device clock set?" };
+    return {
+      ok: false,
+      reason: "invalid_timestamp",
+      message: "ts is before 2000-01-01: is the device clock set?",
+    };
   }
   if (ts > receivedAt + MAX_FUTURE_SKEW_MS) {
     return {
@@ -117,7 +122,8 @@ function checkValue(metric: string, value: unknown): { reason: RejectionReason; 
   if (typeof value !== "number") {
     return { reason: "invalid_value", message: `${metric}: expected a number, got ${typeof value}` };
   }
-  if (!Number.isFinite(value)) return { reason: "non_finite_value", message: `${metric}: value is not finite` };
+  if (!Number.isFinite(value))
+    return { reason: "non_finite_value", message: `${metric}: value is not finite` };
   const def = metricDefinition(metric);
   if (value < def.min || value > def.max) {
     return {

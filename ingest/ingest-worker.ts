@@ -6,7 +6,12 @@ import type { DeviceStatus } from "../domain/device.js";
 import { MAX_ERRORS_REPORTED_TO_DEVICE } from "../domain/limits.js";
 import type { Reading } from "../domain/reading.js";
 import { parseReadingsMessage, type Rejection } from "../domain/readings-message.js";
-import { deviceTopic, parseDeviceTopic, READINGS_SUBSCRIPTION, STATUS_SUBSCRIPTION } from "../domain/topics.js";
+import {
+  deviceTopic,
+  parseDeviceTopic,
+  READINGS_SUBSCRIPTION,
+  STATUS_SUBSCRIPTION,
+} from "../domain/topics.js";
 import type { DeadLetterRepository, NewDeadLetter } from "../store/dead-letter-repository.js";
 import type { DeviceRegistry } from "../store/device-registry.js";
 import type { TimeSeriesStore } from "../store/time-series-store.js";
@@ -75,7 +80,10 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
     flush: writeBatch,
     onFlushError: (error, attempt) => {
       metrics.batchWriteFailures.inc();
-      logger.error({ err: error, attempt }, "ingest: batch write failed; retrying, nothing is acknowledged meanwhile");
+      logger.error(
+        { err: error, attempt },
+        "ingest: batch write failed; retrying, nothing is acknowledged meanwhile",
+      );
     },
     onPendingChange: (n) => metrics.pendingMessages.set(n),
   });
@@ -112,7 +120,12 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
     client.publish(deviceTopic(item.deviceId, "errors"), JSON.stringify(body), { qos: 0 });
   }
 
-  function toDeadLetters(topic: string, deviceId: string | null, receivedAt: number, rejections: readonly Rejection[]) {
+  function toDeadLetters(
+    topic: string,
+    deviceId: string | null,
+    receivedAt: number,
+    rejections: readonly Rejection[],
+  ) {
     return rejections.map((r): NewDeadLetter => ({ ...r, receivedAt, deviceId, topic }));
   }
 
@@ -149,7 +162,15 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       const text = payload.toString("utf8").trim().toLowerCase();
       if (text === "online" || text === "offline") {
         const status = { deviceId: parsed.deviceId, status: text, at: receivedAt } as const;
-        return { ...base, size: 1, readings: [], rejections: [], deadLetters: [], status, deviceId: parsed.deviceId };
+        return {
+          ...base,
+          size: 1,
+          readings: [],
+          rejections: [],
+          deadLetters: [],
+          status,
+          deviceId: parsed.deviceId,
+        };
       }
       const rejection: Rejection = {
         reason: "invalid_shape",
@@ -229,13 +250,11 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
         logger.info({ sessionPresent: connack.sessionPresent }, "ingest: connected to broker");
         // Subscribing again is harmless and covers a broker that lost the session.
         client
-          ?.subscribeAsync(
-            {
-              [READINGS_SUBSCRIPTION]: { qos: 1 },
-              [STATUS_SUBSCRIPTION]: { qos: 1 },
-              [drainTopic(options.clientId)]: { qos: 1 },
-            },
-          )
+          ?.subscribeAsync({
+            [READINGS_SUBSCRIPTION]: { qos: 1 },
+            [STATUS_SUBSCRIPTION]: { qos: 1 },
+            [drainTopic(options.clientId)]: { qos: 1 },
+          })
           .then(() => {
             subscribed = true;
           })

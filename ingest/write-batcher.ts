@@ -33,7 +33,7 @@ const defaultRetryDelay = (attempt: number) => Math.min(5000, 50 * 2 ** Math.min
 
 export function createWriteBatcher<T extends BatchItem>(options: WriteBatcherOptions<T>): WriteBatcher<T> {
   const retryDelay = options.retryDelayMs ?? defaultRetryDelay;
-  let waiting: T[] = [];
+  const waiting: T[] = [];
   let waitingSize = 0;
   let inFlight = 0;
   let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from "kysely";
-import type { DeviceProfile, DeviceStatus } from "../domain/device.js";
 import type { Clock } from "../domain/clock.js";
+import type { DeviceProfile, DeviceStatus } from "../domain/device.js";
 import type { DevicesTable, MetadataDatabase } from "./metadata-schema.js";
 
 export interface DeviceRecord {
@@ -114,7 +114,11 @@ export function createDeviceRegistry(db: Kysely<MetadataDatabase>, clock: Clock)
         )
         .onConflict((oc) => oc.column("id").doNothing())
         .execute();
-      const rows = await db.selectFrom("devices").select(["id", "area_code"]).where("id", "in", fresh).execute();
+      const rows = await db
+        .selectFrom("devices")
+        .select(["id", "area_code"])
+        .where("id", "in", fresh)
+        .execute();
       for (const row of rows) known.set(row.id, row.area_code);
     },
 
@@ -137,7 +141,11 @@ export function createDeviceRegistry(db: Kysely<MetadataDatabase>, clock: Clock)
     async areaOf(deviceId) {
       const cached = known.get(deviceId);
       if (cached !== undefined) return cached;
-      const row = await db.selectFrom("devices").select("area_code").where("id", "=", deviceId).executeTakeFirst();
+      const row = await db
+        .selectFrom("devices")
+        .select("area_code")
+        .where("id", "=", deviceId)
+        .executeTakeFirst();
       if (row) known.set(deviceId, row.area_code);
       return row?.area_code ?? null;
     },

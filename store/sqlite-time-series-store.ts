@@ -40,7 +40,9 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
   const selectSeries = db.prepare<[string, string], { id: number }>(
     "SELECT id FROM ts_series WHERE device_id = ? AND metric = ?",
   );
-  const insertSeries = db.prepare<[string, string]>("INSERT INTO ts_series (device_id, metric) VALUES (?, ?)");
+  const insertSeries = db.prepare<[string, string]>(
+    "INSERT INTO ts_series (device_id, metric) VALUES (?, ?)",
+  );
   const upsertReading = db.prepare<[number, number, number]>(
     `INSERT INTO ts_readings (series_id, ts, value) VALUES (?, ?, ?)
      ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value`,
@@ -111,8 +113,7 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
         return { kind: "raw", ...limited(points, query.limit) };
       }
       const step = Math.max(1, Math.floor(query.step));
-      const points =
-        id === undefined ? [] : selectAggregate.all(step, step, id, query.from, query.to, fetch);
+      const points = id === undefined ? [] : selectAggregate.all(step, step, id, query.from, query.to, fetch);
       return { kind: "aggregate", ...limited(points, query.limit) };
     },
 
@@ -135,6 +136,7 @@ interface LatestRow {
 }
 
 function limited<T>(points: T[], limit: number): { points: T[]; truncated: boolean } {
-  return points.length > limit ? { points: points.slice(0, limit), truncated: true } : { points, truncated: false };
+  return points.length > limit
+    ? { points: points.slice(0, limit), truncated: true }
+    : { points, truncated: false };
 }
-
