@@ -65,7 +65,16 @@ describe("metric catalogue", () => {
   });
 
   it("does not treat inherited or differently cased names as metrics", () => {
-    for (const key of ["", "PM25", "pm2.5", "constructor", "__proto__", "toString", "hasOwnProperty", "radon"]) {
+    for (const key of [
+      "",
+      "PM25",
+      "pm2.5",
+      "constructor",
+      "__proto__",
+      "toString",
+      "hasOwnProperty",
+      "radon",
+    ]) {
       expect(isMetricKey(key), key).toBe(false);
     }
   });

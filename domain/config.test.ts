@@ -144,8 +144,8 @@ describe("brokerUrlOf", () => {
   });
 
   it("prefers MQTT_URL when given", () => {
-    expect(brokerUrlOf(parseConfig({ MQTT_URL: "mqtts://broker.tayninh.example:8883", MQTT_PORT: "21883" }))).toBe(
-      "mqtts://broker.tayninh.example:8883",
-    );
+    expect(
+      brokerUrlOf(parseConfig({ MQTT_URL: "mqtts://broker.tayninh.example:8883", MQTT_PORT: "21883" })),
+    ).toBe("mqtts://broker.tayninh.example:8883");
   });
 });

@@ -98,7 +98,12 @@ describe("parseReadingsMessage: accepted messages", () => {
     expect(MAX_ENTRIES_PER_MESSAGE).toBe(1000);
     expect(result.rejections).toEqual([]);
     expect(result.readings).toHaveLength(1000);
-    expect(result.readings[999]).toEqual({ deviceId: DEVICE, metric: "pm25", ts: RECEIVED_AT - 1_000_000, value: 499 });
+    expect(result.readings[999]).toEqual({
+      deviceId: DEVICE,
+      metric: "pm25",
+      ts: RECEIVED_AT - 1_000_000,
+      value: 499,
+    });
   });
 
   it("accepts a payload of exactly maxPayloadBytes", () => {
@@ -348,8 +353,6 @@ describe("parseReadingsMessage: shapes refused", () => {
 });
 
 describe("parseReadingsMessage: hostile input", () => {
-  const deepArrays = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
-
   it("refuses arrays nested 100,000 deep wherever they appear, without throwing", () => {
     const deep = "[".repeat(100_000) + "]".repeat(100_000);
     const hostile = {
@@ -399,7 +402,10 @@ describe("parseReadingsMessage: hostile input", () => {
         const description = `seed ${seed} #${i}: ${describeSample(sample.payload)}`;
         let result: ParsedReadingsMessage;
         try {
-          result = parseBytes(sample.payload, { deviceId: sample.deviceId, maxPayloadBytes: sample.maxPayloadBytes });
+          result = parseBytes(sample.payload, {
+            deviceId: sample.deviceId,
+            maxPayloadBytes: sample.maxPayloadBytes,
+          });
         } catch (error) {
           failures.push(`${description} threw ${String(error)}`);
           continue;
@@ -426,9 +432,11 @@ function checkResult(result: ParsedReadingsMessage, deviceId: string): string | 
     if (!isMetricKey(r.metric)) return `reading of unknown metric ${r.metric}`;
     const def = metricDefinition(r.metric);
     if (typeof r.value !== "number" || !Number.isFinite(r.value)) return `non-finite value ${r.value}`;
-    if (r.value < def.min || r.value > def.max) return `${r.metric}=${r.value} outside ${def.min}..${def.max}`;
+    if (r.value < def.min || r.value > def.max)
+      return `${r.metric}=${r.value} outside ${def.min}..${def.max}`;
     if (!Number.isInteger(r.ts)) return `non-integer ts ${r.ts}`;
-    if (r.ts < EARLIEST_TIMESTAMP_MS || r.ts > RECEIVED_AT + MAX_FUTURE_SKEW_MS) return `ts ${r.ts} out of bounds`;
+    if (r.ts < EARLIEST_TIMESTAMP_MS || r.ts > RECEIVED_AT + MAX_FUTURE_SKEW_MS)
+      return `ts ${r.ts} out of bounds`;
   }
   for (const r of result.rejections) {
     if (!(REJECTION_REASONS as readonly string[]).includes(r.reason)) return `unknown reason ${r.reason}`;
@@ -572,7 +580,8 @@ function randomSample(random: () => number): Sample {
     text = `[${Array.from({ length: int(20) }, () => (random() < 0.85 ? randomEntry() : randomValue(3))).join(",")}]`;
   } else if (roll < 0.86) {
     const depth = 100_000;
-    text = random() < 0.5 ? "[".repeat(depth) + "]".repeat(depth) : `[${"[".repeat(depth)}${"]".repeat(depth)}]`;
+    text =
+      random() < 0.5 ? "[".repeat(depth) + "]".repeat(depth) : `[${"[".repeat(depth)}${"]".repeat(depth)}]`;
   } else if (roll < 0.9) {
     text = pick([...ODD_NUMBERS, "null", "true", "false", '""', '"values"', "{}", "[]", "[{}]", "[null]"]);
   } else if (roll < 0.95) {

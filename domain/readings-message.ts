@@ -32,7 +32,7 @@ export interface Rejection {
   /** Position in a backlog array; absent when the whole message was refused. */
   readonly entryIndex?: number;
   readonly metric?: string;
-  /** What to keep in the dead-letter table: the offending entry, or the raw payload (truncated). */
+  /** What to keep in the dead-letter table: the offending entry, or the raw payload (first 16 Ki characters). */
   readonly payload: string;
   readonly truncated: boolean;
 }
@@ -97,8 +97,9 @@ function parseTimestamp(raw: number | string | undefined, receivedAt: number): T
       };
     }
     ts = Date.parse(raw);
-    if (Number.isNaN(ts))
+    if (Number.isNaN(ts) || !isCalendarDate(raw)) {
       return { ok: false, reason: "invalid_timestamp", message: `ts '${raw}' is not a date` };
+    }
   }
   if (ts < EARLIEST_TIMESTAMP_MS) {
     return {
@@ -117,8 +118,24 @@ function parseTimestamp(raw: number | string | undefined, receivedAt: number): T
   return { ok: true, ts };
 }
 
+/** Date.parse rolls 2026-02-30 over to 2 March; a device that sends it has a broken clock. */
+function isCalendarDate(iso: string): boolean {
+  const [year, month, day] = iso.slice(0, 10).split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+}
+
+/** JSON of an entry for the dead-letter table; some valid JSON nests too deeply to write back. */
+function entryText(entry: unknown): string {
+  try {
+    return JSON.stringify(entry) ?? String(entry);
+  } catch {
+    return "[entry nested too deeply to keep]";
+  }
+}
+
 function checkValue(metric: string, value: unknown): { reason: RejectionReason; message: string } | null {
-  if (!isMetricKey(metric)) return { reason: "unknown_metric", message: `unknown metric '${metric}'` };
+  if (!isMetricKey(metric))
+    return { reason: "unknown_metric", message: `unknown metric '${metric.slice(0, 64)}'` };
   if (typeof value !== "number") {
     return { reason: "invalid_value", message: `${metric}: expected a number, got ${typeof value}` };
   }
@@ -142,7 +159,7 @@ function parseEntry(
   out: { readings: Reading[]; rejections: Rejection[] },
 ): void {
   const at = entryIndex === undefined ? {} : { entryIndex };
-  const keep = () => clip(JSON.stringify(entry) ?? String(entry));
+  const keep = () => clip(entryText(entry));
   const shape = entrySchema.safeParse(entry);
   if (!shape.success) {
     const issue = shape.error.issues[0];
@@ -169,7 +186,7 @@ function parseEntry(
     const value = shape.data.values[metric];
     const problem = checkValue(metric, value);
     if (problem) {
-      const kept = clip(JSON.stringify({ ts: ts.ts, values: { [metric]: value ?? null } }));
+      const kept = clip(entryText({ ts: ts.ts, values: { [metric]: value ?? null } }));
       out.rejections.push({ ...problem, ...at, metric: metric.slice(0, 64), ...kept });
     } else {
       out.readings.push({ deviceId, metric: metric as Reading["metric"], ts: ts.ts, value: value as number });

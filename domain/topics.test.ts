@@ -77,7 +77,9 @@ describe("parseDeviceTopic", () => {
 
   it("returns null when the device id is not valid", () => {
     const accepted = INVALID_IDS.filter((id) => !id.includes("/")).filter(
-      (id) => parseDeviceTopic(`sensors/${id}/readings`) !== null || parseDeviceTopic(`sensors/${id}/status`) !== null,
+      (id) =>
+        parseDeviceTopic(`sensors/${id}/readings`) !== null ||
+        parseDeviceTopic(`sensors/${id}/status`) !== null,
     );
     expect(accepted).toEqual([]);
   });

@@ -21,6 +21,7 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic | null {
   if (parts.length !== 3 || parts[0] !== "sensors") return null;
   const [, deviceId, kind] = parts as [string, string, string];
   if (kind !== "readings" && kind !== "status" && kind !== "errors") return null;
+  if (!isValidDeviceId(deviceId)) return null;
   return { deviceId, kind };
 }
 

@@ -29,6 +29,8 @@ export interface DeviceRegistry {
   areaOf(deviceId: string): Promise<string | null>;
 }
 
+const NOTE_SEEN_CHUNK = 500;
+
 type DeviceRow = Selectable<DevicesTable> & { area_name: string | null };
 
 function toRecord(row: DeviceRow): DeviceRecord {
@@ -93,33 +95,36 @@ export function createDeviceRegistry(db: Kysely<MetadataDatabase>, clock: Clock)
 
     async noteSeen(deviceIds) {
       const fresh = [...new Set(deviceIds)].filter((id) => !known.has(id));
-      if (fresh.length === 0) return;
       const now = clock.now();
-      await db
-        .insertInto("devices")
-        .values(
-          fresh.map((id) => ({
-            id,
-            name: id,
-            kind: null,
-            area_code: null,
-            lat: null,
-            lon: null,
-            metrics: "[]",
-            registered: 0,
-            status: "unknown",
-            status_at: null,
-            created_at: now,
-          })),
-        )
-        .onConflict((oc) => oc.column("id").doNothing())
-        .execute();
-      const rows = await db
-        .selectFrom("devices")
-        .select(["id", "area_code"])
-        .where("id", "in", fresh)
-        .execute();
-      for (const row of rows) known.set(row.id, row.area_code);
+      // Chunks keep each statement under SQLite's limit on bound variables.
+      for (let start = 0; start < fresh.length; start += NOTE_SEEN_CHUNK) {
+        const chunk = fresh.slice(start, start + NOTE_SEEN_CHUNK);
+        await db
+          .insertInto("devices")
+          .values(
+            chunk.map((id) => ({
+              id,
+              name: id,
+              kind: null,
+              area_code: null,
+              lat: null,
+              lon: null,
+              metrics: "[]",
+              registered: 0,
+              status: "unknown",
+              status_at: null,
+              created_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.column("id").doNothing())
+          .execute();
+        const rows = await db
+          .selectFrom("devices")
+          .select(["id", "area_code"])
+          .where("id", "in", chunk)
+          .execute();
+        for (const row of rows) known.set(row.id, row.area_code);
+      }
     },
 
     async setStatus(deviceId, status, at) {

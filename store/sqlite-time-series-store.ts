@@ -59,8 +59,9 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
   const selectRaw = db.prepare<[number, number, number, number], RawPoint>(
     "SELECT ts, value FROM ts_readings WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?",
   );
-  const selectAggregate = db.prepare<[number, number, number, number, number, number], AggregatePoint>(
-    `SELECT (ts / ?) * ? AS ts, avg(value) AS mean, min(value) AS min, max(value) AS max, count(*) AS count
+  // ts - ts % step rather than (ts / step) * step: SQLite gets a bound JS number as REAL, so / would not truncate.
+  const selectAggregate = db.prepare<[number, number, number, number, number], AggregatePoint>(
+    `SELECT ts - ts % ? AS ts, avg(value) AS mean, min(value) AS min, max(value) AS max, count(*) AS count
      FROM ts_readings WHERE series_id = ? AND ts >= ? AND ts < ?
      GROUP BY 1 ORDER BY 1 LIMIT ?`,
   );
@@ -69,20 +70,26 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
   const seriesIds = new Map<string, number>();
   const seriesKey = (deviceId: string, metric: string) => `${deviceId}\u0000${metric}`;
 
-  function seriesIdFor(deviceId: string, metric: string, create: boolean): number | undefined {
+  function existingSeriesId(deviceId: string, metric: string): number | undefined {
     const key = seriesKey(deviceId, metric);
     let id = seriesIds.get(key);
-    if (id !== undefined) return id;
-    id = selectSeries.get(deviceId, metric)?.id;
-    if (id === undefined && create) id = Number(insertSeries.run(deviceId, metric).lastInsertRowid);
-    if (id !== undefined) seriesIds.set(key, id);
+    if (id === undefined) {
+      id = selectSeries.get(deviceId, metric)?.id;
+      if (id !== undefined) seriesIds.set(key, id);
+    }
     return id;
   }
 
-  const writeTransaction = db.transaction((readings: readonly Reading[]) => {
+  // Ids created inside a transaction join the cache only once it commits: a rollback frees them.
+  const writeTransaction = db.transaction((readings: readonly Reading[], created: Map<string, number>) => {
     const newest = new Map<number, Reading>();
     for (const r of readings) {
-      const id = seriesIdFor(r.deviceId, r.metric, true) as number;
+      const key = seriesKey(r.deviceId, r.metric);
+      let id = created.get(key) ?? existingSeriesId(r.deviceId, r.metric);
+      if (id === undefined) {
+        id = Number(insertSeries.run(r.deviceId, r.metric).lastInsertRowid);
+        created.set(key, id);
+      }
       upsertReading.run(id, r.ts, r.value);
       const seen = newest.get(id);
       if (!seen || r.ts >= seen.ts) newest.set(id, r);
@@ -96,7 +103,10 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
     kind: "sqlite",
 
     async write(readings) {
-      if (readings.length > 0) writeTransaction(readings);
+      if (readings.length === 0) return;
+      const created = new Map<string, number>();
+      writeTransaction(readings, created);
+      for (const [key, id] of created) seriesIds.set(key, id);
     },
 
     async latest(filter) {
@@ -106,14 +116,14 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
     },
 
     async range(query: RangeQuery): Promise<RangeResult> {
-      const id = seriesIdFor(query.deviceId, query.metric, false);
+      const id = existingSeriesId(query.deviceId, query.metric);
       const fetch = query.limit + 1;
       if (query.step === undefined) {
         const points = id === undefined ? [] : selectRaw.all(id, query.from, query.to, fetch);
         return { kind: "raw", ...limited(points, query.limit) };
       }
       const step = Math.max(1, Math.floor(query.step));
-      const points = id === undefined ? [] : selectAggregate.all(step, step, id, query.from, query.to, fetch);
+      const points = id === undefined ? [] : selectAggregate.all(step, id, query.from, query.to, fetch);
       return { kind: "aggregate", ...limited(points, query.limit) };
     },
 
