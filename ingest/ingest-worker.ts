@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
-import type { DeviceStatus } from "../domain/device.js";
 import { MAX_ERRORS_REPORTED_TO_DEVICE } from "../domain/limits.js";
 import type { Reading } from "../domain/reading.js";
 import { parseReadingsMessage, type Rejection } from "../domain/readings-message.js";
@@ -13,7 +12,7 @@ import {
   STATUS_SUBSCRIPTION,
 } from "../domain/topics.js";
 import type { DeadLetterRepository, NewDeadLetter } from "../store/dead-letter-repository.js";
-import type { DeviceRegistry } from "../store/device-registry.js";
+import type { DeviceRegistry, StatusChange } from "../store/device-registry.js";
 import type { TimeSeriesStore } from "../store/time-series-store.js";
 import { deliverWithDeferredAcks, type IncomingMessage } from "./deferred-ack.js";
 import type { IngestMetrics } from "./metrics.js";
@@ -49,16 +48,10 @@ export interface IngestWorker {
   stop(): Promise<void>;
 }
 
-interface StatusUpdate {
-  readonly deviceId: string;
-  readonly status: DeviceStatus;
-  readonly at: number;
-}
-
 interface IngestItem extends BatchItem {
   readonly readings: readonly Reading[];
   readonly deadLetters: readonly NewDeadLetter[];
-  readonly status?: StatusUpdate;
+  readonly status?: StatusChange;
   readonly deviceId?: string;
   readonly rejections: readonly Rejection[];
   readonly topic: string;
@@ -96,9 +89,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
     await registry.noteSeen(devices);
     await store.write(readings);
     await deadLetters.insertMany(items.flatMap((i) => i.deadLetters));
-    for (const item of items) {
-      if (item.status) await registry.setStatus(item.status.deviceId, item.status.status, item.status.at);
-    }
+    await registry.setStatuses(items.flatMap((i) => (i.status ? [i.status] : [])));
     endTimer();
     metrics.readingsStored.inc(readings.length);
     if (readings.length > 0) feed.publish(readings);

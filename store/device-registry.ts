@@ -23,6 +23,8 @@ export interface DeviceRegistry {
   /** Makes sure a publishing device is listed; unknown ids appear as unregistered. */
   noteSeen(deviceIds: Iterable<string>): Promise<void>;
   setStatus(deviceId: string, status: DeviceStatus, at: number): Promise<void>;
+  /** Several status changes in arrival order, in one transaction. */
+  setStatuses(updates: readonly StatusChange[]): Promise<void>;
   list(filter?: { readonly area?: string }): Promise<DeviceRecord[]>;
   get(id: string): Promise<DeviceRecord | undefined>;
   /** Area of a device for routing live events; cached. */
@@ -30,6 +32,12 @@ export interface DeviceRegistry {
 }
 
 const NOTE_SEEN_CHUNK = 500;
+
+export interface StatusChange {
+  readonly deviceId: string;
+  readonly status: DeviceStatus;
+  readonly at: number;
+}
 
 type DeviceRow = Selectable<DevicesTable> & { area_name: string | null };
 
@@ -128,8 +136,18 @@ export function createDeviceRegistry(db: Kysely<MetadataDatabase>, clock: Clock)
     },
 
     async setStatus(deviceId, status, at) {
-      await this.noteSeen([deviceId]);
-      await db.updateTable("devices").set({ status, status_at: at }).where("id", "=", deviceId).execute();
+      await this.setStatuses([{ deviceId, status, at }]);
+    },
+
+    async setStatuses(updates) {
+      if (updates.length === 0) return;
+      await this.noteSeen(updates.map((u) => u.deviceId));
+      // One transaction: with synchronous=FULL every commit is a disk flush.
+      await db.transaction().execute(async (tx) => {
+        for (const { deviceId, status, at } of updates) {
+          await tx.updateTable("devices").set({ status, status_at: at }).where("id", "=", deviceId).execute();
+        }
+      });
     },
 
     async list(filter) {

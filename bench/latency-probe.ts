@@ -1,0 +1,33 @@
+import { io, type Socket } from "socket.io-client";
+
+/**
+ * An operator screen: subscribed to everything on /ops, it notes for each `reading` event how long
+ * after the reading's timestamp (the load generator stamps the publish time) it arrived.
+ */
+export async function startLatencyProbe(httpUrl: string): Promise<{
+  latenciesMs(): number[];
+  events(): number;
+  close(): void;
+}> {
+  const socket: Socket = io(`${httpUrl}/ops`, { transports: ["websocket"] });
+  const latencies: number[] = [];
+  let events = 0;
+  socket.on("reading", (event: { ts: string }) => {
+    events++;
+    latencies.push(Date.now() - Date.parse(event.ts));
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect_error", reject);
+    socket.emit("subscribe", { all: true }, (answer: { ok: boolean }) =>
+      answer.ok ? resolve() : reject(new Error("subscribe refused")),
+    );
+  });
+  return { latenciesMs: () => latencies, events: () => events, close: () => socket.close() };
+}
+
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}

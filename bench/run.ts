@@ -1,0 +1,164 @@
+/**
+ * End-to-end benchmark: a load generator in another process publishes over MQTT to the service
+ * (embedded SQLite store); we measure readings/s durably stored, publish → Socket.IO latency and
+ * the service's memory. Results go to bench/results/. Not part of `npm test`.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { percentile, startLatencyProbe } from "./latency-probe.js";
+import { scrapeMetric, startServiceUnderTest } from "./service-under-test.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const METRICS_PER_READING = 6;
+const STORED = "envmon_ingest_readings_stored_total";
+const MB = 1024 * 1024;
+
+const flagsSchema = z.object({
+  rates: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, "--rates must be a comma-separated list of readings per second")
+    .default("1000,5000,10000,20000")
+    .transform((s) => s.split(",").map(Number)),
+  duration: z.coerce.number().int().min(5).max(600).default(30),
+  idle: z.coerce.number().int().min(0).max(600).default(30),
+});
+
+function parseFlags(argv: string[]) {
+  const raw: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, "");
+    const value = argv[i + 1];
+    if (!key || value === undefined) throw new Error(`expected --flag value pairs, got '${argv.join(" ")}'`);
+    raw[key] = value;
+  }
+  const parsed = flagsSchema.strict().safeParse(raw);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
+  return parsed.data;
+}
+
+const loadSummarySchema = z.object({ sent: z.number(), acked: z.number(), errors: z.number() }).passthrough();
+
+function runLoadGenerator(mqttUrl: string, rate: number, durationS: number) {
+  const devices = Math.min(5000, Math.max(50, Math.round(rate / 2)));
+  const args = [
+    "--import",
+    "tsx",
+    "simulators/load-generator.ts",
+    ...["--broker", mqttUrl, "--rate", String(rate), "--duration", String(durationS)],
+    ...["--connections", "20", "--devices", String(devices), "--metrics", String(METRICS_PER_READING)],
+  ];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  return new Promise<z.infer<typeof loadSummarySchema>>((resolve, reject) => {
+    child.once("exit", (code) => {
+      const line = out.trim().split("\n").at(-1) ?? "";
+      try {
+        resolve(loadSummarySchema.parse(JSON.parse(line)));
+      } catch (error) {
+        reject(new Error(`load generator exited ${code} without a summary: ${String(error)}\n${out}`));
+      }
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function throughputRun(rate: number, durationS: number) {
+  const service = await startServiceUnderTest({ DEMO: "0" });
+  try {
+    const probe = await startLatencyProbe(service.httpUrl);
+    service.resetPeak();
+    const storedAtStart = await scrapeMetric(service.httpUrl, STORED);
+    const started = Date.now();
+    const load = runLoadGenerator(service.mqttUrl, rate, durationS);
+    // Sustained rate: what became durable between 5 s into the run and its end.
+    await sleep(5000);
+    const windowStart = { at: Date.now(), stored: await scrapeMetric(service.httpUrl, STORED) };
+    const summary = await load;
+    const windowEnd = { at: Date.now(), stored: await scrapeMetric(service.httpUrl, STORED) };
+    // Then let the service catch up with what it had accepted.
+    let stored = windowEnd.stored;
+    const drainStarted = Date.now();
+    for (let quiet = 0; quiet < 3 && Date.now() - drainStarted < 60_000; ) {
+      await sleep(500);
+      const now = await scrapeMetric(service.httpUrl, STORED);
+      quiet = now === stored ? quiet + 1 : 0;
+      stored = now;
+    }
+    probe.close();
+    const storedReadings = (stored - storedAtStart) / METRICS_PER_READING;
+    const latencies = probe.latenciesMs();
+    return {
+      offeredRate: rate,
+      durationS,
+      generator: summary,
+      sustainedDurableReadingsPerS: Math.round(
+        (windowEnd.stored - windowStart.stored) /
+          METRICS_PER_READING /
+          ((windowEnd.at - windowStart.at) / 1000),
+      ),
+      storedReadings,
+      lostReadings: summary.acked - storedReadings,
+      catchUpAfterLoadMs: Date.now() - drainStarted - 1500,
+      wallS: (Date.now() - started) / 1000,
+      latency: {
+        events: probe.events(),
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+        maxMs: percentile(latencies, 100),
+      },
+      peakRssMB: Math.round(service.peakRssBytes() / MB),
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+async function idleDemoRun(seconds: number) {
+  const service = await startServiceUnderTest({ DEMO: "1" });
+  try {
+    await sleep(seconds * 1000);
+    return {
+      seconds,
+      rssMB: Math.round(service.currentRssBytes() / MB),
+      peakRssMB: Math.round(service.peakRssBytes() / MB),
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+const flags = parseFlags(process.argv.slice(2));
+const machine = {
+  cores: availableParallelism(),
+  cpu: cpus()[0]?.model ?? "unknown",
+  memoryGB: Math.round(totalmem() / 1024 ** 3),
+  node: process.version,
+};
+process.stderr.write(`bench: ${machine.cores} cores, ${machine.cpu}\n`);
+
+const idle = flags.idle > 0 ? await idleDemoRun(flags.idle) : null;
+if (idle) process.stderr.write(`idle with demo fleet: ${idle.rssMB} MB RSS (peak ${idle.peakRssMB} MB)\n`);
+const runs = [];
+for (const rate of flags.rates) {
+  process.stderr.write(`offered ${rate} readings/s for ${flags.duration} s…\n`);
+  const run = await throughputRun(rate, flags.duration);
+  process.stderr.write(
+    `  durable ${run.sustainedDurableReadingsPerS}/s, p50 ${run.latency.p50Ms} ms, p99 ${run.latency.p99Ms} ms, ` +
+      `peak RSS ${run.peakRssMB} MB, lost ${run.lostReadings}\n`,
+  );
+  runs.push(run);
+}
+
+const result = { at: new Date().toISOString(), machine, store: "sqlite", idle, runs };
+mkdirSync(new URL("results/", import.meta.url), { recursive: true });
+const file = new URL(`results/e2e-${result.at.replace(/[:.]/g, "-")}.json`, import.meta.url);
+writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(new URL("results/e2e-latest.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServiceProcess } from "../test/support/service-process.js";
+
+/** Resident set size of a process in bytes, from /proc (Linux). */
+function rssBytes(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ServiceUnderTest {
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly pid: number;
+  /** Highest RSS seen since start or the last reset, sampled every 200 ms. */
+  peakRssBytes(): number;
+  currentRssBytes(): number;
+  resetPeak(): void;
+  stop(): Promise<void>;
+}
+
+export async function startServiceUnderTest(env: Record<string, string>): Promise<ServiceUnderTest> {
+  const dataDir = mkdtempSync(join(tmpdir(), "envmon-bench-"));
+  const service = await startServiceProcess({ env: { LOG_LEVEL: "error", ...env }, dataDir });
+  const pid = service.child.pid as number;
+  let peak = rssBytes(pid) ?? 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssBytes(pid) ?? 0);
+  }, 200);
+  return {
+    httpUrl: service.httpUrl,
+    mqttUrl: service.mqttUrl,
+    pid,
+    peakRssBytes: () => Math.max(peak, rssBytes(pid) ?? 0),
+    currentRssBytes: () => rssBytes(pid) ?? 0,
+    resetPeak: () => {
+      peak = rssBytes(pid) ?? 0;
+    },
+    async stop() {
+      clearInterval(sampler);
+      const code = await service.stop("SIGTERM");
+      rmSync(dataDir, { recursive: true, force: true });
+      if (code !== 0) throw new Error(`service exited with ${code}:\n${service.output()}`);
+    },
+  };
+}
+
+/** Reads one counter or gauge (summing its label sets) from the service's /metrics. */
+export async function scrapeMetric(httpUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.split(" ").at(-1));
+  }
+  return total;
+}
