@@ -17,5 +17,5 @@ export const dashboardStatic: FastifyPluginAsync<{ readonly root: string }> = as
     );
     return;
   }
-  await app.register(fastifyStatic, { root, prefix: "/", index: ["index.html"], wildcard: false });
+  await app.register(fastifyStatic, { root, prefix: "/", index: ["index.html"] });
 };

@@ -1,0 +1,248 @@
+import uPlot from "uplot";
+import type { ApiClient } from "./api-client.js";
+import type { LiveReading, ReadingsResponse } from "./contract.js";
+import { DISPLAY_TIME_ZONE } from "./format.js";
+import type { MessageKey } from "./i18n.js";
+import type { ViewContext } from "./station-list.js";
+import type { StationStore } from "./station-store.js";
+import { createTimeSeriesWindow, type SeriesPoint } from "./time-series-window.js";
+
+export interface ChartView {
+  /** Shows the last hour of the given station, or the hint when none is selected. */
+  showStation(deviceId: string | null): void;
+  /** Re-labels after the language or the catalogue changes, and refreshes the metric choices. */
+  render(context: ViewContext): void;
+  appendReading(reading: LiveReading): void;
+}
+
+export interface ChartViewOptions {
+  title: HTMLElement;
+  metricSelect: HTMLSelectElement;
+  status: HTMLElement;
+  plotArea: HTMLElement;
+  api: ApiClient;
+  store: StationStore;
+  now: () => number;
+  onError(error: unknown): void;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+/** Above this many raw points the chart asks the service for 30-second means instead. */
+const RAW_POINT_LIMIT = 2000;
+const MEAN_STEP = "30s";
+const LEGEND_ALLOWANCE_PX = 44;
+
+type ChartStatus = { key: MessageKey } | null;
+
+const pointsOf = (response: ReadingsResponse): SeriesPoint[] =>
+  response.points.flatMap((point) => {
+    const value = "value" in point ? point.value : point.mean;
+    return value === null ? [] : [{ at: Date.parse(point.ts), value }];
+  });
+
+export function createChartView(options: ChartViewOptions): ChartView {
+  const { metricSelect, plotArea, api, store, now } = options;
+  const series = createTimeSeriesWindow(HOUR_MS);
+  let context: ViewContext | null = null;
+  let deviceId: string | null = null;
+  let metric: string | null = null;
+  let averaged = false;
+  let plot: uPlot | null = null;
+  let zoomed = false;
+  let loading: AbortController | null = null;
+  /** Live readings that arrive while the last hour is being fetched. */
+  let pendingLive: SeriesPoint[] = [];
+  let status: ChartStatus = { key: "chartHint" };
+
+  const setStatus = (next: ChartStatus) => {
+    status = next;
+    const text = [next === null ? "" : context?.t(next.key), averaged ? context?.t("chartMeanNote") : ""]
+      .filter((part) => part !== undefined && part !== "")
+      .join(" · ");
+    options.status.textContent = text;
+  };
+
+  const plotSize = () => ({
+    width: Math.max(240, plotArea.clientWidth),
+    height: Math.max(160, plotArea.clientHeight - LEGEND_ALLOWANCE_PX),
+  });
+
+  const destroyPlot = () => {
+    plot?.destroy();
+    plot = null;
+    zoomed = false;
+  };
+
+  const drawPlot = () => {
+    destroyPlot();
+    if (context === null || deviceId === null || metric === null || series.size() === 0) return;
+    const ctx = context;
+    const definition = ctx.catalogue.get(metric);
+    const decimals = definition?.decimals ?? 2;
+    const unit = definition?.unit ?? "";
+    const label = `${definition?.label[ctx.language] ?? metric}${unit === "" ? "" : ` (${unit})`}`;
+    // uPlot draws axes on a canvas, so its text does not follow the page's scalable font size by itself.
+    const fontPx = Number.parseFloat(getComputedStyle(plotArea).fontSize) || 14;
+    const font = `${Math.round(fontPx * 0.85)}px ${getComputedStyle(plotArea).fontFamily}`;
+    const axisCommon = { font, labelFont: `600 ${font}`, stroke: "#3b4754" };
+    plot = new uPlot(
+      {
+        ...plotSize(),
+        tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), DISPLAY_TIME_ZONE),
+        // Always the whole last hour, so the picture does not jump as points arrive.
+        scales: { x: { time: true, range: () => [(now() - HOUR_MS) / 1000, now() / 1000] } },
+        hooks: {
+          // A drag-selection zooms in; keep that view while live points arrive, until a double-click.
+          setSelect: [() => (zoomed = true)],
+        },
+        series: [
+          {
+            label: ctx.t("chartTimeAxis"),
+            value: (_, seconds) =>
+              seconds == null ? ctx.t("noValue") : ctx.format.dateTime(new Date(seconds * 1000)),
+          },
+          {
+            label,
+            stroke: "#0b5cad",
+            fill: "rgba(11, 92, 173, 0.12)",
+            width: 2,
+            points: { show: series.size() < 120 },
+            value: (_, value) => (value == null ? ctx.t("noValue") : ctx.format.value(value, decimals)),
+          },
+        ],
+        axes: [
+          {
+            ...axisCommon,
+            label: ctx.t("chartTimeAxis"),
+            labelSize: Math.round(fontPx * 1.6),
+            size: Math.round(fontPx * 2.6),
+            values: (_, splits, _axis, _space, increment) =>
+              splits.map((seconds) =>
+                (increment < 60 ? ctx.format.time : ctx.format.hourMinute)(new Date(seconds * 1000)),
+              ),
+          },
+          {
+            ...axisCommon,
+            values: (_, splits, _axis, _space, increment) =>
+              splits.map((value) => ctx.format.tick(value, increment)),
+            size: Math.round(fontPx * 4.5),
+          },
+        ],
+      },
+      series.toAligned(),
+      plotArea,
+    );
+  };
+
+  const refreshData = () => {
+    series.trim(now());
+    if (plot === null) drawPlot();
+    else plot.setData(series.toAligned(), !zoomed);
+    if (series.size() > 0 && status?.key === "chartEmpty") setStatus(null);
+  };
+
+  const fillMetricChoices = () => {
+    if (context === null || deviceId === null) {
+      metricSelect.replaceChildren();
+      metricSelect.disabled = true;
+      return;
+    }
+    const ctx = context;
+    const metrics = store.metricsOf(deviceId);
+    metricSelect.replaceChildren(
+      ...metrics.map((key) => {
+        const option = document.createElement("option");
+        option.value = key;
+        option.textContent = ctx.catalogue.get(key)?.label[ctx.language] ?? key;
+        return option;
+      }),
+    );
+    metricSelect.disabled = metrics.length === 0;
+    if (metric !== null) metricSelect.value = metric;
+  };
+
+  const renderTitle = () => {
+    const device = deviceId === null ? undefined : store.device(deviceId);
+    options.title.textContent = device === undefined ? "" : device.name;
+  };
+
+  async function load(): Promise<void> {
+    loading?.abort();
+    series.replace([]);
+    averaged = false;
+    pendingLive = [];
+    destroyPlot();
+    if (deviceId === null || metric === null) {
+      setStatus(deviceId === null ? { key: "chartHint" } : { key: "chartEmpty" });
+      return;
+    }
+    const controller = new AbortController();
+    loading = controller;
+    setStatus({ key: "chartLoading" });
+    const to = new Date(now());
+    const query = { device: deviceId, metric, from: new Date(to.getTime() - HOUR_MS), to };
+    try {
+      let response = await api.readings(query, controller.signal);
+      if (response.points.length > RAW_POINT_LIMIT) {
+        response = await api.readings({ ...query, step: MEAN_STEP }, controller.signal);
+      }
+      if (controller.signal.aborted) return;
+      averaged = response.step !== null;
+      series.replace(pointsOf(response));
+      for (const point of pendingLive) series.add(point);
+      pendingLive = [];
+      loading = null;
+      setStatus(series.size() === 0 ? { key: "chartEmpty" } : null);
+      refreshData();
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      loading = null;
+      setStatus({ key: "chartError" });
+      options.onError(error);
+    }
+  }
+
+  metricSelect.addEventListener("change", () => {
+    metric = metricSelect.value === "" ? null : metricSelect.value;
+    void load();
+  });
+
+  new ResizeObserver(() => plot?.setSize(plotSize())).observe(plotArea);
+  plotArea.addEventListener("dblclick", () => {
+    zoomed = false;
+  });
+
+  return {
+    showStation(nextDeviceId) {
+      deviceId = nextDeviceId;
+      const metrics = deviceId === null ? [] : store.metricsOf(deviceId);
+      if (metric === null || !metrics.includes(metric)) metric = metrics[0] ?? null;
+      fillMetricChoices();
+      renderTitle();
+      void load();
+    },
+    render(nextContext) {
+      context = nextContext;
+      if (deviceId !== null && metric === null) {
+        metric = store.metricsOf(deviceId)[0] ?? null;
+        if (metric !== null) void load();
+      }
+      fillMetricChoices();
+      renderTitle();
+      setStatus(status);
+      drawPlot();
+    },
+    appendReading(reading) {
+      if (reading.deviceId !== deviceId || metric === null) return;
+      const value = reading.values[metric];
+      if (value === undefined) return;
+      const point = { at: Date.parse(reading.ts), value };
+      if (loading !== null) {
+        pendingLive.push(point);
+        return;
+      }
+      series.add(point);
+      refreshData();
+    },
+  };
+}

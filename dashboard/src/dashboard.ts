@@ -1,0 +1,194 @@
+import type { Socket } from "socket.io-client";
+import type { ApiClient } from "./api-client.js";
+import { createChartView } from "./chart-view.js";
+import type { CatalogueMetric, Device, LiveReading } from "./contract.js";
+import { createFormatters } from "./format.js";
+import { createHeaderView } from "./header-view.js";
+import { applyStaticTranslations, type Language, type LanguagePreference, translator } from "./i18n.js";
+import { startLiveFeed } from "./live-feed.js";
+import { createMapView, type MapStation } from "./map-view.js";
+import { createStationList, type ViewContext } from "./station-list.js";
+import { createStationStore } from "./station-store.js";
+
+export interface DashboardDependencies {
+  document: Document;
+  api: ApiClient;
+  /** "/ops" namespace socket, created with autoConnect: false. */
+  socket: Socket;
+  languagePreference: LanguagePreference;
+  now: () => number;
+  /** Where the selected station is remembered (the URL fragment), so a wall screen can be bookmarked. */
+  selection: { get(): string | null; set(deviceId: string | null): void };
+  log: Pick<Console, "warn" | "error">;
+}
+
+/** Station statuses change without readings, so the list is re-read now and then. */
+const DEVICE_REFRESH_MS = 30_000;
+const LOAD_RETRY_MS = 5_000;
+
+function requireElement<T extends Element>(root: ParentNode, selector: string, type: new () => T): T {
+  const found = root.querySelector(selector);
+  if (!(found instanceof type)) throw new Error(`dashboard markup is missing ${selector}`);
+  return found;
+}
+
+/** Wires the views to the API and the live feed. */
+export function startDashboard(deps: DashboardDependencies): void {
+  const { document: doc, api, now, log } = deps;
+  const store = createStationStore();
+  let language: Language = deps.languagePreference.get();
+  let catalogue: ReadonlyMap<string, CatalogueMetric> = new Map();
+  let selectedId = deps.selection.get();
+  let devicesFingerprint = "";
+
+  const context = (): ViewContext => ({
+    language,
+    t: translator(language),
+    format: createFormatters(language),
+    catalogue,
+  });
+  let ctx = context();
+
+  const select = (deviceId: string | null) => {
+    if (deviceId === selectedId) return;
+    selectedId = deviceId;
+    deps.selection.set(deviceId);
+    list.setSelected(deviceId);
+    map.setSelected(deviceId);
+    chart.showStation(deviceId);
+  };
+
+  const header = createHeaderView({
+    clock: requireElement(doc, "#clock", HTMLTimeElement),
+    feedState: requireElement(doc, "#feed-state", HTMLElement),
+    languageButtons: [...doc.querySelectorAll<HTMLButtonElement>(".language-switch button[data-lang]")],
+    now,
+    onLanguageChosen(next) {
+      if (next === language) return;
+      language = next;
+      deps.languagePreference.set(next);
+      renderLanguage();
+    },
+  });
+  const map = createMapView({
+    container: requireElement(doc, "#map", HTMLElement),
+    legend: requireElement(doc, "#map-legend", HTMLElement),
+    t: ctx.t,
+    onSelect: select,
+  });
+  const list = createStationList({
+    table: requireElement(doc, "#stations", HTMLTableElement),
+    emptyNote: requireElement(doc, "#stations-empty", HTMLElement),
+    store,
+    onSelect: select,
+  });
+  const chart = createChartView({
+    title: requireElement(doc, "#chart-station", HTMLElement),
+    metricSelect: requireElement(doc, "#chart-metric", HTMLSelectElement),
+    status: requireElement(doc, "#chart-status", HTMLElement),
+    plotArea: requireElement(doc, "#chart-plot", HTMLElement),
+    api,
+    store,
+    now,
+    onError: (error) => log.warn("chart data could not be loaded", error),
+  });
+  const loadError = requireElement(doc, "#load-error", HTMLElement);
+
+  const mapStations = (devices: readonly Device[]): MapStation[] =>
+    devices.flatMap(({ id, name, lat, lon, status }) =>
+      lat === null || lon === null ? [] : [{ id, name, lat, lon, status }],
+    );
+
+  const renderStations = () => {
+    list.render(ctx);
+    list.setSelected(selectedId);
+    map.setStations(mapStations(store.devices()));
+    map.setSelected(selectedId);
+    chart.render(ctx);
+  };
+
+  function renderLanguage() {
+    ctx = context();
+    doc.documentElement.lang = language;
+    doc.title = ctx.t("appTitle");
+    applyStaticTranslations(doc, ctx.t);
+    header.render(language, ctx.t, ctx.format);
+    map.setLanguage(ctx.t);
+    renderStations();
+  }
+
+  /**
+   * Applies a device list; returns false when nothing shown changed, to spare a rebuild that would
+   * cut short the change highlights. lastSeen/statusAt move with every reading and are not shown.
+   */
+  const acceptDevices = (devices: Device[]): boolean => {
+    const fingerprint = JSON.stringify(devices.map(({ lastSeen, statusAt, ...shown }) => shown));
+    if (fingerprint === devicesFingerprint) return false;
+    devicesFingerprint = fingerprint;
+    store.setDevices(devices);
+    return true;
+  };
+
+  // Several unknown devices may report at once; one fetch at a time, plus one more if asked meanwhile.
+  let refreshing: Promise<void> | null = null;
+  let refreshAgain = false;
+  const refreshDevices = (): Promise<void> => {
+    if (refreshing !== null) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      try {
+        do {
+          refreshAgain = false;
+          if (acceptDevices(await api.devices())) renderStations();
+        } while (refreshAgain);
+      } catch (error) {
+        log.warn("station list could not be refreshed", error);
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  };
+
+  const onReading = (reading: LiveReading) => {
+    const outcome = store.applyReading(reading);
+    if (!outcome.knownDevice) {
+      void refreshDevices();
+      return;
+    }
+    list.updateStation(reading.deviceId, outcome.changedMetrics);
+    if (reading.deviceId === selectedId && outcome.newMetrics.length > 0) chart.render(ctx);
+    chart.appendReading(reading);
+  };
+
+  const loadEverything = async (): Promise<void> => {
+    try {
+      const [metrics, devices, latest] = await Promise.all([api.catalogue(), api.devices(), api.latest()]);
+      catalogue = new Map(metrics.map((metric) => [metric.key, metric]));
+      ctx = context();
+      acceptDevices(devices);
+      store.mergeLatest(latest);
+      loadError.hidden = true;
+      renderStations();
+      chart.showStation(selectedId);
+    } catch (error) {
+      loadError.hidden = false;
+      log.warn("dashboard data could not be loaded; retrying", error);
+      setTimeout(() => void loadEverything(), LOAD_RETRY_MS);
+    }
+  };
+
+  renderLanguage();
+  startLiveFeed({
+    socket: deps.socket,
+    onReading,
+    onStateChange: (state) => header.setFeedState(state),
+    // Readings may have been missed while disconnected.
+    onResubscribed: () => void loadEverything(),
+    onInvalidEvent: (message) => log.error(message),
+  });
+  void loadEverything();
+  setInterval(() => void refreshDevices(), DEVICE_REFRESH_MS);
+}

@@ -1,0 +1,51 @@
+import type { Socket } from "socket.io-client";
+import { type LiveReading, liveReadingSchema, subscribeAckSchema } from "./contract.js";
+
+export type FeedState = "connecting" | "connected" | "disconnected" | "rejected";
+
+export interface LiveFeedOptions {
+  /** A socket for the "/ops" namespace, not yet connected (created with autoConnect: false). */
+  socket: Socket;
+  onReading(reading: LiveReading): void;
+  onStateChange(state: FeedState): void;
+  /** Called after every successful subscription after the first, so the caller can fill the gap. */
+  onResubscribed(): void;
+  /** Where malformed events are reported; they are dropped, never shown. */
+  onInvalidEvent(message: string): void;
+}
+
+export interface LiveFeed {
+  close(): void;
+}
+
+/** Subscribes to every station's readings on connect and on each reconnect. */
+export function startLiveFeed(options: LiveFeedOptions): LiveFeed {
+  const { socket } = options;
+  let subscriptions = 0;
+
+  socket.on("connect", () => {
+    socket.emit("subscribe", { all: true }, (answer: unknown) => {
+      const ack = subscribeAckSchema.safeParse(answer);
+      if (!ack.success || !ack.data.ok) {
+        options.onInvalidEvent(`subscription refused: ${JSON.stringify(answer)}`);
+        options.onStateChange("rejected");
+        return;
+      }
+      subscriptions += 1;
+      options.onStateChange("connected");
+      if (subscriptions > 1) options.onResubscribed();
+    });
+  });
+  socket.on("disconnect", () => options.onStateChange("disconnected"));
+  socket.on("connect_error", () => options.onStateChange("disconnected"));
+  socket.io.on("reconnect_attempt", () => options.onStateChange("connecting"));
+  socket.on("reading", (payload: unknown) => {
+    const reading = liveReadingSchema.safeParse(payload);
+    if (reading.success) options.onReading(reading.data);
+    else options.onInvalidEvent(`malformed reading event: ${reading.error.message}`);
+  });
+
+  options.onStateChange("connecting");
+  socket.connect();
+  return { close: () => socket.close() };
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+
+const dashboardRoot = fileURLToPath(new URL(".", import.meta.url));
+
+/** Where `vite dev` forwards API and Socket.IO calls; the built bundle is served by the service itself. */
+const devServiceUrl = process.env.DASHBOARD_DEV_SERVICE_URL ?? "http://127.0.0.1:8080";
+
+export default defineConfig({
+  root: dashboardRoot,
+  base: "/",
+  // The operations centre may run on a closed network: everything, CSS and images included, is bundled.
+  build: {
+    outDir: fileURLToPath(new URL("./dist", import.meta.url)),
+    emptyOutDir: true,
+    sourcemap: true,
+  },
+  server: {
+    proxy: {
+      "/api": devServiceUrl,
+      "/socket.io": { target: devServiceUrl, ws: true },
+    },
+  },
+});
