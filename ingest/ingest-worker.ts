@@ -228,7 +228,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
 
   return {
     async start() {
-      client = mqtt.connect(options.brokerUrl, {
+      const mqttClient = mqtt.connect(options.brokerUrl, {
         clientId: options.clientId,
         clean: false,
         protocolVersion: 4,
@@ -236,37 +236,32 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
         ...(options.username ? { username: options.username } : {}),
         ...(options.password ? { password: options.password } : {}),
       });
-      deliverWithDeferredAcks(client, onMessage);
-      client.on("connect", (connack) => {
-        logger.info({ sessionPresent: connack.sessionPresent }, "ingest: connected to broker");
-        // Subscribing again is harmless and covers a broker that lost the session.
-        client
-          ?.subscribeAsync({
-            [READINGS_SUBSCRIPTION]: { qos: 1 },
-            [STATUS_SUBSCRIPTION]: { qos: 1 },
-            [drainTopic(options.clientId)]: { qos: 1 },
-          })
-          .then(() => {
-            subscribed = true;
-          })
-          .catch((err: unknown) => logger.error({ err }, "ingest: subscribe failed"));
-      });
-      client.on("close", () => {
-        subscribed = false;
-      });
-      client.on("error", (err) => logger.error({ err }, "ingest: MQTT error"));
+      client = mqttClient;
+      deliverWithDeferredAcks(mqttClient, onMessage);
       await new Promise<void>((resolve, reject) => {
-        const check = setInterval(() => {
-          if (subscribed) {
-            clearInterval(check);
-            resolve();
-          }
-        }, 10);
-        // A broker that is not up yet is waited for (mqtt.js reconnects); a refusal is final.
-        client?.on("error", (err) => {
-          const refusedByBroker = "code" in err && typeof err.code === "number";
-          if (!subscribed && refusedByBroker) {
-            clearInterval(check);
+        mqttClient.on("connect", (connack) => {
+          logger.info({ sessionPresent: connack.sessionPresent }, "ingest: connected to broker");
+          // Subscribing again is harmless and covers a broker that lost the session.
+          mqttClient
+            .subscribeAsync({
+              [READINGS_SUBSCRIPTION]: { qos: 1 },
+              [STATUS_SUBSCRIPTION]: { qos: 1 },
+              [drainTopic(options.clientId)]: { qos: 1 },
+            })
+            .then(() => {
+              subscribed = true;
+              resolve();
+            })
+            .catch((err: unknown) => logger.error({ err }, "ingest: subscribe failed"));
+        });
+        mqttClient.on("close", () => {
+          subscribed = false;
+        });
+        // A broker that is not up yet is waited for (mqtt.js reconnects); a refusal (CONNACK code) is final.
+        mqttClient.on("error", (err) => {
+          logger.error({ err }, "ingest: MQTT error");
+          if ("code" in err && typeof err.code === "number" && !subscribed) {
+            mqttClient.end(true);
             reject(err);
           }
         });
