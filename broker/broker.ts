@@ -5,6 +5,7 @@ import { Aedes, type Client } from "aedes";
 import type { Logger } from "pino";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { trackDevicePresence } from "./device-presence.js";
+import { refuseEmptyTopicLevels } from "./empty-level-guard.js";
 import type { BrokerMetrics } from "./metrics.js";
 
 export const MQTT_WEBSOCKET_PATH = "/mqtt";
@@ -61,6 +62,10 @@ export async function createBroker(
     logger.debug({ err: err.message }, "broker: connection error");
   });
   trackDevicePresence(aedes, logger);
+  refuseEmptyTopicLevels(aedes, (topic) => {
+    metrics.refusedPublishes.inc({ reason: "empty_topic_level" });
+    logger.debug({ topic }, "broker: refused a publish to a topic with an empty level");
+  });
 
   const handle = (stream: Duplex, request?: IncomingMessage) => {
     if (!accepting) {

@@ -154,8 +154,26 @@ describe("parseReadingsMessage: timestamps refused", () => {
     const result = parseText('{"ts": 1e400, "values": {"pm25": 10}}');
     expect(result.readings).toEqual([]);
     expect(result.rejections).toHaveLength(1);
-    expect(["invalid_shape", "invalid_timestamp"]).toContain(result.rejections[0]?.reason);
+    expect(result.rejections[0]?.reason).toBe("invalid_timestamp");
     expect(result.rejections[0]?.message).toMatch(/^ts\b/);
+  });
+
+  it.each([
+    ["a boolean", true],
+    ["null", null],
+    ["an object", { at: 1 }],
+  ])("refuses %s as ts, naming its type", (_label, ts) => {
+    const result = parseJson({ ts, values: { pm25: 1 } });
+    expect(result.readings).toEqual([]);
+    expect(reasonsOf(result)).toEqual(["invalid_timestamp"]);
+    expect(result.rejections[0]?.message).toMatch(/^ts must be a number or a string/);
+  });
+
+  it("refuses a __proto__ metric key as unknown and keeps its neighbours", () => {
+    const result = parseText('{"values": {"__proto__": 5, "pm25": 3}}');
+    expect(result.readings).toEqual([{ deviceId: DEVICE, metric: "pm25", ts: RECEIVED_AT, value: 3 }]);
+    expect(reasonsOf(result)).toEqual(["unknown_metric"]);
+    expect(result.rejections[0]?.metric).toBe("__proto__");
   });
 });
 
@@ -235,7 +253,6 @@ describe("parseReadingsMessage: shapes refused", () => {
     ["missing values", { ts: RECEIVED_AT }],
     ["values as an array", { values: [1, 2] }],
     ["values as a number", { values: 5 }],
-    ["a boolean ts", { ts: true, values: { pm25: 1 } }],
     ["an empty object", {}],
   ])("refuses %s", (_label, body) => {
     const result = parseJson(body);

@@ -49,9 +49,14 @@ export interface ReadingsMessageInput {
   readonly maxPayloadBytes: number;
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+// `values` is checked by hand rather than as a zod record, which would drop a "__proto__" key
+// silently instead of refusing it; `ts` is judged by parseTimestamp, which names the problem.
 const entrySchema = z.strictObject({
-  ts: z.union([z.number(), z.string()]).optional(),
-  values: z.record(z.string(), z.unknown()),
+  ts: z.unknown().optional(),
+  values: z.custom<Record<string, unknown>>(isPlainObject, "values must be an object of metric: number"),
 });
 
 // ISO 8601 date-time that carries its offset; a bare local time would be ambiguous.
@@ -80,11 +85,27 @@ function wholeMessage(reason: RejectionReason, message: string, bytes: Uint8Arra
   return { readings: [], rejections: [{ reason, message, ...describeRaw(bytes) }] };
 }
 
+/** The refusal of anything sent under a device id that breaks DEVICE_ID_PATTERN. */
+export function invalidDeviceIdRejection(payload: Uint8Array): Rejection {
+  return {
+    reason: "invalid_device_id",
+    message: "device id must be 1–64 letters, digits, '-' or '_', starting with a letter or digit",
+    ...describeRaw(payload),
+  };
+}
+
 type TimestampResult = { ok: true; ts: number } | { ok: false; reason: RejectionReason; message: string };
 
-function parseTimestamp(raw: number | string | undefined, receivedAt: number): TimestampResult {
+function parseTimestamp(raw: unknown, receivedAt: number): TimestampResult {
   if (raw === undefined) return { ok: true, ts: receivedAt };
   let ts: number;
+  if (typeof raw !== "number" && typeof raw !== "string") {
+    return {
+      ok: false,
+      reason: "invalid_timestamp",
+      message: `ts must be a number or a string, got ${typeOf(raw)}`,
+    };
+  }
   if (typeof raw === "number") {
     if (!Number.isFinite(raw)) return { ok: false, reason: "invalid_timestamp", message: "ts is not finite" };
     ts = Math.round(raw);
@@ -133,11 +154,13 @@ function entryText(entry: unknown): string {
   }
 }
 
+const typeOf = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+
 function checkValue(metric: string, value: unknown): { reason: RejectionReason; message: string } | null {
   if (!isMetricKey(metric))
     return { reason: "unknown_metric", message: `unknown metric '${metric.slice(0, 64)}'` };
   if (typeof value !== "number") {
-    return { reason: "invalid_value", message: `${metric}: expected a number, got ${typeof value}` };
+    return { reason: "invalid_value", message: `${metric}: expected a number, got ${typeOf(value)}` };
   }
   if (!Number.isFinite(value))
     return { reason: "non_finite_value", message: `${metric}: value is not finite` };
@@ -202,7 +225,7 @@ function parseEntry(
 export function parseReadingsMessage(input: ReadingsMessageInput): ParsedReadingsMessage {
   const { deviceId, payload, receivedAt, maxPayloadBytes } = input;
   if (!isValidDeviceId(deviceId)) {
-    return wholeMessage("invalid_device_id", "device id must be 1–64 letters, digits, '-' or '_'", payload);
+    return { readings: [], rejections: [invalidDeviceIdRejection(payload)] };
   }
   if (payload.length > maxPayloadBytes) {
     return wholeMessage(

@@ -4,7 +4,11 @@ import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.js";
 import { MAX_ERRORS_REPORTED_TO_DEVICE } from "../domain/limits.js";
 import type { Reading } from "../domain/reading.js";
-import { parseReadingsMessage, type Rejection } from "../domain/readings-message.js";
+import {
+  invalidDeviceIdRejection,
+  parseReadingsMessage,
+  type Rejection,
+} from "../domain/readings-message.js";
 import {
   deviceTopic,
   parseDeviceTopic,
@@ -56,6 +60,8 @@ interface IngestItem extends BatchItem {
   readonly rejections: readonly Rejection[];
   readonly topic: string;
 }
+
+const DEVICE_TOPIC_SHAPE = /^sensors\/[^/]*\/(readings|status)$/;
 
 /** Where the ingest sends itself a marker on shutdown: everything queued before it has arrived once it does. */
 const drainTopic = (clientId: string) => `services/${clientId}/drain`;
@@ -138,14 +144,13 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
         maxPayloadBytes: options.maxPayloadBytes,
       });
       for (const r of result.rejections) metrics.rejected.inc({ reason: r.reason });
-      const valid = result.rejections.every((r) => r.reason !== "invalid_device_id");
       return {
         ...base,
         size: Math.max(1, result.readings.length),
         readings: result.readings,
         rejections: result.rejections,
         deadLetters: toDeadLetters(topic, parsed.deviceId, receivedAt, result.rejections),
-        ...(valid ? { deviceId: parsed.deviceId } : {}),
+        deviceId: parsed.deviceId,
       };
     }
     if (parsed?.kind === "status") {
@@ -177,6 +182,19 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
         rejections: [rejection],
         deadLetters: toDeadLetters(topic, parsed.deviceId, receivedAt, [rejection]),
         deviceId: parsed.deviceId,
+      };
+    }
+    if (DEVICE_TOPIC_SHAPE.test(topic)) {
+      // Our subscriptions matched, so only the device id level is wrong: refuse it visibly.
+      metrics.messagesIn.inc({ kind: topic.endsWith("/status") ? "status" : "readings" });
+      const rejection = invalidDeviceIdRejection(payload);
+      metrics.rejected.inc({ reason: rejection.reason });
+      return {
+        ...base,
+        size: 1,
+        readings: [],
+        rejections: [rejection],
+        deadLetters: toDeadLetters(topic, topic.split("/")[1] ?? null, receivedAt, [rejection]),
       };
     }
     metrics.messagesIn.inc({ kind: "other" });

@@ -1,0 +1,281 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connect as connectTcp } from "node:net";
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitUntil } from "../test/support/wait-until.js";
+import { createBroker, MQTT_WEBSOCKET_PATH, type MqttBroker } from "./broker.js";
+import { createBrokerMetrics } from "./metrics.js";
+
+const TEST_TIMEOUT_MS = 60_000;
+const SERVICE_PREFIX = "svc-";
+
+interface Harness {
+  readonly broker: MqttBroker;
+  readonly tcpUrl: string;
+  readonly wsUrl: string;
+  readonly metricsRegistry: Registry;
+  /** A connected client; closed after the test. */
+  client(url: string, options?: IClientOptions): Promise<MqttClient>;
+  gauge(name: string): Promise<number>;
+}
+
+describe("MQTT broker (Aedes)", () => {
+  let cleanups: Array<() => Promise<unknown> | unknown> = [];
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // keep cleaning up the rest
+      }
+    }
+    cleanups = [];
+  }, TEST_TIMEOUT_MS);
+
+  async function start(): Promise<Harness> {
+    const metricsRegistry = new Registry();
+    const broker = await createBroker(
+      { serviceClientPrefix: SERVICE_PREFIX, drainTimeoutMs: 2000 },
+      { logger: pino({ level: "silent" }), metrics: createBrokerMetrics(metricsRegistry) },
+    );
+    cleanups.push(() => broker.close());
+    const port = await broker.listen(0, "127.0.0.1");
+    const http: HttpServer = createServer((_request, response) => response.writeHead(404).end());
+    broker.attachWebSocket(http);
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          http.closeAllConnections();
+          http.close(() => resolve());
+        }),
+    );
+    const httpPort = (http.address() as AddressInfo).port;
+    return {
+      broker,
+      tcpUrl: `mqtt://127.0.0.1:${port}`,
+      wsUrl: `ws://127.0.0.1:${httpPort}${MQTT_WEBSOCKET_PATH}`,
+      metricsRegistry,
+      async client(url, options = {}) {
+        const client = connect(url, { reconnectPeriod: 0, connectTimeout: 10_000, ...options });
+        cleanups.push(() => client.endAsync(true));
+        await new Promise<void>((resolve, reject) => {
+          client.once("connect", () => resolve());
+          client.once("error", reject);
+          client.once("close", () => reject(new Error(`connection to ${url} closed before CONNACK`)));
+        });
+        return client;
+      },
+      async gauge(name) {
+        const text = await metricsRegistry.metrics();
+        const match = new RegExp(`^${name} (\\d+)$`, "m").exec(text);
+        return match ? Number(match[1]) : Number.NaN;
+      },
+    };
+  }
+
+  /** Collects messages of a client from now on. */
+  function collect(client: MqttClient): IPublishPacket[] {
+    const packets: IPublishPacket[] = [];
+    client.on("message", (_topic, _payload, packet) => packets.push(packet));
+    return packets;
+  }
+
+  /** Subscribes a fresh client to `topic` and resolves with the first message, retained or live. */
+  async function firstMessageOn(harness: Harness, topic: string): Promise<IPublishPacket> {
+    const watcher = await harness.client(harness.tcpUrl, {
+      clientId: `watcher-${Math.random().toString(36).slice(2)}`,
+    });
+    const packets = collect(watcher);
+    await watcher.subscribeAsync(topic, { qos: 1 });
+    const [first] = await waitUntil(`a message on ${topic}`, () =>
+      packets.length > 0 ? packets : undefined,
+    );
+    await watcher.endAsync();
+    return first as IPublishPacket;
+  }
+
+  it(
+    "listens for MQTT over TCP on a port the system chose",
+    async () => {
+      const harness = await start();
+      expect(harness.tcpUrl).not.toMatch(/:0$/);
+      expect(harness.broker.isReady()).toBe(true);
+      const subscriber = await harness.client(harness.tcpUrl, { clientId: "sub-tcp" });
+      const received = collect(subscriber);
+      await subscriber.subscribeAsync("sensors/+/readings", { qos: 1 });
+      const device = await harness.client(harness.tcpUrl, { clientId: "tn-air-001" });
+      await device.publishAsync("sensors/tn-air-001/readings", '{"values":{"pm25":1}}', { qos: 1 });
+      await waitUntil("the reading on the subscriber", () => received.length === 1 || undefined);
+      expect(received[0]?.payload.toString()).toBe('{"values":{"pm25":1}}');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "serves MQTT over WebSocket at /mqtt: a ws:// device reaches a TCP subscriber and back",
+    async () => {
+      const harness = await start();
+      const tcpSubscriber = await harness.client(harness.tcpUrl, { clientId: "sub-tcp" });
+      const fromWs = collect(tcpSubscriber);
+      await tcpSubscriber.subscribeAsync("sensors/ws-dev-1/readings", { qos: 1 });
+      const wsDevice = await harness.client(harness.wsUrl, { clientId: "ws-dev-1" });
+      const toWs = collect(wsDevice);
+      await wsDevice.subscribeAsync("sensors/ws-dev-1/errors", { qos: 1 });
+
+      await wsDevice.publishAsync("sensors/ws-dev-1/readings", '{"values":{"noise":55}}', { qos: 1 });
+      await waitUntil("the WebSocket device's reading over TCP", () => fromWs.length === 1 || undefined);
+      expect(fromWs[0]).toMatchObject({ topic: "sensors/ws-dev-1/readings", qos: 1 });
+      expect(fromWs[0]?.payload.toString()).toBe('{"values":{"noise":55}}');
+
+      await tcpSubscriber.publishAsync("sensors/ws-dev-1/errors", '{"rejected":1}', { qos: 0 });
+      await waitUntil("the TCP message on the WebSocket device", () => toWs.length === 1 || undefined);
+      expect(toWs[0]?.payload.toString()).toBe('{"rejected":1}');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "marks a device offline (retained) when the connection that published for it disconnects cleanly",
+    async () => {
+      const harness = await start();
+      const device = await harness.client(harness.tcpUrl, { clientId: "x-firmware-7" });
+      await device.publishAsync("sensors/x/status", "online", { qos: 1, retain: true });
+      await device.publishAsync("sensors/x/readings", '{"values":{"pm25":3}}', { qos: 1 });
+      // A connection may publish for several devices (a gateway); each of them goes offline.
+      await device.publishAsync("sensors/x2/readings", '{"values":{"pm25":4}}', { qos: 0 });
+      expect((await firstMessageOn(harness, "sensors/x/status")).payload.toString()).toBe("online");
+      await device.endAsync();
+
+      const status = await waitUntil("the retained status to turn offline", async () => {
+        const packet = await firstMessageOn(harness, "sensors/x/status");
+        return packet.payload.toString() === "offline" ? packet : undefined;
+      });
+      expect(status.retain).toBe(true);
+      const other = await waitUntil("the second device's status", async () => {
+        const packet = await firstMessageOn(harness, "sensors/x2/status");
+        return packet.payload.toString() === "offline" ? packet : undefined;
+      });
+      expect(other.retain).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "publishes a device's retained will when its connection drops",
+    async () => {
+      const harness = await start();
+      // This client never publishes, so only its will can say anything about sensors/w/status.
+      const device = await harness.client(harness.tcpUrl, {
+        clientId: "w-firmware",
+        will: { topic: "sensors/w/status", payload: Buffer.from("offline"), qos: 1, retain: true },
+      });
+      device.stream.destroy();
+      const status = await firstMessageOn(harness, "sensors/w/status");
+      expect(status.payload.toString()).toBe("offline");
+      const again = await firstMessageOn(harness, "sensors/w/status");
+      expect(again.retain).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "counts connected clients and devices (clients without the service prefix)",
+    async () => {
+      const harness = await start();
+      const counts = async () => [
+        await harness.gauge("envmon_broker_connected_clients"),
+        await harness.gauge("envmon_broker_connected_devices"),
+      ];
+      expect(await counts()).toEqual([0, 0]);
+      await harness.client(harness.tcpUrl, { clientId: "svc-ingest" });
+      const deviceA = await harness.client(harness.tcpUrl, { clientId: "tn-air-001" });
+      await harness.client(harness.wsUrl, { clientId: "tn-air-002" });
+      await waitUntil(
+        "3 clients, 2 devices",
+        async () => JSON.stringify(await counts()) === "[3,2]" || undefined,
+      );
+      await deviceA.endAsync();
+      await waitUntil(
+        "2 clients, 1 device",
+        async () => JSON.stringify(await counts()) === "[2,1]" || undefined,
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "drops and counts a connection that sends garbage instead of MQTT",
+    async () => {
+      const harness = await start();
+      const port = Number(new URL(harness.tcpUrl).port);
+      const socket = connectTcp({ port, host: "127.0.0.1" });
+      cleanups.push(() => socket.destroy());
+      await new Promise<void>((resolve, reject) => {
+        socket.once("connect", resolve);
+        socket.once("error", reject);
+      });
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.on("error", () => {});
+      socket.write(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await closed;
+      await waitUntil(
+        "the error to be counted",
+        async () => (await harness.gauge("envmon_broker_client_errors_total")) >= 1 || undefined,
+      );
+      expect(harness.broker.isReady()).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "stopAcceptingDevices disconnects devices, keeps service clients and refuses new connections",
+    async () => {
+      const harness = await start();
+      const service = await harness.client(harness.tcpUrl, { clientId: "svc-ingest" });
+      const serviceMessages = collect(service);
+      await service.subscribeAsync("services/svc-ingest/drain", { qos: 1 });
+      const tcpDevice = await harness.client(harness.tcpUrl, { clientId: "tn-air-001" });
+      const wsDevice = await harness.client(harness.wsUrl, { clientId: "tn-air-002" });
+      // A client whose id merely contains the prefix is still a device.
+      const lookalike = await harness.client(harness.tcpUrl, { clientId: "dev-svc-1" });
+      const closedDevices = [tcpDevice, wsDevice, lookalike].map(
+        (client) => new Promise<void>((resolve) => client.once("close", () => resolve())),
+      );
+      let serviceClosed = false;
+      service.on("close", () => {
+        serviceClosed = true;
+      });
+
+      await harness.broker.stopAcceptingDevices();
+      await Promise.all(closedDevices);
+      expect([tcpDevice.connected, wsDevice.connected, lookalike.connected]).toEqual([false, false, false]);
+
+      // The service client is still served: a QoS 1 round trip through the broker.
+      await service.publishAsync("services/svc-ingest/drain", "marker-1", { qos: 1 });
+      await waitUntil(
+        "the service's own marker",
+        () => serviceMessages.some((p) => p.payload.toString() === "marker-1") || undefined,
+      );
+      expect(serviceClosed).toBe(false);
+      expect(service.connected).toBe(true);
+      await waitUntil("only the service counted", async () =>
+        (await harness.gauge("envmon_broker_connected_clients")) === 1 &&
+        (await harness.gauge("envmon_broker_connected_devices")) === 0
+          ? true
+          : undefined,
+      );
+
+      // New connections are refused, over TCP and WebSocket, devices and services alike.
+      await expect(harness.client(harness.tcpUrl, { clientId: "tn-air-003" })).rejects.toThrow();
+      await expect(harness.client(harness.tcpUrl, { clientId: "svc-late" })).rejects.toThrow();
+      await expect(harness.client(harness.wsUrl, { clientId: "tn-air-004" })).rejects.toThrow();
+      expect(service.connected).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});

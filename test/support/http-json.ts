@@ -1,0 +1,30 @@
+export interface JsonResponse<T> {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: T;
+}
+
+/** GET a URL of the service and parse its JSON body, keeping the status for assertions. */
+export async function getJson<T = unknown>(url: string): Promise<JsonResponse<T>> {
+  const response = await fetch(url);
+  const text = await response.text();
+  let body: T;
+  try {
+    body = JSON.parse(text) as T;
+  } catch {
+    throw new Error(
+      `GET ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 500)}`,
+    );
+  }
+  return { status: response.status, contentType: response.headers.get("content-type") ?? "", body };
+}
+
+/** GET a URL and return its text (for /metrics, /docs). */
+export async function getText(url: string): Promise<{ status: number; contentType: string; text: string }> {
+  const response = await fetch(url);
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type") ?? "",
+    text: await response.text(),
+  };
+}
