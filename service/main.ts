@@ -39,13 +39,17 @@ if (service.httpPort !== undefined) {
   );
 }
 
-let signals = 0;
+// Ctrl-C reaches every process of the terminal's group, and npm also relays it to us, so one key
+// press can arrive as two signals: only a second signal a moment later means "stop waiting".
+const REPEATED_SIGNAL_MS = 2000;
+let firstSignalAt: number | undefined;
 const shutdown = (signal: NodeJS.Signals) => {
-  signals += 1;
-  if (signals > 1) {
+  if (firstSignalAt !== undefined) {
+    if (Date.now() - firstSignalAt < REPEATED_SIGNAL_MS) return;
     logger.warn({ signal }, "second signal: exiting without waiting for the flush");
     process.exit(1);
   }
+  firstSignalAt = Date.now();
   logger.info({ signal }, "shutting down: draining and flushing");
   const deadline = setTimeout(() => {
     logger.error("shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting");
