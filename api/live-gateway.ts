@@ -66,8 +66,11 @@ export function createLiveGateway(deps: LiveGatewayDeps): { close(): void } {
   });
 
   ops.on("connection", (socket) => {
-    socket.on("subscribe", (payload: unknown, ack?: unknown) => {
-      const reply = typeof ack === "function" ? (ack as (answer: object) => void) : () => {};
+    socket.on("subscribe", (...args: unknown[]) => {
+      // The acknowledgement callback is always last; a client may send it without a payload.
+      const last = args.at(-1);
+      const reply = typeof last === "function" ? (last as (answer: object) => void) : () => {};
+      const payload = typeof args[0] === "function" ? undefined : args[0];
       const parsed = subscribeSchema.safeParse(payload);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];

@@ -2,6 +2,8 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   LogController,
 } from "fastify";
 import {
@@ -43,6 +45,11 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One line per request would drown the log at dashboard polling rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors raised before routing (a URL that is not valid percent-encoding…) in the API's shape too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = typeof error.statusCode === "number" && error.statusCode < 500 ? error.statusCode : 400;
+      reply.code(status).send({ error: "bad_request", message: error.message });
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
