@@ -5,16 +5,19 @@ import { io, type Socket } from "socket.io-client";
  * after the reading's timestamp (the load generator stamps the publish time) it arrived.
  */
 export async function startLatencyProbe(httpUrl: string): Promise<{
-  latenciesMs(): number[];
+  latenciesMs(since?: number): number[];
   events(): number;
   close(): void;
 }> {
   const socket: Socket = io(`${httpUrl}/ops`, { transports: ["websocket"] });
   const latencies: number[] = [];
+  const arrivals: number[] = [];
   let events = 0;
   socket.on("reading", (event: { ts: string }) => {
     events++;
-    latencies.push(Date.now() - Date.parse(event.ts));
+    const now = Date.now();
+    arrivals.push(now);
+    latencies.push(now - Date.parse(event.ts));
   });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect_error", reject);
@@ -22,7 +25,12 @@ export async function startLatencyProbe(httpUrl: string): Promise<{
       answer.ok ? resolve() : reject(new Error("subscribe refused")),
     );
   });
-  return { latenciesMs: () => latencies, events: () => events, close: () => socket.close() };
+  return {
+    /** Latencies of the events that arrived at or after `since` (epoch ms). */
+    latenciesMs: (since = 0) => latencies.filter((_, i) => (arrivals[i] as number) >= since),
+    events: () => events,
+    close: () => socket.close(),
+  };
 }
 
 export function percentile(values: readonly number[], p: number): number | null {

@@ -79,7 +79,8 @@ export async function createBroker(
     aedes,
 
     async listen(port, host) {
-      tcp = createServer((socket) => handle(socket));
+      // Nagle would hold small MQTT packets back for up to 40 ms against delayed ACKs.
+      tcp = createServer({ noDelay: true }, (socket) => handle(socket));
       await new Promise<void>((resolve, reject) => {
         tcp?.once("error", reject);
         tcp?.listen(port, host, () => resolve());
