@@ -22,6 +22,7 @@ import { openMetadataDatabase } from "../store/metadata-database.js";
 import type { MetadataDatabase } from "../store/metadata-schema.js";
 import { openSqliteDatabase } from "../store/sqlite-database.js";
 import { createSqliteTimeSeriesStore } from "../store/sqlite-time-series-store.js";
+import { createWorkerSeriesWriter } from "../store/worker-series-writer.js";
 import { startDemoFleet } from "./demo-fleet.js";
 
 export const SERVICE_CLIENT_PREFIX = "svc-";
@@ -55,7 +56,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     sqlite.close();
     throw error;
   }
-  const store = createSqliteTimeSeriesStore(sqlite);
+  const store = createSqliteTimeSeriesStore(sqlite, createWorkerSeriesWriter(config.DATA_DIR));
   const registry = createDeviceRegistry(metadata, clock);
   const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
   // Ingest and API in one process share memory; apart, stored readings travel through the broker.

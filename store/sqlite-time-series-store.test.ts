@@ -4,13 +4,20 @@ import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSqliteDatabase } from "./sqlite-database.js";
+import { createInlineSeriesWriter } from "./sqlite-series-writer.js";
 import { createSqliteTimeSeriesStore } from "./sqlite-time-series-store.js";
 import { describeTimeSeriesStoreContract } from "./time-series-store.contract.js";
+import { createWorkerSeriesWriter } from "./worker-series-writer.js";
 
-async function openTempStore() {
+type WriterKind = "inline" | "worker";
+
+const writerFor = (kind: WriterKind, db: Database.Database, dir: string) =>
+  kind === "inline" ? createInlineSeriesWriter(db) : createWorkerSeriesWriter(dir);
+
+async function openTempStore(kind: WriterKind = "inline") {
   const dir = await mkdtemp(join(tmpdir(), "tn-sqlite-ts-"));
   let db: Database.Database = openSqliteDatabase(dir);
-  let store = createSqliteTimeSeriesStore(db);
+  let store = createSqliteTimeSeriesStore(db, writerFor(kind, db, dir));
   return {
     dir,
     get db() {
@@ -21,7 +28,7 @@ async function openTempStore() {
       await store.close();
       db.close();
       db = openSqliteDatabase(dir);
-      store = createSqliteTimeSeriesStore(db);
+      store = createSqliteTimeSeriesStore(db, writerFor(kind, db, dir));
       return store;
     },
     async cleanup() {
@@ -32,9 +39,10 @@ async function openTempStore() {
   };
 }
 
-describeTimeSeriesStoreContract("sqlite", openTempStore);
+describeTimeSeriesStoreContract("sqlite, inline writer", () => openTempStore("inline"));
+describeTimeSeriesStoreContract("sqlite, worker-thread writer", () => openTempStore("worker"));
 
-describe("SQLite time-series store", () => {
+describe.each(["inline", "worker"] as const)("SQLite time-series store, %s writer", (kind) => {
   let cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups) await cleanup();
@@ -44,7 +52,7 @@ describe("SQLite time-series store", () => {
   const BASE = Date.UTC(2026, 10, 21);
 
   it("leaves nothing behind from a batch the database refuses, and later series stay separate", async () => {
-    const opened = await openTempStore();
+    const opened = await openTempStore(kind);
     cleanups.push(opened.cleanup);
     const { store } = opened;
     // NaN cannot be stored (SQLite turns it into NULL), so the whole batch is refused.
@@ -77,10 +85,10 @@ describe("SQLite time-series store", () => {
   });
 
   it("opens twice on the same database without losing data (schema creation is idempotent)", async () => {
-    const opened = await openTempStore();
+    const opened = await openTempStore(kind);
     cleanups.push(opened.cleanup);
     await opened.store.write([{ deviceId: "tn-air-001", metric: "pm25", ts: BASE, value: 3 }]);
-    const second = createSqliteTimeSeriesStore(opened.db);
+    const second = createSqliteTimeSeriesStore(opened.db, createInlineSeriesWriter(opened.db));
     const points = await second.range({
       deviceId: "tn-air-001",
       metric: "pm25",

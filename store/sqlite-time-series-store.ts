@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { MetricKey } from "../domain/catalogue.js";
-import type { Reading } from "../domain/reading.js";
+import { ensureSeriesSchema, seriesKey } from "./sqlite-series-schema.js";
+import type { SeriesWriter } from "./sqlite-series-writer.js";
 import type {
   AggregatePoint,
   RangeQuery,
@@ -9,48 +10,15 @@ import type {
   TimeSeriesStore,
 } from "./time-series-store.js";
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS ts_series (
-  id INTEGER PRIMARY KEY,
-  device_id TEXT NOT NULL,
-  metric TEXT NOT NULL,
-  UNIQUE (device_id, metric)
-);
-CREATE TABLE IF NOT EXISTS ts_readings (
-  series_id INTEGER NOT NULL,
-  ts INTEGER NOT NULL,
-  value REAL NOT NULL,
-  PRIMARY KEY (series_id, ts)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS ts_latest (
-  series_id INTEGER PRIMARY KEY,
-  ts INTEGER NOT NULL,
-  value REAL NOT NULL
-);
-`;
-
 /**
- * Time series in the embedded SQLite database: one row per (series, ts) with series ids
- * interned, so a reading costs an integer key rather than two strings, and a table of the
- * newest value per series kept in the same transaction.
+ * The embedded time-series store: reads on `db` (the caller's thread), writes through `writer`
+ * (inline in tests and tools, a worker thread in the service; see store/worker-series-writer.ts).
  */
-export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesStore {
-  db.exec(SCHEMA);
+export function createSqliteTimeSeriesStore(db: Database.Database, writer: SeriesWriter): TimeSeriesStore {
+  ensureSeriesSchema(db);
 
   const selectSeries = db.prepare<[string, string], { id: number }>(
     "SELECT id FROM ts_series WHERE device_id = ? AND metric = ?",
-  );
-  const insertSeries = db.prepare<[string, string]>(
-    "INSERT INTO ts_series (device_id, metric) VALUES (?, ?)",
-  );
-  const upsertReading = db.prepare<[number, number, number]>(
-    `INSERT INTO ts_readings (series_id, ts, value) VALUES (?, ?, ?)
-     ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value`,
-  );
-  const upsertLatest = db.prepare<[number, number, number]>(
-    `INSERT INTO ts_latest (series_id, ts, value) VALUES (?, ?, ?)
-     ON CONFLICT (series_id) DO UPDATE SET ts = excluded.ts, value = excluded.value
-     WHERE excluded.ts >= ts_latest.ts`,
   );
   const selectAllLatest = db.prepare<[], LatestRow>(
     `SELECT s.device_id AS deviceId, s.metric AS metric, l.ts AS ts, l.value AS value
@@ -66,11 +34,9 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
      GROUP BY 1 ORDER BY 1 LIMIT ?`,
   );
 
-  // Series ids never change once assigned, so caching them is safe for the store's lifetime.
+  // Only committed ids are ever seen here, and they never change.
   const seriesIds = new Map<string, number>();
-  const seriesKey = (deviceId: string, metric: string) => `${deviceId}\u0000${metric}`;
-
-  function existingSeriesId(deviceId: string, metric: string): number | undefined {
+  function seriesId(deviceId: string, metric: string): number | undefined {
     const key = seriesKey(deviceId, metric);
     let id = seriesIds.get(key);
     if (id === undefined) {
@@ -80,34 +46,12 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
     return id;
   }
 
-  // Ids created inside a transaction join the cache only once it commits: a rollback frees them.
-  const writeTransaction = db.transaction((readings: readonly Reading[], created: Map<string, number>) => {
-    const newest = new Map<number, Reading>();
-    for (const r of readings) {
-      const key = seriesKey(r.deviceId, r.metric);
-      let id = created.get(key) ?? existingSeriesId(r.deviceId, r.metric);
-      if (id === undefined) {
-        id = Number(insertSeries.run(r.deviceId, r.metric).lastInsertRowid);
-        created.set(key, id);
-      }
-      upsertReading.run(id, r.ts, r.value);
-      const seen = newest.get(id);
-      if (!seen || r.ts >= seen.ts) newest.set(id, r);
-    }
-    for (const [id, r] of newest) upsertLatest.run(id, r.ts, r.value);
-  });
-
   let closed = false;
 
   return {
     kind: "sqlite",
 
-    async write(readings) {
-      if (readings.length === 0) return;
-      const created = new Map<string, number>();
-      writeTransaction(readings, created);
-      for (const [key, id] of created) seriesIds.set(key, id);
-    },
+    write: (readings) => writer.write(readings),
 
     async latest(filter) {
       const rows = selectAllLatest.all();
@@ -116,7 +60,7 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
     },
 
     async range(query: RangeQuery): Promise<RangeResult> {
-      const id = existingSeriesId(query.deviceId, query.metric);
+      const id = seriesId(query.deviceId, query.metric);
       const fetch = query.limit + 1;
       if (query.step === undefined) {
         const points = id === undefined ? [] : selectRaw.all(id, query.from, query.to, fetch);
@@ -134,6 +78,7 @@ export function createSqliteTimeSeriesStore(db: Database.Database): TimeSeriesSt
 
     async close() {
       closed = true;
+      await writer.close();
     },
   };
 }

@@ -6,6 +6,7 @@ import { createDeadLetterRepository, type DeadLetterRepository } from "../../sto
 import { createDeviceRegistry, type DeviceRegistry } from "../../store/device-registry.js";
 import { openMetadataDatabase } from "../../store/metadata-database.js";
 import { openSqliteDatabase } from "../../store/sqlite-database.js";
+import { createInlineSeriesWriter } from "../../store/sqlite-series-writer.js";
 import { createSqliteTimeSeriesStore } from "../../store/sqlite-time-series-store.js";
 import type { TimeSeriesStore } from "../../store/time-series-store.js";
 
@@ -23,7 +24,7 @@ export async function openSqliteFixture(clock: Clock, prefix = "envmon-fixture-"
   const dataDir = await mkdtemp(join(tmpdir(), prefix));
   const sqlite = openSqliteDatabase(dataDir);
   const metadata = await openMetadataDatabase(sqlite);
-  const store = createSqliteTimeSeriesStore(sqlite);
+  const store = createSqliteTimeSeriesStore(sqlite, createInlineSeriesWriter(sqlite));
   return {
     dataDir,
     store,
