@@ -22,6 +22,12 @@ const flagsSchema = z.object({
     .regex(/^\d+(,\d+)*$/, "--rates must be a comma-separated list of readings per second")
     .default("1000,5000,10000,20000")
     .transform((s) => s.split(",").map(Number)),
+  /** Offered rates for messages that carry 10 readings each, as a data logger or gateway sends them. */
+  batchRates: z
+    .string()
+    .regex(/^(\d+(,\d+)*)?$/, "--batchRates must be a comma-separated list of readings per second")
+    .default("20000")
+    .transform((s) => (s === "" ? [] : s.split(",").map(Number))),
   duration: z.coerce.number().int().min(5).max(600).default(30),
   idle: z.coerce.number().int().min(0).max(600).default(30),
 });
@@ -41,7 +47,7 @@ function parseFlags(argv: string[]) {
 
 const loadSummarySchema = z.object({ sent: z.number(), acked: z.number(), errors: z.number() }).passthrough();
 
-function runLoadGenerator(mqttUrl: string, rate: number, durationS: number) {
+function runLoadGenerator(mqttUrl: string, rate: number, durationS: number, batch: number) {
   const devices = Math.min(5000, Math.max(50, Math.round(rate / 2)));
   const args = [
     "--import",
@@ -49,6 +55,7 @@ function runLoadGenerator(mqttUrl: string, rate: number, durationS: number) {
     "simulators/load-generator.ts",
     ...["--broker", mqttUrl, "--rate", String(rate), "--duration", String(durationS)],
     ...["--connections", "20", "--devices", String(devices), "--metrics", String(METRICS_PER_READING)],
+    ...["--batch", String(batch), "--max-inflight", "1000"],
   ];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
@@ -69,14 +76,14 @@ function runLoadGenerator(mqttUrl: string, rate: number, durationS: number) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function throughputRun(rate: number, durationS: number) {
+async function throughputRun(rate: number, durationS: number, batch: number) {
   const service = await startServiceUnderTest({ DEMO: "0" });
   try {
     const probe = await startLatencyProbe(service.httpUrl);
     service.resetPeak();
     const storedAtStart = await scrapeMetric(service.httpUrl, STORED);
     const started = Date.now();
-    const load = runLoadGenerator(service.mqttUrl, rate, durationS);
+    const load = runLoadGenerator(service.mqttUrl, rate, durationS, batch);
     // Sustained rate: what became durable between 5 s into the run and its end.
     await sleep(5000);
     const windowStart = { at: Date.now(), stored: await scrapeMetric(service.httpUrl, STORED) };
@@ -97,6 +104,7 @@ async function throughputRun(rate: number, durationS: number) {
     const warmUp = probe.latenciesMs().slice(0, probe.events() - latencies.length);
     return {
       offeredRate: rate,
+      readingsPerMessage: batch,
       durationS,
       generator: summary,
       sustainedDurableReadingsPerS: Math.round(
@@ -149,9 +157,13 @@ process.stderr.write(`bench: ${machine.cores} cores, ${machine.cpu}\n`);
 const idle = flags.idle > 0 ? await idleDemoRun(flags.idle) : null;
 if (idle) process.stderr.write(`idle with demo fleet: ${idle.rssMB} MB RSS (peak ${idle.peakRssMB} MB)\n`);
 const runs = [];
-for (const rate of flags.rates) {
-  process.stderr.write(`offered ${rate} readings/s for ${flags.duration} s…\n`);
-  const run = await throughputRun(rate, flags.duration);
+const scenarios = [
+  ...flags.rates.map((rate) => ({ rate, batch: 1 })),
+  ...flags.batchRates.map((rate) => ({ rate, batch: 10 })),
+];
+for (const { rate, batch } of scenarios) {
+  process.stderr.write(`offered ${rate} readings/s (${batch} per message) for ${flags.duration} s…\n`);
+  const run = await throughputRun(rate, flags.duration, batch);
   process.stderr.write(
     `  durable ${run.sustainedDurableReadingsPerS}/s, p50 ${run.latency.p50Ms} ms, p99 ${run.latency.p99Ms} ms, ` +
       `peak RSS ${run.peakRssMB} MB, lost ${run.lostReadings}\n`,

@@ -27,7 +27,7 @@ describe("parseConfig", () => {
       PARTS: new Set(["broker", "ingest", "api"]),
       INGEST_CLIENT_ID: "svc-ingest",
       INGEST_BATCH_SIZE: 5000,
-      INGEST_BATCH_DELAY_MS: 20,
+      INGEST_BATCH_DELAY_MS: 5,
       INGEST_MAX_PENDING: 20_000,
       MAX_PAYLOAD_BYTES: DEFAULT_MAX_PAYLOAD_BYTES,
       DEAD_LETTER_MAX_ROWS: 100_000,

@@ -71,7 +71,8 @@ export const configSchema = z.object({
     .optional(),
   INGEST_CLIENT_ID: z.string().min(1).max(64).default("svc-ingest"),
   INGEST_BATCH_SIZE: positiveInt("INGEST_BATCH_SIZE", 5000, 100_000),
-  INGEST_BATCH_DELAY_MS: positiveInt("INGEST_BATCH_DELAY_MS", 20, 10_000),
+  // Short: under load batches grow by themselves while the previous commit is in flight.
+  INGEST_BATCH_DELAY_MS: positiveInt("INGEST_BATCH_DELAY_MS", 5, 10_000),
   /** Unacknowledged messages the ingest holds before it stops reading from the broker. */
   INGEST_MAX_PENDING: positiveInt("INGEST_MAX_PENDING", 20_000, 1_000_000),
   MAX_PAYLOAD_BYTES: positiveInt("MAX_PAYLOAD_BYTES", DEFAULT_MAX_PAYLOAD_BYTES, 16 * 1024 * 1024),
