@@ -43,6 +43,4 @@ export const stepSchema = z
   })
   .meta({ description: "bucket width: 30s, 5m, 1h, 1d or whole seconds" });
 
-export const errorResponseSchema = z.object({ error: z.string(), message: z.string() });
-
 export const isoTime = (ms: number): string => new Date(ms).toISOString();

@@ -2,22 +2,8 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { DeviceRecord, DeviceRegistry } from "../../store/device-registry.js";
 import type { TimeSeriesStore } from "../../store/time-series-store.js";
-import { areaCodeSchema, deviceIdSchema, errorResponseSchema, isoTime } from "../query-schemas.js";
-
-export const deviceSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  kind: z.string().nullable(),
-  area: z.string().nullable(),
-  areaName: z.string().nullable(),
-  lat: z.number().nullable(),
-  lon: z.number().nullable(),
-  metrics: z.array(z.string()),
-  registered: z.boolean(),
-  status: z.enum(["online", "offline", "unknown"]),
-  statusAt: z.string().nullable(),
-  lastSeen: z.string().nullable().meta({ description: "time of the newest stored reading" }),
-});
+import { deviceSchema, devicesResponseSchema, errorResponseSchema } from "../contract.js";
+import { areaCodeSchema, deviceIdSchema, isoTime } from "../query-schemas.js";
 
 export interface DeviceRoutesOptions {
   readonly registry: DeviceRegistry;
@@ -46,7 +32,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
         tags: ["devices"],
         summary: "Stations in the registry, including devices that publish without being registered",
         querystring: z.object({ area: areaCodeSchema.optional() }),
-        response: { 200: z.object({ devices: z.array(deviceSchema) }) },
+        response: { 200: devicesResponseSchema },
       },
     },
     async (request) => ({ devices: await withLastSeen(await registry.list({ area: request.query.area })) }),

@@ -2,16 +2,8 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { DeviceRegistry } from "../../store/device-registry.js";
 import type { TimeSeriesStore } from "../../store/time-series-store.js";
+import { latestResponseSchema } from "../contract.js";
 import { areaCodeSchema, deviceIdSchema, isoTime } from "../query-schemas.js";
-
-const latestSchema = z.object({
-  devices: z.array(
-    z.object({
-      deviceId: z.string(),
-      values: z.record(z.string(), z.object({ value: z.number(), ts: z.string() })),
-    }),
-  ),
-});
 
 export interface LatestRoutesOptions {
   readonly registry: DeviceRegistry;
@@ -26,7 +18,7 @@ export const latestRoutes: FastifyPluginAsyncZod<LatestRoutesOptions> = async (a
         tags: ["readings"],
         summary: "Newest value of each metric per device, optionally for one device or one area",
         querystring: z.object({ device: deviceIdSchema.optional(), area: areaCodeSchema.optional() }),
-        response: { 200: latestSchema },
+        response: { 200: latestResponseSchema },
       },
     },
     async (request) => {

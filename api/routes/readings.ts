@@ -3,23 +3,11 @@ import { z } from "zod";
 import { metricDefinition } from "../../domain/catalogue.js";
 import type { Clock } from "../../domain/clock.js";
 import type { TimeSeriesStore } from "../../store/time-series-store.js";
-import {
-  deviceIdSchema,
-  errorResponseSchema,
-  instantSchema,
-  isoTime,
-  metricKeySchema,
-  stepSchema,
-} from "../query-schemas.js";
+import { errorResponseSchema, MAX_POINTS, readingsResponseSchema } from "../contract.js";
+import { deviceIdSchema, instantSchema, isoTime, metricKeySchema, stepSchema } from "../query-schemas.js";
 
 const HOUR_MS = 3_600_000;
 const MAX_SPAN_MS = 366 * 24 * HOUR_MS;
-export const MAX_POINTS = 10_000;
-
-const pointSchema = z.union([
-  z.object({ ts: z.string(), value: z.number() }),
-  z.object({ ts: z.string(), mean: z.number(), min: z.number(), max: z.number(), count: z.number() }),
-]);
 
 export interface ReadingsRoutesOptions {
   readonly store: TimeSeriesStore;
@@ -41,19 +29,7 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
           to: instantSchema.optional(),
           step: stepSchema.optional(),
         }),
-        response: {
-          200: z.object({
-            device: z.string(),
-            metric: z.string(),
-            unit: z.string(),
-            from: z.string(),
-            to: z.string(),
-            step: z.number().nullable().meta({ description: "bucket width in ms; null for raw points" }),
-            truncated: z.boolean().meta({ description: `more than ${MAX_POINTS} points matched` }),
-            points: z.array(pointSchema),
-          }),
-          400: errorResponseSchema,
-        },
+        response: { 200: readingsResponseSchema, 400: errorResponseSchema },
       },
     },
     async (request, reply) => {
