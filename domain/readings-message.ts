@@ -85,6 +85,22 @@ function wholeMessage(reason: RejectionReason, message: string, bytes: Uint8Arra
   return { readings: [], rejections: [{ reason, message, ...describeRaw(bytes) }] };
 }
 
+/** `sensors/<id>/status` carries the text "online" or "offline" (any case, surrounding space ignored). */
+export function parseStatusMessage(
+  payload: Uint8Array,
+): { ok: true; status: "online" | "offline" } | { ok: false; rejection: Rejection } {
+  const text = Buffer.from(payload).toString("utf8").trim().toLowerCase();
+  if (text === "online" || text === "offline") return { ok: true, status: text };
+  return {
+    ok: false,
+    rejection: {
+      reason: "invalid_shape",
+      message: "status must be the text 'online' or 'offline'",
+      ...describeRaw(payload),
+    },
+  };
+}
+
 /** The refusal of anything sent under a device id that breaks DEVICE_ID_PATTERN. */
 export function invalidDeviceIdRejection(payload: Uint8Array): Rejection {
   return {

@@ -7,6 +7,7 @@ import type { Reading } from "../domain/reading.js";
 import {
   invalidDeviceIdRejection,
   parseReadingsMessage,
+  parseStatusMessage,
   type Rejection,
 } from "../domain/readings-message.js";
 import {
@@ -117,15 +118,6 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
     client.publish(deviceTopic(item.deviceId, "errors"), JSON.stringify(body), { qos: 0 });
   }
 
-  function toDeadLetters(
-    topic: string,
-    deviceId: string | null,
-    receivedAt: number,
-    rejections: readonly Rejection[],
-  ) {
-    return rejections.map((r): NewDeadLetter => ({ ...r, receivedAt, deviceId, topic }));
-  }
-
   function itemFor(message: IncomingMessage): IngestItem | undefined {
     const receivedAt = clock.now();
     const { topic, payload } = message;
@@ -133,8 +125,29 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       if (payload.toString() === drainMarker.id) drainMarker.arrived();
       return undefined;
     }
+    const item = (
+      deviceId: string | undefined,
+      content: Pick<IngestItem, "readings" | "rejections" | "status">,
+    ) => {
+      for (const r of content.rejections) metrics.rejected.inc({ reason: r.reason });
+      return {
+        ...content,
+        topic,
+        onDurable: message.ack,
+        size: Math.max(1, content.readings.length),
+        deadLetters: content.rejections.map(
+          (r): NewDeadLetter => ({
+            ...r,
+            receivedAt,
+            deviceId: deviceId ?? topic.split("/")[1] ?? null,
+            topic,
+          }),
+        ),
+        ...(deviceId === undefined ? {} : { deviceId }),
+      };
+    };
+
     const parsed = parseDeviceTopic(topic);
-    const base = { topic, onDurable: message.ack };
     if (parsed?.kind === "readings") {
       metrics.messagesIn.inc({ kind: "readings" });
       const result = parseReadingsMessage({
@@ -143,59 +156,23 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
         receivedAt,
         maxPayloadBytes: options.maxPayloadBytes,
       });
-      for (const r of result.rejections) metrics.rejected.inc({ reason: r.reason });
-      return {
-        ...base,
-        size: Math.max(1, result.readings.length),
-        readings: result.readings,
-        rejections: result.rejections,
-        deadLetters: toDeadLetters(topic, parsed.deviceId, receivedAt, result.rejections),
-        deviceId: parsed.deviceId,
-      };
+      return item(parsed.deviceId, result);
     }
     if (parsed?.kind === "status") {
       metrics.messagesIn.inc({ kind: "status" });
-      const text = payload.toString("utf8").trim().toLowerCase();
-      if (text === "online" || text === "offline") {
-        const status = { deviceId: parsed.deviceId, status: text, at: receivedAt } as const;
-        return {
-          ...base,
-          size: 1,
-          readings: [],
-          rejections: [],
-          deadLetters: [],
-          status,
-          deviceId: parsed.deviceId,
-        };
-      }
-      const rejection: Rejection = {
-        reason: "invalid_shape",
-        message: "status must be the text 'online' or 'offline'",
-        payload: text.slice(0, 256),
-        truncated: text.length > 256,
-      };
-      metrics.rejected.inc({ reason: rejection.reason });
-      return {
-        ...base,
-        size: 1,
-        readings: [],
-        rejections: [rejection],
-        deadLetters: toDeadLetters(topic, parsed.deviceId, receivedAt, [rejection]),
-        deviceId: parsed.deviceId,
-      };
+      const result = parseStatusMessage(payload);
+      return result.ok
+        ? item(parsed.deviceId, {
+            readings: [],
+            rejections: [],
+            status: { deviceId: parsed.deviceId, status: result.status, at: receivedAt },
+          })
+        : item(parsed.deviceId, { readings: [], rejections: [result.rejection] });
     }
     if (DEVICE_TOPIC_SHAPE.test(topic)) {
       // Our subscriptions matched, so only the device id level is wrong: refuse it visibly.
       metrics.messagesIn.inc({ kind: topic.endsWith("/status") ? "status" : "readings" });
-      const rejection = invalidDeviceIdRejection(payload);
-      metrics.rejected.inc({ reason: rejection.reason });
-      return {
-        ...base,
-        size: 1,
-        readings: [],
-        rejections: [rejection],
-        deadLetters: toDeadLetters(topic, topic.split("/")[1] ?? null, receivedAt, [rejection]),
-      };
+      return item(undefined, { readings: [], rejections: [invalidDeviceIdRejection(payload)] });
     }
     metrics.messagesIn.inc({ kind: "other" });
     logger.warn({ topic }, "ingest: message on a topic it does not handle; acknowledged and ignored");

@@ -562,7 +562,7 @@ export function buildInputCases(random: SeededRandom, now: number): CaseCatalogu
   // --- Status topic garbage -------------------------------------------------------------------
   for (const [label, payload, expectedPayload] of [
     ["maybe", text("maybe"), "maybe"],
-    ["ONLINE!", text("ONLINE!"), "online!"],
+    ["ONLINE!", text("ONLINE!"), "ONLINE!"],
     ["JSON", text('{"status":"online"}'), '{"status":"online"}'],
     ["random bytes", random.bytes(64), undefined],
   ] as const) {
