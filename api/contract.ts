@@ -88,3 +88,89 @@ export const subscribeAckSchema = z.union([
   z.object({ ok: z.literal(true) }),
   z.object({ ok: z.literal(false), error: z.string() }),
 ]);
+
+// --- Environmental indices (VN_AQI, US AQI, VN_WQI, flood alarm levels) ---
+
+export const categorySchema = z.object({
+  key: z.string(),
+  vi: z.string(),
+  en: z.string(),
+  rgb: z.tuple([z.number(), z.number(), z.number()]),
+});
+export type IndexCategory = z.infer<typeof categorySchema>;
+
+const bilingual = z.object({ vi: z.string(), en: z.string() });
+export const adviceSchema = z.object({ general: bilingual, sensitive: bilingual });
+
+export const aqiPointSchema = z.object({
+  ts: isoTime.meta({ description: "start of the hour (period hour) or of the local day (period day)" }),
+  aqi: z.number().int(),
+  category: categorySchema,
+  dominant: z.string(),
+  subIndices: z.record(z.string(), z.number()),
+});
+export type AqiPoint = z.infer<typeof aqiPointSchema>;
+
+export const aqiSeriesResponseSchema = z.object({
+  station: z.string(),
+  period: z.enum(["hour", "day"]),
+  standard: z.enum(["vn_aqi", "us_aqi"]),
+  from: isoTime,
+  to: isoTime,
+  points: z.array(aqiPointSchema),
+});
+
+const stationRef = {
+  station: z.string(),
+  name: z.string(),
+  area: z.string().nullable(),
+  areaName: z.string().nullable(),
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+};
+
+export const aqiLatestResponseSchema = z.object({
+  standard: z.enum(["vn_aqi", "us_aqi"]),
+  stations: z.array(z.object({ ...stationRef, ...aqiPointSchema.shape, advice: adviceSchema })),
+});
+export type AqiLatestResponse = z.infer<typeof aqiLatestResponseSchema>;
+
+export const wqiLatestResponseSchema = z.object({
+  stations: z.array(
+    z.object({ ...stationRef, ts: isoTime, wqi: z.number().int(), category: categorySchema }),
+  ),
+});
+
+export const floodThresholdsSchema = z.object({ I: z.number(), II: z.number(), III: z.number() });
+
+export const floodLatestResponseSchema = z.object({
+  stations: z.array(
+    z.object({
+      ...stationRef,
+      ts: isoTime.nullable(),
+      waterLevel: z.number().nullable().meta({ description: "metres" }),
+      thresholds: floodThresholdsSchema.nullable(),
+      level: z
+        .number()
+        .int()
+        .min(0)
+        .max(3)
+        .nullable()
+        .meta({ description: "0 below level I; null without thresholds or data" }),
+      label: bilingual.nullable(),
+    }),
+  ),
+});
+export type FloodLatestResponse = z.infer<typeof floodLatestResponseSchema>;
+
+/** Socket.IO /ops event `aqi`: a station's AQI for an hour (or day) that has just closed or was recomputed. */
+export const liveAqiSchema = z.object({
+  station: z.string(),
+  area: z.string().nullable(),
+  period: z.enum(["hour", "day"]),
+  ts: isoTime,
+  aqi: z.number().int(),
+  category: categorySchema,
+  dominant: z.string(),
+});
+export type LiveAqi = z.infer<typeof liveAqiSchema>;

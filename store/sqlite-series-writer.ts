@@ -1,15 +1,15 @@
 import type Database from "better-sqlite3";
-import type { Reading } from "../domain/reading.js";
+import type { SeriesPoint } from "../domain/series.js";
 import { ensureSeriesSchema, seriesKey } from "./sqlite-series-schema.js";
 
 /** Writes batches of readings; resolves once they are committed. */
 export interface SeriesWriter {
-  write(readings: readonly Reading[]): Promise<void>;
+  write(readings: readonly SeriesPoint[]): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The synchronous core: one transaction per batch. Runs in whichever thread owns `db`. */
-export function createSeriesBatchWriter(db: Database.Database): (readings: readonly Reading[]) => void {
+export function createSeriesBatchWriter(db: Database.Database): (readings: readonly SeriesPoint[]) => void {
   ensureSeriesSchema(db);
   const selectSeries = db.prepare<[string, string], { id: number }>(
     "SELECT id FROM ts_series WHERE device_id = ? AND metric = ?",
@@ -17,7 +17,7 @@ export function createSeriesBatchWriter(db: Database.Database): (readings: reado
   const insertSeries = db.prepare<[string, string]>(
     "INSERT INTO ts_series (device_id, metric) VALUES (?, ?)",
   );
-  const upsertReading = db.prepare<[number, number, number]>(
+  const upsertSeriesPoint = db.prepare<[number, number, number]>(
     `INSERT INTO ts_readings (series_id, ts, value) VALUES (?, ?, ?)
      ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value`,
   );
@@ -31,8 +31,8 @@ export function createSeriesBatchWriter(db: Database.Database): (readings: reado
   // after it commits, because a rollback frees them.
   const seriesIds = new Map<string, number>();
 
-  const transaction = db.transaction((readings: readonly Reading[], created: Map<string, number>) => {
-    const newest = new Map<number, Reading>();
+  const transaction = db.transaction((readings: readonly SeriesPoint[], created: Map<string, number>) => {
+    const newest = new Map<number, SeriesPoint>();
     for (const r of readings) {
       const key = seriesKey(r.deviceId, r.metric);
       let id = seriesIds.get(key) ?? created.get(key);
@@ -44,7 +44,7 @@ export function createSeriesBatchWriter(db: Database.Database): (readings: reado
         id = Number(insertSeries.run(r.deviceId, r.metric).lastInsertRowid);
         created.set(key, id);
       }
-      upsertReading.run(id, r.ts, r.value);
+      upsertSeriesPoint.run(id, r.ts, r.value);
       const seen = newest.get(id);
       if (!seen || r.ts >= seen.ts) newest.set(id, r);
     }

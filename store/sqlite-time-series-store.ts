@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { MetricKey } from "../domain/catalogue.js";
+import type { SeriesKey } from "../domain/series.js";
 import { ensureSeriesSchema, seriesKey } from "./sqlite-series-schema.js";
 import type { SeriesWriter } from "./sqlite-series-writer.js";
 import type {
@@ -85,7 +85,7 @@ export function createSqliteTimeSeriesStore(db: Database.Database, writer: Serie
 
 interface LatestRow {
   deviceId: string;
-  metric: MetricKey;
+  metric: SeriesKey;
   ts: number;
   value: number;
 }

@@ -3,7 +3,7 @@
  * B-tree pages and the fsync of every commit never block the broker and API event loop.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { MetricKey } from "../domain/catalogue.js";
+import type { SeriesKey } from "../domain/series.js";
 import { openSqliteDatabase } from "./sqlite-database.js";
 import { createSeriesBatchWriter } from "./sqlite-series-writer.js";
 
@@ -12,7 +12,7 @@ export type WriteRequest =
   | { readonly close: true };
 export type WriteAnswer = { readonly id: number; readonly error?: string };
 /** [deviceId, metric, ts, value]: compact to copy between threads. */
-export type WireRow = readonly [string, MetricKey, number, number];
+export type WireRow = readonly [string, SeriesKey, number, number];
 
 const port = parentPort;
 if (!port) throw new Error("sqlite-write-worker must run as a worker thread");

@@ -1,16 +1,15 @@
-import type { MetricKey } from "../domain/catalogue.js";
-import type { Reading } from "../domain/reading.js";
+import type { SeriesKey, SeriesPoint } from "../domain/series.js";
 
 export interface LatestValue {
   readonly deviceId: string;
-  readonly metric: MetricKey;
+  readonly metric: SeriesKey;
   readonly ts: number;
   readonly value: number;
 }
 
 export interface RangeQuery {
   readonly deviceId: string;
-  readonly metric: MetricKey;
+  readonly metric: SeriesKey;
   /** Inclusive, epoch ms. */
   readonly from: number;
   /** Exclusive, epoch ms. */
@@ -49,8 +48,8 @@ export interface TimeSeriesStore {
    * Stores a batch; resolves only once it is durable. Writing the same (device, metric, ts)
    * again replaces the value, so a redelivered message never duplicates a point.
    */
-  write(readings: readonly Reading[]): Promise<void>;
-  /** The newest value of each metric, per device; all devices when no ids are given. */
+  write(points: readonly SeriesPoint[]): Promise<void>;
+  /** The newest value of each series (device metrics and derived), per device; all devices when no ids are given. */
   latest(filter?: { readonly deviceIds?: readonly string[] }): Promise<LatestValue[]>;
   /** Points in ascending time. */
   range(query: RangeQuery): Promise<RangeResult>;

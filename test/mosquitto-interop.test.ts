@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { systemClock } from "../domain/clock.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "../domain/limits.js";
 import type { Reading } from "../domain/reading.js";
+import type { SeriesPoint } from "../domain/series.js";
 import { deviceTopic } from "../domain/topics.js";
 import { createIngestWorker, type IngestWorker } from "../ingest/ingest-worker.js";
 import { createIngestMetrics } from "../ingest/metrics.js";
@@ -300,8 +301,8 @@ describe("ingest against Eclipse Mosquitto", () => {
       const clientId = "svc-ingest-ack";
       const deviceId = "tn-ack-001";
       const gate = createDeferred();
-      const writesStarted: Reading[] = [];
-      const writesFinished: Reading[] = [];
+      const writesStarted: SeriesPoint[] = [];
+      const writesFinished: SeriesPoint[] = [];
       const gatedStore: TimeSeriesStore = {
         ...fixture.store,
         async write(readings) {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { isMetricKey } from "../../domain/catalogue.js";
 import type { DeviceRecord, DeviceRegistry } from "../../store/device-registry.js";
 import type { TimeSeriesStore } from "../../store/time-series-store.js";
 import { deviceSchema, devicesResponseSchema, errorResponseSchema } from "../contract.js";
@@ -14,7 +15,9 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
   async function withLastSeen(devices: DeviceRecord[]) {
     const latest = await store.latest({ deviceIds: devices.map((d) => d.id) });
     const newest = new Map<string, number>();
-    for (const v of latest) newest.set(v.deviceId, Math.max(newest.get(v.deviceId) ?? 0, v.ts));
+    for (const v of latest) {
+      if (isMetricKey(v.metric)) newest.set(v.deviceId, Math.max(newest.get(v.deviceId) ?? 0, v.ts));
+    }
     return devices.map((d) => {
       const seen = newest.get(d.id);
       return {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { isMetricKey } from "../../domain/catalogue.js";
 import type { DeviceRegistry } from "../../store/device-registry.js";
 import type { TimeSeriesStore } from "../../store/time-series-store.js";
 import { latestResponseSchema } from "../contract.js";
@@ -26,7 +27,10 @@ export const latestRoutes: FastifyPluginAsyncZod<LatestRoutesOptions> = async (a
       let deviceIds: string[] | undefined;
       if (area !== undefined) deviceIds = (await registry.list({ area })).map((d) => d.id);
       if (device !== undefined) deviceIds = deviceIds ? deviceIds.filter((id) => id === device) : [device];
-      const values = await store.latest(deviceIds ? { deviceIds } : undefined);
+      // Derived series (indices) have their own routes.
+      const values = (await store.latest(deviceIds ? { deviceIds } : undefined)).filter((v) =>
+        isMetricKey(v.metric),
+      );
       const byDevice = new Map<string, Record<string, { value: number; ts: string }>>();
       for (const v of values) {
         let entry = byDevice.get(v.deviceId);
