@@ -24,6 +24,8 @@ export const catalogueResponseSchema = z.object({ metrics: z.array(catalogueMetr
 export const deviceStatusSchema = z.enum(["online", "offline", "unknown"]);
 export type DeviceStatus = z.infer<typeof deviceStatusSchema>;
 
+export const floodThresholdsSchema = z.object({ I: z.number(), II: z.number(), III: z.number() });
+
 export const deviceSchema = z.object({
   id: z.string().min(1),
   name: z.string(),
@@ -37,6 +39,9 @@ export const deviceSchema = z.object({
   status: deviceStatusSchema,
   statusAt: isoTime.nullable(),
   lastSeen: isoTime.nullable().meta({ description: "time of the newest stored reading" }),
+  floodLevels: floodThresholdsSchema
+    .nullable()
+    .meta({ description: "flood alarm levels I, II, III in metres (water-level stations)" }),
 });
 export type Device = z.infer<typeof deviceSchema>;
 export const devicesResponseSchema = z.object({ devices: z.array(deviceSchema) });
@@ -140,8 +145,6 @@ export const wqiLatestResponseSchema = z.object({
     z.object({ ...stationRef, ts: isoTime, wqi: z.number().int(), category: categorySchema }),
   ),
 });
-
-export const floodThresholdsSchema = z.object({ I: z.number(), II: z.number(), III: z.number() });
 
 export const floodLatestResponseSchema = z.object({
   stations: z.array(

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Reading } from "../domain/reading.js";
 import type { StoredReadingsFeed } from "../ingest/stored-readings-feed.js";
 import type { DeviceRegistry } from "../store/device-registry.js";
+import type { LiveAqi } from "./contract.js";
 import { areaCodeSchema, deviceIdSchema } from "./query-schemas.js";
 
 export const OPS_NAMESPACE = "/ops";
@@ -45,13 +46,19 @@ export interface LiveGatewayDeps {
   readonly now: () => number;
 }
 
+export interface LiveGateway {
+  /** Pushes an `aqi` event (an hour's or day's AQI, new or recomputed) to all, device:<station> and area:<area>. */
+  emitAqi(event: LiveAqi): void;
+  close(): void;
+}
+
 /**
  * Pushes stored readings to operators on /ops. Clients choose what they watch by device,
  * area or everything. Per device at most one event per `throttleMs`: the first reading goes
  * out at once, later ones in the window are merged (newest value per metric) into one event
  * at the end of the window, so a chatty device cannot flood screens and nothing is hidden.
  */
-export function createLiveGateway(deps: LiveGatewayDeps): { close(): void } {
+export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
   const { io, feed, registry, logger, throttleMs, now } = deps;
   const ops: Namespace = io.of(OPS_NAMESPACE);
   const perDevice = new Map<string, PendingEvent>();
@@ -132,6 +139,14 @@ export function createLiveGateway(deps: LiveGatewayDeps): { close(): void } {
   const unsubscribe = feed.subscribe(onStored);
 
   return {
+    emitAqi(event) {
+      const targets = [
+        rooms.all,
+        rooms.device(event.station),
+        ...(event.area ? [rooms.area(event.area)] : []),
+      ];
+      ops.to(targets).emit("aqi", event);
+    },
     close() {
       unsubscribe();
       for (const pending of perDevice.values()) if (pending.timer) clearTimeout(pending.timer);

@@ -213,6 +213,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         status: "online",
         statusAt: iso(NOW - MINUTE),
         lastSeen: iso(NOW - MINUTE),
+        floodLevels: null,
       });
       expect(devices[0]).toMatchObject({
         status: "offline",
@@ -232,6 +233,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         status: "unknown",
         statusAt: null,
         lastSeen: null,
+        floodLevels: null,
       });
     });
 
@@ -254,6 +256,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         status: "unknown",
         statusAt: null,
         lastSeen: iso(NOW - 5 * MINUTE),
+        floodLevels: null,
       });
       const unknown = await get("/api/v1/devices/nobody-here");
       expect(unknown.status).toBe(404);

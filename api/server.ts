@@ -15,17 +15,22 @@ import {
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Clock } from "../domain/clock.js";
+import type { AqiStandard } from "../ingest/indices/index-series.js";
 import type { DeadLetterRepository } from "../store/dead-letter-repository.js";
 import type { DeviceRegistry } from "../store/device-registry.js";
 import type { TimeSeriesStore } from "../store/time-series-store.js";
 import { dashboardStatic } from "./dashboard-static.js";
 import { registerOpenApi } from "./openapi.js";
+import { aqiRoutes } from "./routes/aqi.js";
 import { catalogueRoutes } from "./routes/catalogue.js";
 import { deviceRoutes } from "./routes/devices.js";
+import { floodRoutes } from "./routes/flood.js";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
+import { indexCalculatorRoutes } from "./routes/indices.js";
 import { latestRoutes } from "./routes/latest.js";
 import { readingsRoutes } from "./routes/readings.js";
 import { rejectedRoutes } from "./routes/rejected.js";
+import { wqiRoutes } from "./routes/wqi.js";
 
 export interface ApiServerDeps {
   readonly logger: Logger;
@@ -37,6 +42,8 @@ export interface ApiServerDeps {
   readonly readiness: ReadinessChecks;
   readonly dashboardRoot: string;
   readonly version: string;
+  /** AQI served by /api/v1/aqi… (config AQI_STANDARD); VN_AQI when absent. */
+  readonly aqiStandard?: AqiStandard;
 }
 
 /** The HTTP API as a Fastify instance, not yet listening (tests use `inject`). */
@@ -82,7 +89,16 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   await app.register(catalogueRoutes);
   await app.register(deviceRoutes, { registry: deps.registry, store: deps.store });
   await app.register(latestRoutes, { registry: deps.registry, store: deps.store });
+  await app.register(floodRoutes, { registry: deps.registry, store: deps.store });
   await app.register(readingsRoutes, { store: deps.store, clock: deps.clock });
+  await app.register(aqiRoutes, {
+    store: deps.store,
+    registry: deps.registry,
+    clock: deps.clock,
+    standard: deps.aqiStandard ?? "vn",
+  });
+  await app.register(wqiRoutes, { store: deps.store, registry: deps.registry });
+  await app.register(indexCalculatorRoutes);
   await app.register(rejectedRoutes, { deadLetters: deps.deadLetters });
   await app.register(dashboardStatic, { root: deps.dashboardRoot });
   return app;

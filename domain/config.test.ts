@@ -33,6 +33,9 @@ describe("parseConfig", () => {
       DEAD_LETTER_MAX_ROWS: 100_000,
       LIVE_THROTTLE_MS: 250,
       SHUTDOWN_TIMEOUT_MS: 15_000,
+      AQI_STANDARD: "vn",
+      INDEX_GRACE_MS: 120_000,
+      INDEX_TICK_MS: 30_000,
     });
     expect(config.MQTT_URL).toBeUndefined();
   });
@@ -92,6 +95,9 @@ describe("parseConfig", () => {
     ["DEMO_INTERVAL_MS", "0"],
     ["MAX_PAYLOAD_BYTES", "lots"],
     ["LIVE_THROTTLE_MS", "-5"],
+    ["AQI_STANDARD", "eu"],
+    ["INDEX_GRACE_MS", "-1"],
+    ["INDEX_TICK_MS", "0"],
   ])("refuses %s=%s, naming the variable and echoing the value", (name, bad) => {
     const problems = problemsOf({ [name]: bad });
     expect(problems).toHaveLength(1);

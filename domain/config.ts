@@ -85,6 +85,17 @@ export const configSchema = z.object({
     .max(60_000)
     .default(250),
   SHUTDOWN_TIMEOUT_MS: positiveInt("SHUTDOWN_TIMEOUT_MS", 15_000, 600_000),
+  /** Which AQI the index engine computes and the API serves: Vietnam's VN_AQI or the US EPA AQI. */
+  AQI_STANDARD: z.enum(["vn", "us"], { error: "AQI_STANDARD must be vn or us" }).default("vn"),
+  /** Wait after an hour closes before its means and indices are computed (late readings still count). */
+  INDEX_GRACE_MS: z.coerce
+    .number({ error: "INDEX_GRACE_MS must be a number" })
+    .int("INDEX_GRACE_MS must be an integer")
+    .min(0, "INDEX_GRACE_MS must be 0 or more")
+    .max(86_400_000, "INDEX_GRACE_MS must be at most 86400000 (one day)")
+    .default(120_000),
+  /** How often the index engine looks for closed hours and late readings. */
+  INDEX_TICK_MS: positiveInt("INDEX_TICK_MS", 30_000, 3_600_000),
 });
 
 export type ServiceConfig = z.output<typeof configSchema>;

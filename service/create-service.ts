@@ -5,13 +5,14 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Server as SocketServer } from "socket.io";
-import { createLiveGateway } from "../api/live-gateway.js";
+import { createLiveGateway, type LiveGateway } from "../api/live-gateway.js";
 import type { ReadinessChecks } from "../api/routes/health.js";
 import { createApiServer } from "../api/server.js";
 import { createBroker, type MqttBroker } from "../broker/broker.js";
 import { createBrokerMetrics } from "../broker/metrics.js";
 import type { Clock } from "../domain/clock.js";
 import { brokerUrlOf, type ServiceConfig } from "../domain/config.js";
+import { createIndexEngine, type IndexEngine } from "../ingest/indices/index-engine.js";
 import { createIngestWorker, type IngestWorker } from "../ingest/ingest-worker.js";
 import { createIngestMetrics } from "../ingest/metrics.js";
 import { createMqttReadingsFeed } from "../ingest/mqtt-readings-feed.js";
@@ -76,7 +77,8 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   let mqttPort: number | undefined;
   let app: FastifyInstance | undefined;
   let io: SocketServer | undefined;
-  let gateway: { close(): void } | undefined;
+  let gateway: LiveGateway | undefined;
+  let indices: IndexEngine | undefined;
   let ingest: IngestWorker | undefined;
   let demo: { stop(): Promise<void> } | undefined;
 
@@ -92,6 +94,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     await step("demo fleet", () => demo?.stop());
     await step("broker intake", () => broker?.stopAcceptingDevices());
     await step("ingest drain", () => ingest?.stop());
+    await step("index engine", () => indices?.stop());
     await step("live gateway", () => gateway?.close());
     await step("http", async () => {
       io?.disconnectSockets(true);
@@ -164,6 +167,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         readiness,
         dashboardRoot: DASHBOARD_ROOT,
         version: deps.version,
+        aqiStandard: config.AQI_STANDARD,
       });
       io = new SocketServer(app.server, { serveClient: false });
       gateway = createLiveGateway({
@@ -175,6 +179,20 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         throttleMs: config.LIVE_THROTTLE_MS,
         now: () => clock.now(),
       });
+      // Indices are computed where the API runs: it has the stored-readings feed and the live gateway.
+      const live = gateway;
+      indices = createIndexEngine(
+        { standard: config.AQI_STANDARD, graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
+        {
+          store,
+          feed: readingsFeed,
+          areaOf: (station) => registry.areaOf(station),
+          clock,
+          logger,
+          onAqi: (event) => live.emitAqi(event),
+        },
+      );
+      await indices.start();
       broker?.attachWebSocket(app.server);
       await app.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
     }

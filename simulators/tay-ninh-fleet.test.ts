@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { deviceProfileSchema } from "../domain/device.js";
 import { fleetOfSize } from "./fleet-scaling.js";
+import { createSeededRandom } from "./random.js";
+import { initialStationState, stepStation } from "./signals.js";
 import { TAY_NINH_FLEET, TAY_NINH_SIGNAL_PARAMETERS, TAY_NINH_SIMULATED_FLEET } from "./tay-ninh-fleet.js";
 
 // Rough bounding box of Tây Ninh province including former Long An.
@@ -47,6 +49,60 @@ describe("Tây Ninh demo fleet", () => {
     expect(TAY_NINH_SIGNAL_PARAMETERS.size).toBe(TAY_NINH_FLEET.length);
     for (const profile of TAY_NINH_FLEET)
       expect(TAY_NINH_SIGNAL_PARAMETERS.get(profile.id)?.kind).toBe(profile.kind);
+  });
+});
+
+describe("demo flood alarm levels", () => {
+  const waterLevelStations = TAY_NINH_SIMULATED_FLEET.filter((d) => d.profile.kind === "water_level");
+
+  /** Share of 10-second samples over three rainy-season days at each alarm level 0–3. */
+  function timeAtEachLevel(device: (typeof waterLevelStations)[number], startMs: number): number[] {
+    const levels = device.profile.floodLevels;
+    if (levels === undefined) throw new Error(`${device.profile.id} has no flood levels`);
+    const random = createSeededRandom(7);
+    let state = initialStationState();
+    const counts = [0, 0, 0, 0];
+    let samples = 0;
+    for (let ts = startMs; ts < startMs + 3 * 86_400_000; ts += 10_000) {
+      const step = stepStation(device.signal, state, ts, random);
+      state = step.state;
+      const level = step.values.water_level ?? Number.NaN;
+      const alarm = level >= levels.III ? 3 : level >= levels.II ? 2 : level >= levels.I ? 1 : 0;
+      counts[alarm] = (counts[alarm] ?? 0) + 1;
+      samples += 1;
+    }
+    return counts.map((count) => count / samples);
+  }
+
+  it("gives every water-level station rising levels, and only them", () => {
+    for (const { profile } of TAY_NINH_SIMULATED_FLEET) {
+      if (profile.kind === "water_level") {
+        expect(profile.floodLevels, profile.id).toBeDefined();
+        const { I, II, III } = profile.floodLevels ?? { I: 0, II: 0, III: 0 };
+        expect(I < II && II < III, profile.id).toBe(true);
+      } else {
+        expect(profile.floodLevels, profile.id).toBeUndefined();
+      }
+    }
+  });
+
+  it("lets the rivers' flood episodes reach level I and sometimes II, rarely III", () => {
+    const rivers = waterLevelStations.filter((d) => d.profile.id !== "tn-wl-001");
+    expect(rivers).toHaveLength(3);
+    for (const river of rivers) {
+      const [below, levelI, levelII, levelIII] = timeAtEachLevel(river, Date.UTC(2026, 9, 15));
+      expect(below, river.profile.id).toBeGreaterThan(0.6);
+      expect(levelI, river.profile.id).toBeGreaterThan(0.01);
+      expect(levelII, river.profile.id).toBeGreaterThan(0);
+      expect(levelIII, river.profile.id).toBeLessThan(0.01);
+    }
+  });
+
+  it("keeps the reservoir below level I outside its seasonal high", () => {
+    const reservoir = waterLevelStations.find((d) => d.profile.id === "tn-wl-001");
+    if (reservoir === undefined) throw new Error("tn-wl-001 missing");
+    expect(timeAtEachLevel(reservoir, Date.UTC(2026, 2, 15))[0]).toBe(1);
+    expect(timeAtEachLevel(reservoir, Date.UTC(2026, 10, 15))[1]).toBeGreaterThan(0);
   });
 });
 

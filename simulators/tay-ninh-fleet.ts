@@ -4,7 +4,7 @@
  * Coordinates are plausible station sites, not surveyed positions.
  */
 import type { MetricKey } from "../domain/catalogue.js";
-import type { DeviceProfile } from "../domain/device.js";
+import type { DeviceProfile, FloodLevels } from "../domain/device.js";
 import type { SimulatedDevice } from "./device-stream.js";
 import {
   type AirSignalParameters,
@@ -77,9 +77,16 @@ function air(where: Site, tuning: Partial<AirSignalParameters>): SimulatedDevice
   return { profile: { ...where, kind: "air", metrics: [...AIR_METRICS] }, signal };
 }
 
-function waterLevel(where: Site, tuning: Partial<WaterLevelSignalParameters>): SimulatedDevice {
+function waterLevel(
+  where: Site,
+  floodLevels: FloodLevels,
+  tuning: Partial<WaterLevelSignalParameters>,
+): SimulatedDevice {
   const signal = { ...defaultSignalParameters("water_level"), ...tuning };
-  return { profile: { ...where, kind: "water_level", metrics: [...WATER_LEVEL_METRICS] }, signal };
+  return {
+    profile: { ...where, kind: "water_level", metrics: [...WATER_LEVEL_METRICS], floodLevels },
+    signal,
+  };
 }
 
 function waterQuality(where: Site, tuning: Partial<WaterQualitySignalParameters>): SimulatedDevice {
@@ -147,8 +154,13 @@ export const TAY_NINH_SIMULATED_FLEET: readonly SimulatedDevice[] = [
   }),
 
   // Water level: the reservoir and flood-prone reaches of the Vàm Cỏ rivers.
+  // Flood alarm levels I/II/III are DEMO VALUES placed relative to the simulated levels (rivers: level I
+  // in most flood episodes of the rainy season, II in the larger ones, III practically never), NOT the
+  // alarm levels the province has set for these stations.
   waterLevel(
     site("tn-wl-001", "Mực nước hồ Dầu Tiếng (bờ Dương Minh Châu)", "duong-minh-chau", 11.34, 106.27),
+    // The reservoir rises slowly: only the top of its seasonal high (mid-November) touches level I.
+    { I: 23.9, II: 24.2, III: 24.5 },
     {
       baseLevel: 22.6,
       tidalAmplitude: 0,
@@ -160,29 +172,42 @@ export const TAY_NINH_SIMULATED_FLEET: readonly SimulatedDevice[] = [
       floodEpisodesPerHour: 0.05,
     },
   ),
-  waterLevel(site("tn-wl-002", "Mực nước sông Vàm Cỏ Đông tại Gò Dầu", "go-dau", 11.083, 106.27), {
-    baseLevel: 0.5,
-    tidalAmplitude: 0.7,
-    rainResponse: 0.06,
-    floodEpisodesPerHour: 0.3,
-  }),
-  waterLevel(site("tn-wl-003", "Mực nước sông Vàm Cỏ Tây tại Tân An", "tan-an", 10.533, 106.418), {
-    baseLevel: 0.3,
-    tidalAmplitude: 1,
-    seasonalAmplitude: 0.35,
-    rainResponse: 0.05,
-    floodEpisodesPerHour: 0.3,
-  }),
-  waterLevel(site("tn-wl-004", "Mực nước sông Vàm Cỏ Tây tại Kiến Tường", "kien-tuong", 10.776, 105.93), {
-    baseLevel: 1.4,
-    tidalAmplitude: 0.25,
-    seasonalAmplitude: 0.9,
-    seasonalPeakDay: 285,
-    rainResponse: 0.05,
-    catchmentMinutes: 30,
-    channelMinutes: 90,
-    floodEpisodesPerHour: 0.25,
-  }),
+  waterLevel(
+    site("tn-wl-002", "Mực nước sông Vàm Cỏ Đông tại Gò Dầu", "go-dau", 11.083, 106.27),
+    { I: 1.6, II: 1.9, III: 2.4 },
+    {
+      baseLevel: 0.5,
+      tidalAmplitude: 0.7,
+      rainResponse: 0.06,
+      floodEpisodesPerHour: 0.3,
+    },
+  ),
+  waterLevel(
+    site("tn-wl-003", "Mực nước sông Vàm Cỏ Tây tại Tân An", "tan-an", 10.533, 106.418),
+    { I: 1.6, II: 1.9, III: 2.4 },
+    {
+      baseLevel: 0.3,
+      tidalAmplitude: 1,
+      seasonalAmplitude: 0.35,
+      rainResponse: 0.05,
+      floodEpisodesPerHour: 0.3,
+    },
+  ),
+  waterLevel(
+    site("tn-wl-004", "Mực nước sông Vàm Cỏ Tây tại Kiến Tường", "kien-tuong", 10.776, 105.93),
+    // Upstream, where the seasonal flood of the Đồng Tháp Mười plain lifts the river through October.
+    { I: 2.7, II: 3.1, III: 3.5 },
+    {
+      baseLevel: 1.4,
+      tidalAmplitude: 0.25,
+      seasonalAmplitude: 0.9,
+      seasonalPeakDay: 285,
+      rainResponse: 0.05,
+      catchmentMinutes: 30,
+      channelMinutes: 90,
+      floodEpisodesPerHour: 0.25,
+    },
+  ),
 
   // Water quality.
   waterQuality(site("tn-wq-001", "Chất lượng nước hồ Dầu Tiếng", "duong-minh-chau", 11.338, 106.276), {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Clock } from "../domain/clock.js";
 import type { DeviceProfile } from "../domain/device.js";
@@ -45,6 +45,18 @@ const noiseStation: DeviceProfile = {
   metrics: ["noise"],
 };
 
+const waterLevelStation: DeviceProfile = {
+  id: "la-wl-004",
+  name: "Mực nước sông Vàm Cỏ Tây tại Kiến Tường",
+  kind: "water_level",
+  area: "kien-tuong",
+  areaName: "Phường Kiến Tường",
+  lat: 10.776,
+  lon: 105.93,
+  metrics: ["water_level", "rainfall"],
+  floodLevels: { I: 1.2, II: 1.5, III: 1.8 },
+};
+
 const registeredRecord = (p: DeviceProfile): DeviceRecord => ({
   id: p.id,
   name: p.name,
@@ -57,6 +69,7 @@ const registeredRecord = (p: DeviceProfile): DeviceRecord => ({
   registered: true,
   status: "unknown",
   statusAt: null,
+  floodLevels: p.floodLevels ?? null,
 });
 
 const unregisteredRecord = (id: string): DeviceRecord => ({
@@ -71,6 +84,7 @@ const unregisteredRecord = (id: string): DeviceRecord => ({
   registered: false,
   status: "unknown",
   statusAt: null,
+  floodLevels: null,
 });
 
 describe("device registry (SQLite)", () => {
@@ -276,6 +290,56 @@ describe("device registry (SQLite)", () => {
       .selectFrom("kysely_migration" as never)
       .selectAll()
       .execute();
-    expect(applied).toHaveLength(1);
+    expect(applied).toHaveLength(2);
+  });
+
+  it("keeps a water-level station's flood alarm levels, and updates or clears them on registering again", async () => {
+    const db = await (await openTempMetadata()).open();
+    const registry = createDeviceRegistry(db, fixedClock());
+    await registry.register([waterLevelStation, airStation]);
+    expect(await registry.get(waterLevelStation.id)).toEqual(registeredRecord(waterLevelStation));
+    expect((await registry.get(waterLevelStation.id))?.floodLevels).toEqual({ I: 1.2, II: 1.5, III: 1.8 });
+    expect((await registry.get(airStation.id))?.floodLevels).toBeNull();
+    expect((await registry.list({ area: "kien-tuong" }))[0]?.floodLevels).toEqual({
+      I: 1.2,
+      II: 1.5,
+      III: 1.8,
+    });
+
+    await registry.register([{ ...waterLevelStation, floodLevels: { I: 1.4, II: 1.7, III: 2.1 } }]);
+    expect((await registry.get(waterLevelStation.id))?.floodLevels).toEqual({ I: 1.4, II: 1.7, III: 2.1 });
+
+    // The profile is the whole truth: registering it without levels removes them.
+    const { floodLevels: _dropped, ...withoutLevels } = waterLevelStation;
+    await registry.register([withoutLevels]);
+    expect((await registry.get(waterLevelStation.id))?.floodLevels).toBeNull();
+  });
+
+  it("refuses flood levels that do not rise, and writes nothing of that batch", async () => {
+    const db = await (await openTempMetadata()).open();
+    const registry = createDeviceRegistry(db, fixedClock());
+    await expect(
+      registry.register([airStation, { ...waterLevelStation, floodLevels: { I: 1.5, II: 1.5, III: 1.8 } }]),
+    ).rejects.toThrow(/la-wl-004: flood levels must rise/);
+    await expect(
+      registry.register([{ ...waterLevelStation, floodLevels: { I: 1.2, II: Number.NaN, III: 1.8 } }]),
+    ).rejects.toThrow(/flood level II/);
+    expect(await registry.list()).toEqual([]);
+  });
+
+  it("adds the flood-levels column to a database created before it existed, keeping its devices", async () => {
+    const { open } = await openTempMetadata();
+    const first = await open();
+    await createDeviceRegistry(first, fixedClock()).register([airStation]);
+    // Put the database back to how the first migration left it.
+    await sql`ALTER TABLE devices DROP COLUMN flood_levels`.execute(first);
+    await sql`DELETE FROM kysely_migration WHERE name = '2026-11-22-002-device-flood-levels'`.execute(first);
+    await first.destroy();
+
+    const upgraded = await open();
+    const registry = createDeviceRegistry(upgraded, fixedClock());
+    expect(await registry.get(airStation.id)).toEqual(registeredRecord(airStation));
+    await registry.register([waterLevelStation]);
+    expect((await registry.get(waterLevelStation.id))?.floodLevels).toEqual({ I: 1.2, II: 1.5, III: 1.8 });
   });
 });

@@ -1,6 +1,11 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Clock } from "../domain/clock.js";
-import type { DeviceProfile, DeviceStatus } from "../domain/device.js";
+import {
+  type DeviceProfile,
+  type DeviceStatus,
+  type FloodLevels,
+  floodLevelsSchema,
+} from "../domain/device.js";
 import type { DevicesTable, MetadataDatabase } from "./metadata-schema.js";
 
 export interface DeviceRecord {
@@ -15,6 +20,8 @@ export interface DeviceRecord {
   readonly registered: boolean;
   readonly status: DeviceStatus;
   readonly statusAt: number | null;
+  /** Flood alarm levels I, II, III in metres (water-level stations); null when none are set. */
+  readonly floodLevels: FloodLevels | null;
 }
 
 export interface DeviceRegistry {
@@ -54,7 +61,18 @@ function toRecord(row: DeviceRow): DeviceRecord {
     registered: row.registered === 1,
     status: row.status as DeviceStatus,
     statusAt: row.status_at === null ? null : Number(row.status_at),
+    floodLevels: row.flood_levels === null ? null : floodLevelsSchema.parse(JSON.parse(row.flood_levels)),
   };
+}
+
+/** Refuses levels that do not rise (the type cannot say I < II < III). */
+function floodLevelsColumn(profile: DeviceProfile): string | null {
+  if (profile.floodLevels === undefined) return null;
+  const checked = floodLevelsSchema.safeParse(profile.floodLevels);
+  if (!checked.success) {
+    throw new Error(`device ${profile.id}: ${checked.error.issues.map((i) => i.message).join("; ")}`);
+  }
+  return JSON.stringify({ I: checked.data.I, II: checked.data.II, III: checked.data.III });
 }
 
 export function createDeviceRegistry(db: Kysely<MetadataDatabase>, clock: Clock): DeviceRegistry {
@@ -72,6 +90,7 @@ export function createDeviceRegistry(db: Kysely<MetadataDatabase>, clock: Clock)
     async register(profiles) {
       if (profiles.length === 0) return;
       const now = clock.now();
+      const floodLevels = new Map(profiles.map((p) => [p.id, floodLevelsColumn(p)]));
       await db.transaction().execute(async (tx) => {
         const areas = new Map(profiles.map((p) => [p.area, p.areaName]));
         for (const [code, name] of areas) {
@@ -90,6 +109,7 @@ export function createDeviceRegistry(db: Kysely<MetadataDatabase>, clock: Clock)
             lon: p.lon,
             metrics: JSON.stringify(p.metrics),
             registered: 1,
+            flood_levels: floodLevels.get(p.id) ?? null,
           };
           await tx
             .insertInto("devices")
@@ -122,6 +142,7 @@ export function createDeviceRegistry(db: Kysely<MetadataDatabase>, clock: Clock)
               status: "unknown",
               status_at: null,
               created_at: now,
+              flood_levels: null,
             })),
           )
           .onConflict((oc) => oc.column("id").doNothing())

@@ -46,6 +46,15 @@ const migrations: Record<string, Migration> = {
       await sql`DROP TABLE areas`.execute(db);
     },
   },
+  "2026-11-22-002-device-flood-levels": {
+    async up(db: Kysely<unknown>) {
+      // JSON {"I","II","III"} in metres; null for stations without flood alarm levels.
+      await db.schema.alterTable("devices").addColumn("flood_levels", "text").execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("devices").dropColumn("flood_levels").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -26,6 +26,8 @@ export interface DevicesTable {
   status: string;
   status_at: number | null;
   created_at: number;
+  /** JSON {"I","II","III"}: flood alarm levels in metres (water-level stations); null otherwise. */
+  flood_levels: string | null;
 }
 
 export interface DeadLettersTable {

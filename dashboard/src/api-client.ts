@@ -1,14 +1,22 @@
-import type { z } from "zod";
 import {
+  type AqiLatestResponse,
+  type AqiPoint,
+  aqiLatestResponseSchema,
+  aqiSeriesResponseSchema,
   type CatalogueMetric,
   catalogueSchema,
   type Device,
   devicesResponseSchema,
+  type FloodLatestResponse,
+  floodLatestResponseSchema,
   type LatestResponse,
   latestResponseSchema,
   type ReadingsResponse,
   readingsResponseSchema,
 } from "./contract.js";
+import { createGetJson } from "./http-json.js";
+
+export { ApiError } from "./http-json.js";
 
 export interface ReadingsQuery {
   device: string;
@@ -19,21 +27,22 @@ export interface ReadingsQuery {
   step?: string;
 }
 
+export interface AqiSeriesQuery {
+  station: string;
+  from: Date;
+  to: Date;
+}
+
 export interface ApiClient {
   catalogue(signal?: AbortSignal): Promise<CatalogueMetric[]>;
   devices(signal?: AbortSignal): Promise<Device[]>;
   latest(signal?: AbortSignal): Promise<LatestResponse["devices"]>;
   readings(query: ReadingsQuery, signal?: AbortSignal): Promise<ReadingsResponse>;
-}
-
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | null,
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
+  /** The newest hourly AQI of every air station. */
+  aqiLatest(signal?: AbortSignal): Promise<AqiLatestResponse["stations"]>;
+  /** Hourly AQI of one station. */
+  aqiHours(query: AqiSeriesQuery, signal?: AbortSignal): Promise<AqiPoint[]>;
+  floodLatest(signal?: AbortSignal): Promise<FloodLatestResponse["stations"]>;
 }
 
 export interface ApiClientOptions {
@@ -43,25 +52,7 @@ export interface ApiClientOptions {
 }
 
 export function createApiClient({ baseUrl, fetch: fetchFn }: ApiClientOptions): ApiClient {
-  async function getJson<S extends z.ZodType>(
-    path: string,
-    params: Record<string, string>,
-    schema: S,
-    signal?: AbortSignal,
-  ): Promise<z.infer<S>> {
-    const url = new URL(path, baseUrl);
-    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-    const response = await fetchFn(url, { headers: { accept: "application/json" }, signal });
-    if (!response.ok) {
-      throw new ApiError(`GET ${url.pathname} answered ${response.status}`, response.status);
-    }
-    const parsed = schema.safeParse(await response.json());
-    if (!parsed.success) {
-      throw new ApiError(`GET ${url.pathname} sent an unexpected payload: ${parsed.error.message}`, null);
-    }
-    return parsed.data;
-  }
-
+  const getJson = createGetJson(baseUrl, fetchFn);
   return {
     catalogue: async (signal) => (await getJson("/api/v1/catalogue", {}, catalogueSchema, signal)).metrics,
     devices: async (signal) => (await getJson("/api/v1/devices", {}, devicesResponseSchema, signal)).devices,
@@ -76,5 +67,18 @@ export function createApiClient({ baseUrl, fetch: fetchFn }: ApiClientOptions): 
       if (query.step !== undefined) params.step = query.step;
       return getJson("/api/v1/readings", params, readingsResponseSchema, signal);
     },
+    aqiLatest: async (signal) =>
+      (await getJson("/api/v1/aqi/latest", {}, aqiLatestResponseSchema, signal)).stations,
+    aqiHours: async (query, signal) => {
+      const params = {
+        station: query.station,
+        period: "hour",
+        from: query.from.toISOString(),
+        to: query.to.toISOString(),
+      };
+      return (await getJson("/api/v1/aqi", params, aqiSeriesResponseSchema, signal)).points;
+    },
+    floodLatest: async (signal) =>
+      (await getJson("/api/v1/flood/latest", {}, floodLatestResponseSchema, signal)).stations,
   };
 }

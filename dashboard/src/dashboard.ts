@@ -1,10 +1,13 @@
 import type { Socket } from "socket.io-client";
 import type { ApiClient } from "./api-client.js";
+import { createAqiChartView } from "./aqi-chart-view.js";
 import { createChartView } from "./chart-view.js";
-import type { CatalogueMetric, Device, LiveReading } from "./contract.js";
+import type { CatalogueMetric, Device, LiveAqi, LiveReading } from "./contract.js";
 import { createFormatters } from "./format.js";
 import { createHeaderView } from "./header-view.js";
 import { applyStaticTranslations, type Language, type LanguagePreference, translator } from "./i18n.js";
+import { isFloodLevel } from "./index-display.js";
+import { createIndexStore } from "./index-store.js";
 import { startLiveFeed } from "./live-feed.js";
 import { createMapView, type MapStation } from "./map-view.js";
 import { createStationList, type ViewContext } from "./station-list.js";
@@ -25,6 +28,11 @@ export interface DashboardDependencies {
 /** Station statuses change without readings, so the list is re-read now and then. */
 const DEVICE_REFRESH_MS = 30_000;
 const LOAD_RETRY_MS = 5_000;
+/** Live events carry new hours; the full answers also bring advice and catch anything missed. */
+const AQI_REFRESH_MS = 5 * 60_000;
+const FLOOD_REFRESH_MS = 60_000;
+/** A burst of events that need a full answer (a new station, a new category) asks once. */
+const INDEX_REFETCH_DELAY_MS = 2_000;
 
 function requireElement<T extends Element>(root: ParentNode, selector: string, type: new () => T): T {
   const found = root.querySelector(selector);
@@ -36,6 +44,7 @@ function requireElement<T extends Element>(root: ParentNode, selector: string, t
 export function startDashboard(deps: DashboardDependencies): void {
   const { document: doc, api, now, log } = deps;
   const store = createStationStore();
+  const indices = createIndexStore();
   let language: Language = deps.languagePreference.get();
   let catalogue: ReadonlyMap<string, CatalogueMetric> = new Map();
   let selectedId = deps.selection.get();
@@ -56,6 +65,7 @@ export function startDashboard(deps: DashboardDependencies): void {
     list.setSelected(deviceId);
     map.setSelected(deviceId);
     chart.showStation(deviceId);
+    aqiChart.showStation(deviceId);
   };
 
   const header = createHeaderView({
@@ -74,12 +84,14 @@ export function startDashboard(deps: DashboardDependencies): void {
     container: requireElement(doc, "#map", HTMLElement),
     legend: requireElement(doc, "#map-legend", HTMLElement),
     t: ctx.t,
+    language,
     onSelect: select,
   });
   const list = createStationList({
     table: requireElement(doc, "#stations", HTMLTableElement),
     emptyNote: requireElement(doc, "#stations-empty", HTMLElement),
     store,
+    indices,
     onSelect: select,
   });
   const chart = createChartView({
@@ -92,12 +104,74 @@ export function startDashboard(deps: DashboardDependencies): void {
     now,
     onError: (error) => log.warn("chart data could not be loaded", error),
   });
+  const aqiChart = createAqiChartView({
+    title: requireElement(doc, "#aqi-chart-station", HTMLElement),
+    status: requireElement(doc, "#aqi-chart-status", HTMLElement),
+    detail: requireElement(doc, "#aqi-detail", HTMLElement),
+    plotArea: requireElement(doc, "#aqi-chart-plot", HTMLElement),
+    api,
+    store,
+    indices,
+    now,
+    onError: (error) => log.warn("AQI history could not be loaded", error),
+  });
   const loadError = requireElement(doc, "#load-error", HTMLElement);
 
   const mapStations = (devices: readonly Device[]): MapStation[] =>
-    devices.flatMap(({ id, name, lat, lon, status }) =>
-      lat === null || lon === null ? [] : [{ id, name, lat, lon, status }],
-    );
+    devices.flatMap(({ id, name, lat, lon, status }) => {
+      if (lat === null || lon === null) return [];
+      const aqi = indices.aqi(id);
+      const flood = indices.flood(id);
+      return [
+        {
+          id,
+          name,
+          lat,
+          lon,
+          status,
+          aqi: aqi === undefined ? null : { value: aqi.aqi, category: aqi.category },
+          flood:
+            flood === undefined || !isFloodLevel(flood.level)
+              ? null
+              : { level: flood.level, label: flood.label },
+        },
+      ];
+    });
+
+  const showIndicesOf = (stationIds: readonly string[]) => {
+    if (stationIds.length === 0) return;
+    for (const id of stationIds) list.updateIndices(id);
+    map.setStations(mapStations(store.devices()));
+    if (selectedId !== null && stationIds.includes(selectedId)) aqiChart.refreshDetail();
+  };
+
+  const refreshAqi = async () => {
+    try {
+      showIndicesOf(indices.setAqiLatest(await api.aqiLatest()));
+    } catch (error) {
+      log.warn("AQI could not be loaded", error);
+    }
+  };
+  const refreshFlood = async () => {
+    try {
+      showIndicesOf(indices.setFloodLatest(await api.floodLatest()));
+    } catch (error) {
+      log.warn("flood levels could not be loaded", error);
+    }
+  };
+  const delayed = (action: () => Promise<void>) => {
+    let scheduled = false;
+    return () => {
+      if (scheduled) return;
+      scheduled = true;
+      setTimeout(() => {
+        scheduled = false;
+        void action();
+      }, INDEX_REFETCH_DELAY_MS);
+    };
+  };
+  const refetchAqiSoon = delayed(refreshAqi);
+  const refetchFloodSoon = delayed(refreshFlood);
 
   const renderStations = () => {
     list.render(ctx);
@@ -105,6 +179,7 @@ export function startDashboard(deps: DashboardDependencies): void {
     map.setStations(mapStations(store.devices()));
     map.setSelected(selectedId);
     chart.render(ctx);
+    aqiChart.render(ctx);
   };
 
   function renderLanguage() {
@@ -113,7 +188,7 @@ export function startDashboard(deps: DashboardDependencies): void {
     doc.title = ctx.t("appTitle");
     applyStaticTranslations(doc, ctx.t);
     header.render(language, ctx.t, ctx.format);
-    map.setLanguage(ctx.t);
+    map.setLanguage(ctx.t, language);
     renderStations();
   }
 
@@ -161,6 +236,22 @@ export function startDashboard(deps: DashboardDependencies): void {
     list.updateStation(reading.deviceId, outcome.changedMetrics);
     if (reading.deviceId === selectedId && outcome.newMetrics.length > 0) chart.render(ctx);
     chart.appendReading(reading);
+    const waterLevel = reading.values.water_level;
+    if (waterLevel !== undefined) {
+      if (indices.flood(reading.deviceId) === undefined) refetchFloodSoon();
+      else if (indices.applyWaterLevel(reading.deviceId, Date.parse(reading.ts), waterLevel)) {
+        showIndicesOf([reading.deviceId]);
+      }
+    }
+  };
+
+  const onAqi = (event: LiveAqi) => {
+    aqiChart.applyLiveAqi(event);
+    if (event.period !== "hour") return;
+    if (indices.applyLiveAqi(event)) showIndicesOf([event.station]);
+    // Only the full answer names a new station and brings the advice of a new category.
+    const known = indices.aqi(event.station);
+    if (known === undefined || known.advice === null) refetchAqiSoon();
   };
 
   const loadEverything = async (): Promise<void> => {
@@ -173,6 +264,9 @@ export function startDashboard(deps: DashboardDependencies): void {
       loadError.hidden = true;
       renderStations();
       chart.showStation(selectedId);
+      aqiChart.showStation(selectedId);
+      void refreshAqi();
+      void refreshFlood();
     } catch (error) {
       loadError.hidden = false;
       log.warn("dashboard data could not be loaded; retrying", error);
@@ -184,6 +278,7 @@ export function startDashboard(deps: DashboardDependencies): void {
   startLiveFeed({
     socket: deps.socket,
     onReading,
+    onAqi,
     onStateChange: (state) => header.setFeedState(state),
     // Readings may have been missed while disconnected.
     onResubscribed: () => void loadEverything(),
@@ -191,4 +286,6 @@ export function startDashboard(deps: DashboardDependencies): void {
   });
   void loadEverything();
   setInterval(() => void refreshDevices(), DEVICE_REFRESH_MS);
+  setInterval(() => void refreshAqi(), AQI_REFRESH_MS);
+  setInterval(() => void refreshFlood(), FLOOD_REFRESH_MS);
 }

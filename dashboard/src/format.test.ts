@@ -9,6 +9,8 @@ describe("formatters", () => {
     expect(createFormatters("en").time(at)).toBe("22:05:09");
     expect(createFormatters("en").dateTime(at)).toBe("21/11/2025, 22:05:09");
     expect(createFormatters("vi").hourMinute("2025-11-21T17:30:00Z")).toBe("00:30");
+    expect(createFormatters("vi").date("2025-11-21T17:30:00Z")).toBe("22/11/2025");
+    expect(createFormatters("en").date(at)).toBe("21/11/2025");
   });
 
   it("writes values with the metric's decimals in each language's style", () => {

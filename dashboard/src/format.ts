@@ -10,6 +10,8 @@ export interface Formatters {
   time(at: Date | string): string;
   /** "14:05" for chart axis ticks. */
   hourMinute(at: Date | string): string;
+  /** "21/11/2025". */
+  date(at: Date | string): string;
   /** A measured value with exactly `decimals` fraction digits, grouped the way the language expects. */
   value(value: number, decimals: number): string;
   /** An axis tick, with as many decimals as the spacing between ticks needs. */
@@ -35,6 +37,12 @@ export function createFormatters(language: Language): Formatters {
     second: "2-digit",
   });
   const hourMinuteFormat = new Intl.DateTimeFormat(locale, { ...clock, hour: "2-digit", minute: "2-digit" });
+  const dateFormat = new Intl.DateTimeFormat(locale, {
+    timeZone: DISPLAY_TIME_ZONE,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  });
   const numberFormats = new Map<number, Intl.NumberFormat>();
   const numberFormat = (decimals: number): Intl.NumberFormat => {
     let format = numberFormats.get(decimals);
@@ -52,6 +60,7 @@ export function createFormatters(language: Language): Formatters {
     dateTime: (at) => dateTimeFormat.format(asDate(at)),
     time: (at) => timeFormat.format(asDate(at)),
     hourMinute: (at) => hourMinuteFormat.format(asDate(at)),
+    date: (at) => dateFormat.format(asDate(at)),
     value: (value, decimals) => numberFormat(decimals).format(value),
     tick: (value, increment) => numberFormat(fractionDigitsOf(increment)).format(value),
   };

@@ -48,6 +48,46 @@ const vi = {
   chartError: "Không tải được dữ liệu biểu đồ.",
   chartMeanNote: "Trung bình mỗi 30 giây",
   chartTimeAxis: "Giờ (UTC+7)",
+  columnIndex: "Chỉ số",
+  aqiLegendTitle: "Chỉ số chất lượng không khí VN_AQI",
+  floodLegendTitle: "Cấp báo động lũ",
+  statusLegendTitle: "Trạm chưa có AQI: trạng thái",
+  aqiNotYet: "Chưa có AQI",
+  aqiDominant: "Chất ô nhiễm chính",
+  aqiHour: "Giờ",
+  adviceGeneral: "Người dân",
+  adviceSensitive: "Nhóm nhạy cảm",
+  adviceSensitiveWho: "người cao tuổi, trẻ em, người mắc bệnh hô hấp hoặc tim mạch",
+  floodNoData: "Chưa có số liệu mực nước",
+  floodNoThresholds: "Chưa đặt mức báo động",
+  floodWaterLevel: "Mực nước",
+  floodThresholds: "Mức báo động I / II / III",
+  metres: "m",
+  aqiChartTitle: "AQI theo giờ trong 48 giờ qua",
+  aqiChartHint: "Chọn một trạm không khí để xem AQI theo giờ.",
+  aqiChartNotAir: "Trạm này không đo chất lượng không khí.",
+  aqiChartEmpty: "Chưa có AQI giờ nào trong 48 giờ qua.",
+  aqiChartError: "Không tải được AQI.",
+  aqiChartSeries: "AQI giờ",
+  pollutantPm25: "Bụi mịn PM2.5",
+  pollutantPm10: "Bụi PM10",
+  pollutantO3: "Ôzôn (O₃)",
+  pollutantNo2: "Nitơ điôxít (NO₂)",
+  pollutantSo2: "Lưu huỳnh điôxít (SO₂)",
+  pollutantCo: "Cacbon monoxit (CO)",
+  residentTitle: "Không khí và mực nước nơi bạn sống",
+  residentSubtitle: "Tỉnh Tây Ninh · số liệu quan trắc tự động, cập nhật mỗi giờ",
+  residentAreaLabel: "Xã/phường của bạn",
+  residentAreaPrompt: "— Chọn xã/phường —",
+  residentChooseArea: "Chọn xã/phường để xem chất lượng không khí và mực nước.",
+  residentAirTitle: "Chất lượng không khí",
+  residentFloodTitle: "Mực nước và báo động lũ",
+  residentNoAir: "Xã/phường này chưa có trạm quan trắc không khí.",
+  residentNoFlood: "Xã/phường này không có trạm đo mực nước.",
+  residentLoading: "Đang tải…",
+  residentLoadError: "Không tải được số liệu. Đang thử lại…",
+  residentUpdated: "Cập nhật",
+  residentLegendTitle: "Chú giải màu",
 };
 
 export type MessageKey = keyof typeof vi;
@@ -97,6 +137,46 @@ const en: Record<MessageKey, string> = {
   chartError: "Could not load chart data.",
   chartMeanNote: "30-second mean",
   chartTimeAxis: "Time (UTC+7)",
+  columnIndex: "Index",
+  aqiLegendTitle: "Air quality index VN_AQI",
+  floodLegendTitle: "Flood alarm levels",
+  statusLegendTitle: "Stations without an AQI: status",
+  aqiNotYet: "No AQI yet",
+  aqiDominant: "Main pollutant",
+  aqiHour: "Hour",
+  adviceGeneral: "Everyone",
+  adviceSensitive: "Sensitive groups",
+  adviceSensitiveWho: "older people, children, people with respiratory or heart disease",
+  floodNoData: "No water level data yet",
+  floodNoThresholds: "No alarm levels set",
+  floodWaterLevel: "Water level",
+  floodThresholds: "Alarm levels I / II / III",
+  metres: "m",
+  aqiChartTitle: "Hourly AQI, last 48 hours",
+  aqiChartHint: "Select an air quality station to see its hourly AQI.",
+  aqiChartNotAir: "This station does not measure air quality.",
+  aqiChartEmpty: "No hourly AQI in the last 48 hours yet.",
+  aqiChartError: "Could not load the AQI.",
+  aqiChartSeries: "Hourly AQI",
+  pollutantPm25: "Fine particles PM2.5",
+  pollutantPm10: "Particles PM10",
+  pollutantO3: "Ozone (O₃)",
+  pollutantNo2: "Nitrogen dioxide (NO₂)",
+  pollutantSo2: "Sulphur dioxide (SO₂)",
+  pollutantCo: "Carbon monoxide (CO)",
+  residentTitle: "Air and water levels where you live",
+  residentSubtitle: "Tây Ninh province · automatic monitoring, updated every hour",
+  residentAreaLabel: "Your commune or ward",
+  residentAreaPrompt: "— Choose a commune or ward —",
+  residentChooseArea: "Choose your commune or ward to see its air quality and water levels.",
+  residentAirTitle: "Air quality",
+  residentFloodTitle: "Water levels and flood alarms",
+  residentNoAir: "There is no air quality station in this commune or ward yet.",
+  residentNoFlood: "There is no water level station in this commune or ward.",
+  residentLoading: "Loading…",
+  residentLoadError: "Could not load the data. Retrying…",
+  residentUpdated: "Updated",
+  residentLegendTitle: "Colour key",
 };
 
 const MESSAGES: Record<Language, Record<MessageKey, string>> = { vi, en };
@@ -129,7 +209,24 @@ const STATUS_KEYS = { online: "statusOnline", offline: "statusOffline", unknown:
 
 export const statusMessageKey = (status: keyof typeof STATUS_KEYS): MessageKey => STATUS_KEYS[status];
 
-const LANGUAGE_STORAGE_KEY = "tay-ninh-ops.language";
+const POLLUTANT_KEYS: Record<string, MessageKey> = {
+  pm25: "pollutantPm25",
+  pm10: "pollutantPm10",
+  o3: "pollutantO3",
+  no2: "pollutantNo2",
+  so2: "pollutantSo2",
+  co: "pollutantCo",
+};
+
+/** Name of an AQI pollutant (the `dominant` of an AQI); an unknown key is shown as it is. */
+export const pollutantName = (key: string, t: Translate): string => {
+  const messageKey = POLLUTANT_KEYS[key];
+  return messageKey === undefined ? key : t(messageKey);
+};
+
+/** Operators' page; the residents' page keeps its own choice. */
+export const OPERATOR_LANGUAGE_KEY = "tay-ninh-ops.language";
+export const RESIDENT_LANGUAGE_KEY = "tay-ninh-public.language";
 
 export interface LanguagePreference {
   get(): Language;
@@ -137,14 +234,17 @@ export interface LanguagePreference {
 }
 
 /** The operator's language choice, remembered across reloads; Vietnamese unless they chose otherwise. */
-export function createLanguagePreference(storage: Pick<Storage, "getItem" | "setItem">): LanguagePreference {
+export function createLanguagePreference(
+  storage: Pick<Storage, "getItem" | "setItem">,
+  storageKey: string = OPERATOR_LANGUAGE_KEY,
+): LanguagePreference {
   return {
     get() {
-      const stored = safely(() => storage.getItem(LANGUAGE_STORAGE_KEY));
+      const stored = safely(() => storage.getItem(storageKey));
       return isLanguage(stored) ? stored : "vi";
     },
     set(language) {
-      safely(() => storage.setItem(LANGUAGE_STORAGE_KEY, language));
+      safely(() => storage.setItem(storageKey, language));
     },
   };
 }

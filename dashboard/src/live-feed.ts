@@ -1,5 +1,11 @@
 import type { Socket } from "socket.io-client";
-import { type LiveReading, liveReadingSchema, subscribeAckSchema } from "./contract.js";
+import {
+  type LiveAqi,
+  type LiveReading,
+  liveAqiSchema,
+  liveReadingSchema,
+  subscribeAckSchema,
+} from "./contract.js";
 
 export type FeedState = "connecting" | "connected" | "disconnected" | "rejected";
 
@@ -7,6 +13,8 @@ export interface LiveFeedOptions {
   /** A socket for the "/ops" namespace, not yet connected (created with autoConnect: false). */
   socket: Socket;
   onReading(reading: LiveReading): void;
+  /** A station's AQI for an hour or a day that has just closed or was recomputed. */
+  onAqi(aqi: LiveAqi): void;
   onStateChange(state: FeedState): void;
   /** Called after every successful subscription after the first, so the caller can fill the gap. */
   onResubscribed(): void;
@@ -18,7 +26,7 @@ export interface LiveFeed {
   close(): void;
 }
 
-/** Subscribes to every station's readings on connect and on each reconnect. */
+/** Subscribes to every station's readings and indices on connect and on each reconnect. */
 export function startLiveFeed(options: LiveFeedOptions): LiveFeed {
   const { socket } = options;
   let subscriptions = 0;
@@ -43,6 +51,11 @@ export function startLiveFeed(options: LiveFeedOptions): LiveFeed {
     const reading = liveReadingSchema.safeParse(payload);
     if (reading.success) options.onReading(reading.data);
     else options.onInvalidEvent(`malformed reading event: ${reading.error.message}`);
+  });
+  socket.on("aqi", (payload: unknown) => {
+    const aqi = liveAqiSchema.safeParse(payload);
+    if (aqi.success) options.onAqi(aqi.data);
+    else options.onInvalidEvent(`malformed aqi event: ${aqi.error.message}`);
   });
 
   options.onStateChange("connecting");

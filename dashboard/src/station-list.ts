@@ -1,6 +1,8 @@
 import type { CatalogueMetric, Device } from "./contract.js";
 import type { Formatters } from "./format.js";
 import { kindMessageKey, type Language, statusMessageKey, type Translate } from "./i18n.js";
+import { fillIndexCell } from "./index-cell.js";
+import type { IndexStore } from "./index-store.js";
 import type { StationStore } from "./station-store.js";
 
 export interface ViewContext {
@@ -15,6 +17,8 @@ export interface StationList {
   render(context: ViewContext): void;
   /** Refreshes one station's values in place, flashing the metrics that changed. */
   updateStation(deviceId: string, changedMetrics: readonly string[]): void;
+  /** Refreshes one station's AQI or flood level in place. */
+  updateIndices(deviceId: string): void;
   setSelected(deviceId: string | null): void;
 }
 
@@ -22,6 +26,7 @@ export interface StationListOptions {
   table: HTMLTableElement;
   emptyNote: HTMLElement;
   store: StationStore;
+  indices: IndexStore;
   onSelect(deviceId: string): void;
 }
 
@@ -30,6 +35,7 @@ const COLUMN_KEYS = [
   "columnKind",
   "columnArea",
   "columnStatus",
+  "columnIndex",
   "columnValues",
   "columnUpdated",
 ] as const;
@@ -52,7 +58,13 @@ function flash(target: HTMLElement): void {
   target.classList.add("flash");
 }
 
-export function createStationList({ table, emptyNote, store, onSelect }: StationListOptions): StationList {
+export function createStationList({
+  table,
+  emptyNote,
+  store,
+  indices,
+  onSelect,
+}: StationListOptions): StationList {
   let context: ViewContext | null = null;
   let selectedId: string | null = null;
   const rows = new Map<string, HTMLTableRowElement>();
@@ -119,6 +131,9 @@ export function createStationList({ table, emptyNote, store, onSelect }: Station
       element("span", `status status-${device.status}`, ctx.t(statusMessageKey(device.status))),
     );
 
+    const indexCell = element("td", "index-cell");
+    fillIndexCell(indexCell, device, indices, ctx);
+
     const valuesCell = element("td", "values");
     const list = element("ul", "metric-list");
     for (const metric of store.metricsOf(device.id)) {
@@ -138,6 +153,7 @@ export function createStationList({ table, emptyNote, store, onSelect }: Station
       element("td", "kind", ctx.t(kindMessageKey(device.kind))),
       element("td", "area", device.areaName ?? ctx.t("noValue")),
       statusCell,
+      indexCell,
       valuesCell,
       updatedCell,
     );
@@ -217,6 +233,12 @@ export function createStationList({ table, emptyNote, store, onSelect }: Station
       }
       const updatedCell = row.querySelector<HTMLElement>(".updated");
       if (updatedCell !== null) fillUpdated(updatedCell, deviceId, context);
+    },
+    updateIndices(deviceId) {
+      const cell = rows.get(deviceId)?.querySelector<HTMLElement>(".index-cell");
+      const device = store.device(deviceId);
+      if (context === null || cell == null || device === undefined) return;
+      fillIndexCell(cell, device, indices, context);
     },
     setSelected(deviceId) {
       selectedId = deviceId;

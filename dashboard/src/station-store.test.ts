@@ -15,6 +15,7 @@ const device = (id: string, metrics: string[]): Device => ({
   status: "online",
   statusAt: null,
   lastSeen: null,
+  floodLevels: null,
 });
 
 describe("station store", () => {

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Clock } from "../../domain/clock.js";
+import type { DeviceProfile } from "../../domain/device.js";
+import { WQI_SERIES_KEY } from "../../ingest/indices/index-series.js";
+import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
+import { errorResponseSchema, wqiLatestResponseSchema } from "../contract.js";
+import { createApiServer } from "../server.js";
+
+const NOW = Date.UTC(2026, 10, 21, 8, 20);
+const HOUR = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const clock: Clock = { now: () => NOW };
+
+const waterStation = (id: string, area: string, areaName: string): DeviceProfile => ({
+  id,
+  name: `Trạm chất lượng nước ${areaName}`,
+  kind: "water_quality",
+  area,
+  areaName,
+  lat: 10.54,
+  lon: 106.41,
+  metrics: ["ph", "do", "cod", "bod5", "temperature"],
+});
+const vamCoDong = waterStation("la-wq-002", "tan-an", "Phường Tân An");
+const dauTieng = waterStation("tn-wq-001", "tan-ninh", "Phường Tân Ninh");
+
+describe("WQI API (Fastify inject, real SQLite)", () => {
+  let fixture: SqliteFixture;
+  let dashboardRoot: string;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    fixture = await openSqliteFixture(clock, "envmon-wqi-api-");
+    dashboardRoot = await mkdtemp(join(tmpdir(), "envmon-no-dashboard-"));
+    await fixture.registry.register([vamCoDong, dauTieng]);
+    await fixture.store.write([
+      { deviceId: vamCoDong.id, metric: WQI_SERIES_KEY, ts: NOW - 3 * HOUR, value: 95 },
+      { deviceId: vamCoDong.id, metric: WQI_SERIES_KEY, ts: NOW - 2 * HOUR, value: 48 },
+      { deviceId: dauTieng.id, metric: WQI_SERIES_KEY, ts: NOW - HOUR, value: 91 },
+      // An AQI of another station is not a WQI.
+      { deviceId: "tn-air-001", metric: "idx:vn_aqi_1h", ts: NOW - HOUR, value: 40 },
+    ]);
+    app = await createApiServer({
+      logger: pino({ level: "silent" }),
+      clock,
+      store: fixture.store,
+      registry: fixture.registry,
+      deadLetters: fixture.deadLetters,
+      metricsRegistry: new Registry(),
+      readiness: {},
+      dashboardRoot,
+      version: "test",
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await fixture?.close();
+    if (dashboardRoot) await rm(dashboardRoot, { recursive: true, force: true });
+  });
+
+  const get = async (url: string) => {
+    const response = await app.inject({ method: "GET", url });
+    return { status: response.statusCode, body: response.json() as unknown };
+  };
+
+  it("lists each water-quality station's newest hourly WQI with its category", async () => {
+    const { status, body } = await get("/api/v1/wqi/latest");
+    expect(status).toBe(200);
+    expect(wqiLatestResponseSchema.parse(body).stations).toEqual([
+      {
+        station: vamCoDong.id,
+        name: vamCoDong.name,
+        area: "tan-an",
+        areaName: "Phường Tân An",
+        lat: 10.54,
+        lon: 106.41,
+        ts: iso(NOW - 2 * HOUR),
+        wqi: 48,
+        category: { key: "poor", vi: "Xấu", en: "Poor", rgb: [255, 126, 0] },
+      },
+      expect.objectContaining({
+        station: dauTieng.id,
+        wqi: 91,
+        category: { key: "very_good", vi: "Rất tốt", en: "Very good", rgb: [51, 51, 255] },
+      }),
+    ]);
+  });
+
+  it("filters by area, and the public copy for residents answers the same", async () => {
+    const inArea = wqiLatestResponseSchema.parse((await get("/api/v1/wqi/latest?area=tan-ninh")).body);
+    expect(inArea.stations.map((s) => s.station)).toEqual([dauTieng.id]);
+    for (const query of ["", "?area=tan-an", "?area=nowhere"]) {
+      expect(await get(`/api/v1/public/wqi/latest${query}`)).toEqual(await get(`/api/v1/wqi/latest${query}`));
+    }
+  });
+
+  it.each([
+    ["/api/v1/wqi/latest?area="],
+    [`/api/v1/wqi/latest?area=${"y".repeat(65)}`],
+    [`/api/v1/public/wqi/latest?area=${"y".repeat(65)}`],
+  ])("answers 400 for %s", async (url) => {
+    const { status, body } = await get(url);
+    expect(status).toBe(400);
+    expect(errorResponseSchema.parse(body).error).toBe("bad_request");
+  });
+});

@@ -1,0 +1,27 @@
+import {
+  type AqiLatestResponse,
+  aqiLatestResponseSchema,
+  type FloodLatestResponse,
+  floodLatestResponseSchema,
+} from "./contract.js";
+import { createGetJson } from "./http-json.js";
+
+/** What the residents' page may read: only the public copies under /api/v1/public/, no login. */
+export interface PublicApiClient {
+  /** Every station when no area is given. */
+  aqiLatest(area?: string, signal?: AbortSignal): Promise<AqiLatestResponse["stations"]>;
+  floodLatest(area?: string, signal?: AbortSignal): Promise<FloodLatestResponse["stations"]>;
+}
+
+export function createPublicApiClient(options: { baseUrl: string; fetch: typeof fetch }): PublicApiClient {
+  const getJson = createGetJson(options.baseUrl, options.fetch);
+  const areaParams = (area?: string): Record<string, string> => (area === undefined ? {} : { area });
+  return {
+    aqiLatest: async (area, signal) =>
+      (await getJson("/api/v1/public/aqi/latest", areaParams(area), aqiLatestResponseSchema, signal))
+        .stations,
+    floodLatest: async (area, signal) =>
+      (await getJson("/api/v1/public/flood/latest", areaParams(area), floodLatestResponseSchema, signal))
+        .stations,
+  };
+}
