@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { trackDevicePresence } from "./device-presence.js";
 import { refuseEmptyTopicLevels } from "./empty-level-guard.js";
+import { IndexedMemoryPersistence } from "./indexed-memory-persistence.js";
 import type { BrokerMetrics } from "./metrics.js";
 
 export const MQTT_WEBSOCKET_PATH = "/mqtt";
@@ -32,7 +33,10 @@ export async function createBroker(
   deps: { readonly logger: Logger; readonly metrics: BrokerMetrics },
 ): Promise<MqttBroker> {
   const { logger, metrics } = deps;
-  const aedes = await Aedes.createBroker({ drainTimeout: options.drainTimeoutMs });
+  const aedes = await Aedes.createBroker({
+    drainTimeout: options.drainTimeoutMs,
+    persistence: new IndexedMemoryPersistence(),
+  });
   const clients = new Set<Client>();
   const isService = (client: Client) => client.id?.startsWith(options.serviceClientPrefix) === true;
   let tcp: NetServer | undefined;
