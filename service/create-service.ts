@@ -97,9 +97,10 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     await step("index engine", () => indices?.stop());
     await step("live gateway", () => gateway?.close());
     await step("http", async () => {
-      io?.disconnectSockets(true);
+      // Socket.IO first: it stops the HTTP server accepting and drops its connections, so a
+      // client that reconnects at once cannot keep Fastify's close waiting for ever.
+      await new Promise<void>((resolve) => (io ? io.close(() => resolve()) : resolve()));
       await app?.close();
-      io?.engine.close();
     });
     await step("feed", () => remoteFeed?.close());
     await step("broker", () => broker?.close());

@@ -1,0 +1,33 @@
+import mqtt from "mqtt";
+import { io } from "socket.io-client";
+import { afterAll, describe, expect, it } from "vitest";
+import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+
+describe("shutdown while screens and devices stay connected and keep reconnecting", () => {
+  let service: ServiceProcess | undefined;
+  afterAll(async () => {
+    if (service?.child.exitCode === null) service.child.kill("SIGKILL");
+  });
+
+  it("exits cleanly on SIGTERM within the shutdown timeout", async () => {
+    service = await startServiceProcess({ env: { SHUTDOWN_TIMEOUT_MS: "20000" } });
+    // Both clients reconnect at once when dropped, as an operations-centre screen and a device do.
+    const screen = io(`${service.httpUrl}/ops`, { transports: ["websocket"], reconnectionDelay: 50 });
+    await new Promise<void>((resolve) => screen.emit("subscribe", { all: true }, () => resolve()));
+    const device = await mqtt.connectAsync(service.mqttUrl, { clientId: "tn-air-900", reconnectPeriod: 50 });
+    await device.publishAsync("sensors/tn-air-900/readings", JSON.stringify({ values: { pm25: 12 } }), {
+      qos: 1,
+    });
+
+    const startedAt = Date.now();
+    const code = await service.stop("SIGTERM");
+    const tookMs = Date.now() - startedAt;
+    screen.close();
+    await device.endAsync(true);
+
+    expect(code, service.output()).toBe(0);
+    expect(service.output()).not.toMatch(/shutdown took longer/);
+    // Far below SHUTDOWN_TIMEOUT_MS: the process did not wait for its own deadline.
+    expect(tookMs).toBeLessThan(15_000);
+  });
+});
