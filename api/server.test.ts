@@ -1,8 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { METRIC_DEFINITIONS } from "../domain/catalogue.js";
@@ -11,9 +7,8 @@ import type { DeviceProfile } from "../domain/device.js";
 import type { Reading } from "../domain/reading.js";
 import { createIngestMetrics } from "../ingest/metrics.js";
 import type { NewDeadLetter } from "../store/dead-letter-repository.js";
-import { openSqliteFixture, type SqliteFixture } from "../test/support/sqlite-fixture.js";
+import { type ApiUnderTest, openApiUnderTest } from "../test/support/api-under-test.js";
 import type { ReadinessChecks } from "./routes/health.js";
-import { createApiServer } from "./server.js";
 
 const NOW = Date.UTC(2026, 10, 21, 8, 0, 0);
 const MINUTE = 60_000;
@@ -120,33 +115,18 @@ const letters: NewDeadLetter[] = [
 ];
 
 describe("HTTP API (Fastify inject, real SQLite)", () => {
-  let fixture: SqliteFixture;
-  let dashboardRoot: string;
-  const servers: FastifyInstance[] = [];
+  let api: ApiUnderTest;
   let app: FastifyInstance;
 
-  async function server(readiness: ReadinessChecks): Promise<FastifyInstance> {
+  function server(readiness: ReadinessChecks): Promise<FastifyInstance> {
     const metricsRegistry = new Registry();
     createIngestMetrics(metricsRegistry).readingsStored.inc(42);
-    const created = await createApiServer({
-      logger: pino({ level: "silent" }),
-      clock,
-      store: fixture.store,
-      registry: fixture.registry,
-      deadLetters: fixture.deadLetters,
-      metricsRegistry,
-      readiness,
-      dashboardRoot,
-      version: "9.9.9-test",
-    });
-    servers.push(created);
-    await created.ready();
-    return created;
+    return api.server({ readiness, metricsRegistry, version: "9.9.9-test" });
   }
 
   beforeAll(async () => {
-    fixture = await openSqliteFixture(clock, "envmon-api-test-");
-    dashboardRoot = await mkdtemp(join(tmpdir(), "envmon-no-dashboard-"));
+    api = await openApiUnderTest(clock, "envmon-api-test-");
+    const { fixture } = api;
     await fixture.registry.register([airStation, noiseStation, waterStation]);
     await fixture.registry.noteSeen(["rogue-1"]);
     await fixture.registry.setStatus(airStation.id, "online", NOW - MINUTE);
@@ -163,9 +143,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
   });
 
   afterAll(async () => {
-    for (const s of servers) await s.close();
-    await fixture?.close();
-    if (dashboardRoot) await rm(dashboardRoot, { recursive: true, force: true });
+    await api?.close();
   });
 
   const get = async (url: string, on: FastifyInstance = app) => {

@@ -1,9 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../domain/clock.js";
 import type { DeviceProfile } from "../../domain/device.js";
@@ -12,9 +7,8 @@ import { vnAqiAdvice, vnAqiCategory } from "../../domain/indices/vn-aqi.js";
 import type { SeriesPoint } from "../../domain/series.js";
 import { type AqiStandard, aqiSeriesKey, subIndexSeriesKey } from "../../ingest/indices/index-series.js";
 import { localDayStartOf } from "../../ingest/indices/index-time.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
+import { type ApiUnderTest, openApiUnderTest } from "../../test/support/api-under-test.js";
 import { aqiLatestResponseSchema, aqiSeriesResponseSchema, errorResponseSchema } from "../contract.js";
-import { createApiServer } from "../server.js";
 
 const NOW = Date.UTC(2026, 10, 21, 8, 20);
 const HOUR = 3_600_000;
@@ -68,28 +62,13 @@ const HOURS_BACK = 30;
 const hourTs = (k: number) => THIS_HOUR - (k + 1) * HOUR; // k = 0 is the last closed hour
 
 describe("AQI API (Fastify inject, real SQLite)", () => {
-  let fixture: SqliteFixture;
-  let dashboardRoot: string;
+  let api: ApiUnderTest;
   let app: FastifyInstance;
   let usApp: FastifyInstance;
 
-  const build = (standard?: AqiStandard) =>
-    createApiServer({
-      logger: pino({ level: "silent" }),
-      clock,
-      store: fixture.store,
-      registry: fixture.registry,
-      deadLetters: fixture.deadLetters,
-      metricsRegistry: new Registry(),
-      readiness: {},
-      dashboardRoot,
-      version: "test",
-      ...(standard ? { aqiStandard: standard } : {}),
-    });
-
   beforeAll(async () => {
-    fixture = await openSqliteFixture(clock, "envmon-aqi-api-");
-    dashboardRoot = await mkdtemp(join(tmpdir(), "envmon-no-dashboard-"));
+    api = await openApiUnderTest(clock, "envmon-aqi-api-");
+    const { fixture } = api;
     await fixture.registry.register([tanNinh, tanAn, quiet]);
     const points: SeriesPoint[] = [];
     for (let k = 0; k < HOURS_BACK; k++)
@@ -104,15 +83,12 @@ describe("AQI API (Fastify inject, real SQLite)", () => {
     }
     points.push(...aqiPoints("us", "hour", tanNinh.id, hourTs(0), { pm25: 120, pm10: 55 }));
     await fixture.store.write(points);
-    app = await build();
-    usApp = await build("us");
+    app = await api.server();
+    usApp = await api.server({ aqiStandard: "us" });
   });
 
   afterAll(async () => {
-    await app?.close();
-    await usApp?.close();
-    await fixture?.close();
-    if (dashboardRoot) await rm(dashboardRoot, { recursive: true, force: true });
+    await api?.close();
   });
 
   const get = async (url: string, on = app) => {

@@ -1,16 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../domain/clock.js";
 import type { DeviceProfile } from "../../domain/device.js";
 import { floodLevelLabel } from "../../domain/indices/flood-level.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
+import { type ApiUnderTest, openApiUnderTest } from "../../test/support/api-under-test.js";
 import { floodLatestResponseSchema } from "../contract.js";
-import { createApiServer } from "../server.js";
 
 const NOW = Date.UTC(2026, 10, 21, 8, 0, 0);
 const MINUTE = 60_000;
@@ -50,13 +44,12 @@ const air: DeviceProfile = {
 };
 
 describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
-  let fixture: SqliteFixture;
-  let dashboardRoot: string;
+  let api: ApiUnderTest;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    fixture = await openSqliteFixture(clock, "envmon-flood-test-");
-    dashboardRoot = await mkdtemp(join(tmpdir(), "envmon-no-dashboard-"));
+    api = await openApiUnderTest(clock, "envmon-flood-test-");
+    const { fixture } = api;
     await fixture.registry.register([below, levelOne, levelTwo, levelThree, silent, noLevels, air]);
     await fixture.registry.noteSeen(["rogue-gauge"]);
     const level = (deviceId: string, ts: number, value: number) => ({
@@ -78,24 +71,11 @@ describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
       { deviceId: levelOne.id, metric: "rainfall" as const, ts: NOW, value: 12 },
       { deviceId: air.id, metric: "pm25" as const, ts: NOW, value: 30 },
     ]);
-    app = await createApiServer({
-      logger: pino({ level: "silent" }),
-      clock,
-      store: fixture.store,
-      registry: fixture.registry,
-      deadLetters: fixture.deadLetters,
-      metricsRegistry: new Registry(),
-      readiness: { store: async () => true, broker: () => true },
-      dashboardRoot,
-      version: "0.0.0-test",
-    });
-    await app.ready();
+    app = await api.server();
   });
 
   afterAll(async () => {
-    await app?.close();
-    await fixture?.close();
-    if (dashboardRoot) await rm(dashboardRoot, { recursive: true, force: true });
+    await api?.close();
   });
 
   const get = async (url: string) => {

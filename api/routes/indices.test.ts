@@ -1,14 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../domain/clock.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
-import { createApiServer } from "../server.js";
+import { type ApiUnderTest, openApiUnderTest } from "../../test/support/api-under-test.js";
 
 const NOW = Date.UTC(2026, 10, 21, 8, 0, 0);
 const clock: Clock = { now: () => NOW };
@@ -17,31 +11,16 @@ const clock: Clock = { now: () => NOW };
 const WORKED_PM25 = [20.6, 19.6, 22.4, 20.3, 16.5, 19.0, 16.5, 19.5, 23.5, 20.5, 24.7, 26.9];
 
 describe("index calculator API (Fastify inject, the real API server)", () => {
-  let fixture: SqliteFixture;
-  let dashboardRoot: string;
+  let api: ApiUnderTest;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    fixture = await openSqliteFixture(clock, "envmon-indices-api-");
-    dashboardRoot = await mkdtemp(join(tmpdir(), "envmon-no-dashboard-"));
-    app = await createApiServer({
-      logger: pino({ level: "silent" }),
-      clock,
-      store: fixture.store,
-      registry: fixture.registry,
-      deadLetters: fixture.deadLetters,
-      metricsRegistry: new Registry(),
-      readiness: { store: async () => true, broker: () => true },
-      dashboardRoot,
-      version: "0.0.0-test",
-    });
-    await app.ready();
+    api = await openApiUnderTest(clock, "envmon-indices-api-");
+    app = await api.server();
   });
 
   afterAll(async () => {
-    await app?.close();
-    await fixture?.close();
-    if (dashboardRoot) await rm(dashboardRoot, { recursive: true, force: true });
+    await api?.close();
   });
 
   const postRaw = async (url: string, body: string, contentType = "application/json") => {

@@ -1,16 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../domain/clock.js";
 import type { DeviceProfile } from "../../domain/device.js";
 import { WQI_SERIES_KEY } from "../../ingest/indices/index-series.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
+import { type ApiUnderTest, openApiUnderTest } from "../../test/support/api-under-test.js";
 import { errorResponseSchema, wqiLatestResponseSchema } from "../contract.js";
-import { createApiServer } from "../server.js";
 
 const NOW = Date.UTC(2026, 10, 21, 8, 20);
 const HOUR = 3_600_000;
@@ -31,13 +25,12 @@ const vamCoDong = waterStation("la-wq-002", "tan-an", "Phường Tân An");
 const dauTieng = waterStation("tn-wq-001", "tan-ninh", "Phường Tân Ninh");
 
 describe("WQI API (Fastify inject, real SQLite)", () => {
-  let fixture: SqliteFixture;
-  let dashboardRoot: string;
+  let api: ApiUnderTest;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    fixture = await openSqliteFixture(clock, "envmon-wqi-api-");
-    dashboardRoot = await mkdtemp(join(tmpdir(), "envmon-no-dashboard-"));
+    api = await openApiUnderTest(clock, "envmon-wqi-api-");
+    const { fixture } = api;
     await fixture.registry.register([vamCoDong, dauTieng]);
     await fixture.store.write([
       { deviceId: vamCoDong.id, metric: WQI_SERIES_KEY, ts: NOW - 3 * HOUR, value: 95 },
@@ -46,23 +39,11 @@ describe("WQI API (Fastify inject, real SQLite)", () => {
       // An AQI of another station is not a WQI.
       { deviceId: "tn-air-001", metric: "idx:vn_aqi_1h", ts: NOW - HOUR, value: 40 },
     ]);
-    app = await createApiServer({
-      logger: pino({ level: "silent" }),
-      clock,
-      store: fixture.store,
-      registry: fixture.registry,
-      deadLetters: fixture.deadLetters,
-      metricsRegistry: new Registry(),
-      readiness: {},
-      dashboardRoot,
-      version: "test",
-    });
+    app = await api.server();
   });
 
   afterAll(async () => {
-    await app?.close();
-    await fixture?.close();
-    if (dashboardRoot) await rm(dashboardRoot, { recursive: true, force: true });
+    await api?.close();
   });
 
   const get = async (url: string) => {
