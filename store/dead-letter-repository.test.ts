@@ -86,6 +86,23 @@ describe("dead-letter repository (SQLite)", () => {
     expect((await repo.list({ limit: 1 }))[0]?.entryIndex).toBe(0);
   });
 
+  it("stores a batch far larger than one SQL statement can bind (a 1000-entry backlog of unknown metrics)", async () => {
+    const repo = createDeadLetterRepository(await openDatabase(), { maxRows: 100_000 });
+    const letters = Array.from({ length: 5000 }, (_, i) => letter(i, { entryIndex: i % 1000 }));
+    await repo.insertMany(letters);
+    const newest = await repo.list({ limit: 1000 });
+    expect(newest).toHaveLength(1000);
+    expect(newest[0]?.message).toBe(letters[4999]?.message);
+    let total = 0;
+    for (let before: number | undefined; ; ) {
+      const page = await repo.list({ limit: 1000, ...(before === undefined ? {} : { beforeId: before }) });
+      total += page.length;
+      if (page.length < 1000) break;
+      before = page.at(-1)?.id;
+    }
+    expect(total).toBe(5000);
+  });
+
   it("accepts an empty batch", async () => {
     const repo = createDeadLetterRepository(await openDatabase(), { maxRows: 1000 });
     await repo.insertMany([]);

@@ -32,12 +32,34 @@ export interface DeadLetterRepository {
   list(query: DeadLetterQuery): Promise<DeadLetter[]>;
 }
 
+/** 9 bound variables per row: far below SQLite's limit of 32 766 per statement. */
+const INSERT_CHUNK = 1000;
+
 /** Keeps at most `maxRows` letters: a device stuck sending garbage must not fill the disk. */
 export function createDeadLetterRepository(
   db: Kysely<MetadataDatabase>,
   options: { readonly maxRows: number },
 ): DeadLetterRepository {
   let insertedSincePrune = 0;
+
+  async function insertChunk(tx: Kysely<MetadataDatabase>, letters: readonly NewDeadLetter[]): Promise<void> {
+    await tx
+      .insertInto("dead_letters")
+      .values(
+        letters.map((l) => ({
+          received_at: l.receivedAt,
+          device_id: l.deviceId,
+          topic: l.topic,
+          reason: l.reason,
+          message: l.message,
+          entry_index: l.entryIndex ?? null,
+          metric: l.metric ?? null,
+          payload: l.payload,
+          truncated: l.truncated ? 1 : 0,
+        })),
+      )
+      .execute();
+  }
   const pruneEvery = Math.max(1, Math.min(1000, Math.floor(options.maxRows / 10)));
 
   async function pruneIfDue(): Promise<void> {
@@ -59,22 +81,13 @@ export function createDeadLetterRepository(
   return {
     async insertMany(letters) {
       if (letters.length === 0) return;
-      await db
-        .insertInto("dead_letters")
-        .values(
-          letters.map((l) => ({
-            received_at: l.receivedAt,
-            device_id: l.deviceId,
-            topic: l.topic,
-            reason: l.reason,
-            message: l.message,
-            entry_index: l.entryIndex ?? null,
-            metric: l.metric ?? null,
-            payload: l.payload,
-            truncated: l.truncated ? 1 : 0,
-          })),
-        )
-        .execute();
+      // One transaction (one disk flush), in chunks that stay under SQLite's limit on bound
+      // variables: a 1000-entry backlog of unknown metrics is thousands of letters.
+      await db.transaction().execute(async (tx) => {
+        for (let start = 0; start < letters.length; start += INSERT_CHUNK) {
+          await insertChunk(tx, letters.slice(start, start + INSERT_CHUNK));
+        }
+      });
       insertedSincePrune += letters.length;
       await pruneIfDue();
     },
