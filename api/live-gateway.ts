@@ -24,6 +24,9 @@ const subscribeSchema = z.strictObject({
   all: z.boolean().optional(),
 });
 
+const MAX_ROOMS_PER_SOCKET = 2000;
+const SWEEP_INTERVAL_MS = 60_000;
+
 const rooms = {
   all: "all",
   device: (id: string) => `device:${id}`,
@@ -89,6 +92,10 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
       }
       const { devices = [], areas = [], all = false } = parsed.data;
       const wanted = [...devices.map(rooms.device), ...areas.map(rooms.area), ...(all ? [rooms.all] : [])];
+      if (socket.rooms.size + wanted.length > MAX_ROOMS_PER_SOCKET) {
+        reply({ ok: false, error: `at most ${MAX_ROOMS_PER_SOCKET} devices and areas per connection` });
+        return;
+      }
       socket.join(wanted);
       reply({ ok: true });
     });
@@ -138,6 +145,16 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
 
   const unsubscribe = feed.subscribe(onStored);
 
+  // Throttle state of devices that went quiet is dropped, so ids that publish once do not pile up.
+  const sweep = setInterval(() => {
+    const idleBefore = now() - throttleMs;
+    for (const [deviceId, pending] of perDevice) {
+      if (!pending.timer && pending.values.size === 0 && pending.lastEmit < idleBefore)
+        perDevice.delete(deviceId);
+    }
+  }, SWEEP_INTERVAL_MS);
+  sweep.unref();
+
   return {
     emitAqi(event) {
       const targets = [
@@ -149,6 +166,7 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
     },
     close() {
       unsubscribe();
+      clearInterval(sweep);
       for (const pending of perDevice.values()) if (pending.timer) clearTimeout(pending.timer);
       perDevice.clear();
     },

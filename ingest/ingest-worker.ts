@@ -62,6 +62,9 @@ interface IngestItem extends BatchItem {
   readonly topic: string;
 }
 
+/** No batch made durable for this long while work waits: the ingest is not ready. */
+const STALLED_AFTER_MS = 60_000;
+
 const DEVICE_TOPIC_SHAPE = /^sensors\/[^/]*\/(readings|status)$/;
 
 /** Where the ingest sends itself a marker on shutdown: everything queued before it has arrived once it does. */
@@ -208,7 +211,9 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
     const arrived = new Promise<void>((resolve) => {
       drainMarker = { id, arrived: resolve };
     });
-    await client.publishAsync(drainTopic(options.clientId), id, { qos: 1 });
+    // QoS 1 like the readings, so that it queues behind them; not awaited, because its
+    // acknowledgement could be stuck behind a connection we stopped reading (backpressure).
+    client.publish(drainTopic(options.clientId), id, { qos: 1 });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -263,7 +268,8 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       });
     },
 
-    isReady: () => subscribed && client?.connected === true,
+    // A batch that keeps failing stalls everything behind it: say so rather than look healthy.
+    isReady: () => subscribed && client?.connected === true && batcher.stalledForMs() < STALLED_AFTER_MS,
 
     async stop() {
       if (!client) return;

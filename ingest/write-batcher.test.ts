@@ -44,6 +44,27 @@ describe("createWriteBatcher", () => {
     vi.useRealTimers();
   });
 
+  it("reports how long work has waited without progress while a batch keeps failing", async () => {
+    vi.useFakeTimers();
+    let failing = true;
+    const { batcher, durable, item } = setup({
+      maxDelayMs: 10,
+      retryDelayMs: () => 1000,
+      flush: async () => {
+        if (failing) throw new Error("disk full");
+      },
+    });
+    expect(batcher.stalledForMs()).toBe(0);
+    batcher.add(item(1));
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(batcher.stalledForMs()).toBeGreaterThanOrEqual(29_000);
+    expect(durable).toEqual([]);
+    failing = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(durable).toEqual([1]);
+    expect(batcher.stalledForMs()).toBe(0);
+  });
+
   it("flushes as soon as maxSize units are waiting, without waiting for the delay", async () => {
     const { calls, flush } = heldFlush();
     const { batcher, item, durable } = setup({ flush, maxSize: 3 });

@@ -27,6 +27,8 @@ export interface WriteBatcher<T extends BatchItem> {
   /** Resolves when everything added so far is durable. */
   drain(): Promise<void>;
   pending(): number;
+  /** How long work has waited without any batch becoming durable; 0 when nothing waits. */
+  stalledForMs(): number;
 }
 
 const defaultRetryDelay = (attempt: number) => Math.min(5000, 50 * 2 ** Math.min(attempt, 7));
@@ -36,6 +38,8 @@ export function createWriteBatcher<T extends BatchItem>(options: WriteBatcherOpt
   const waiting: T[] = [];
   let waitingSize = 0;
   let inFlight = 0;
+  // When the batcher last made progress, or when work arrived with nothing pending.
+  let progressAt = Date.now();
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let roomWaiters: Array<() => void> = [];
@@ -88,6 +92,7 @@ export function createWriteBatcher<T extends BatchItem>(options: WriteBatcherOpt
       await writeWithRetry(batch);
       for (const item of batch) item.onDurable();
       inFlight = 0;
+      progressAt = Date.now();
       report();
       settleWaiters();
     }
@@ -114,6 +119,7 @@ export function createWriteBatcher<T extends BatchItem>(options: WriteBatcherOpt
 
   return {
     add(item) {
+      if (pending() === 0) progressAt = Date.now();
       waiting.push(item);
       waitingSize += item.size;
       report();
@@ -130,5 +136,6 @@ export function createWriteBatcher<T extends BatchItem>(options: WriteBatcherOpt
     },
 
     pending,
+    stalledForMs: () => (pending() === 0 ? 0 : Date.now() - progressAt),
   };
 }

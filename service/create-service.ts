@@ -154,7 +154,6 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       );
       ingest = worker;
       readiness.ingest = () => worker.isReady();
-      await worker.start();
     }
 
     if (parts.has("api")) {
@@ -197,6 +196,10 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       broker?.attachWebSocket(app.server);
       await app.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
     }
+
+    // Last: everything that listens to stored readings (live gateway, index engine) is subscribed
+    // by now, so not even the backlog the broker held for us during a restart goes unseen.
+    await ingest?.start();
 
     if (config.DEMO && mqttPort !== undefined) {
       demo = await startDemoFleet({

@@ -10,33 +10,37 @@ const BOOTSTRAP = new URL("./sqlite-write-worker-bootstrap.mjs", import.meta.url
  * writes it held — the ingest retries them — and is replaced on the next write.
  */
 export function createWorkerSeriesWriter(dataDir: string): SeriesWriter {
-  let worker: Worker | undefined;
+  type Waiting = Map<number, { resolve: () => void; reject: (error: Error) => void }>;
+  // Each worker answers only for the writes it was given, so a dying worker cannot fail the
+  // writes of its replacement.
+  let current: { worker: Worker; waiting: Waiting } | undefined;
   let nextId = 1;
-  const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
-  function failAll(error: Error): void {
+  function failAll(waiting: Waiting, error: Error): void {
     for (const pending of waiting.values()) pending.reject(error);
     waiting.clear();
   }
 
-  function ensureWorker(): Worker {
-    if (worker) return worker;
-    const started = new Worker(BOOTSTRAP, { workerData: { dataDir }, execArgv: [] });
-    started.on("message", (answer: WriteAnswer) => {
+  function ensureWorker(): { worker: Worker; waiting: Waiting } {
+    if (current) return current;
+    const worker = new Worker(BOOTSTRAP, { workerData: { dataDir }, execArgv: [] });
+    const waiting: Waiting = new Map();
+    const started = { worker, waiting };
+    worker.on("message", (answer: WriteAnswer) => {
       const pending = waiting.get(answer.id);
       waiting.delete(answer.id);
       if (answer.error === undefined) pending?.resolve();
       else pending?.reject(new Error(`SQLite write failed: ${answer.error}`));
     });
-    started.on("error", (error: unknown) => {
-      worker = undefined;
-      failAll(error instanceof Error ? error : new Error(String(error)));
+    worker.on("error", (error: unknown) => {
+      if (current === started) current = undefined;
+      failAll(waiting, error instanceof Error ? error : new Error(String(error)));
     });
-    started.on("exit", (code) => {
-      if (worker === started) worker = undefined;
-      failAll(new Error(`SQLite write worker exited (${code})`));
+    worker.on("exit", (code) => {
+      if (current === started) current = undefined;
+      failAll(waiting, new Error(`SQLite write worker exited (${code})`));
     });
-    worker = started;
+    current = started;
     return started;
   }
 
@@ -46,17 +50,18 @@ export function createWorkerSeriesWriter(dataDir: string): SeriesWriter {
       const id = nextId++;
       const rows: WireRow[] = readings.map((r) => [r.deviceId, r.metric, r.ts, r.value]);
       return new Promise<void>((resolve, reject) => {
+        const { worker, waiting } = ensureWorker();
         waiting.set(id, { resolve, reject });
-        ensureWorker().postMessage({ id, rows } satisfies WriteRequest);
+        worker.postMessage({ id, rows } satisfies WriteRequest);
       });
     },
 
     async close() {
-      const running = worker;
+      const running = current;
       if (!running) return;
-      worker = undefined;
-      const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
-      running.postMessage({ close: true } satisfies WriteRequest);
+      current = undefined;
+      const exited = new Promise<void>((resolve) => running.worker.once("exit", () => resolve()));
+      running.worker.postMessage({ close: true } satisfies WriteRequest);
       await exited;
     },
   };
