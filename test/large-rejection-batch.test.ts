@@ -30,7 +30,9 @@ describe("a backlog with thousands of refused values", () => {
       const body = (await api("/api/v1/latest?device=tn-air-951")) as { devices: unknown[] };
       return body.devices.length > 0 ? body : undefined;
     });
-    expect(latest).toMatchObject({ devices: [{ deviceId: "tn-air-951", values: { pm25: { value: 17.5 } } }] });
+    expect(latest).toMatchObject({
+      devices: [{ deviceId: "tn-air-951", values: { pm25: { value: 17.5 } } }],
+    });
 
     const metrics = await fetch(`${service.httpUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/envmon_ingest_rejected_total\{reason="unknown_metric"\} 4000\b/);
