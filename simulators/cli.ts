@@ -5,6 +5,7 @@
  */
 import { pino } from "pino";
 import { parseSimulatorFlags, SIMULATOR_HELP, type SimulatorCliOptions } from "./cli-flags.js";
+import { dispatchFlags } from "./flag-parsing.js";
 import { fleetOfSize } from "./fleet-scaling.js";
 import { createFleetSimulator } from "./fleet-simulator.js";
 import { createProgressReporter, formatSummary, type ProgressSample } from "./progress-display.js";
@@ -78,20 +79,12 @@ async function run(options: SimulatorCliOptions): Promise<number> {
   return 0;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const outcome = parseSimulatorFlags(argv);
-  switch (outcome.kind) {
-    case "help":
-      process.stdout.write(SIMULATOR_HELP);
-      return 0;
-    case "invalid":
-      for (const error of outcome.errors) process.stderr.write(`simulate: ${error}\n`);
-      process.stderr.write("Xem / see: npx tsx simulators/cli.ts --help\n");
-      return 2;
-    case "run":
-      return run(outcome.options);
-  }
-}
+const main = (argv: readonly string[]) =>
+  dispatchFlags(
+    parseSimulatorFlags(argv),
+    { name: "simulate", script: "simulators/cli.ts", help: SIMULATOR_HELP },
+    run,
+  );
 
 main(process.argv.slice(2)).then(
   (code) => {

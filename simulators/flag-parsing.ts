@@ -170,3 +170,22 @@ export function brokerUrlFlag(flag: string, defaultValue: string) {
 }
 
 export const switchFlag = () => z.boolean().optional().default(false);
+
+/** What a command does with its parsed flags: help text (exit 0), errors (exit 2) or its run. */
+export function dispatchFlags<T>(
+  outcome: FlagOutcome<T>,
+  command: { readonly name: string; readonly script: string; readonly help: string },
+  run: (options: T) => Promise<number>,
+): Promise<number> {
+  switch (outcome.kind) {
+    case "help":
+      process.stdout.write(command.help);
+      return Promise.resolve(0);
+    case "invalid":
+      for (const error of outcome.errors) process.stderr.write(`${command.name}: ${error}\n`);
+      process.stderr.write(`Xem / see: npx tsx ${command.script} --help\n`);
+      return Promise.resolve(2);
+    case "run":
+      return run(outcome.options);
+  }
+}

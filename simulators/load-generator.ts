@@ -6,6 +6,7 @@
  * Exit codes: 0 done, 1 could not run (e.g. broker unreachable), 2 invalid flags.
  */
 
+import { dispatchFlags } from "./flag-parsing.js";
 import { runLoadGeneration } from "./load-generation.js";
 import {
   LOAD_GENERATOR_HELP,
@@ -40,20 +41,12 @@ async function run(options: LoadGeneratorOptions): Promise<number> {
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const outcome = parseLoadGeneratorFlags(argv);
-  switch (outcome.kind) {
-    case "help":
-      process.stdout.write(LOAD_GENERATOR_HELP);
-      return 0;
-    case "invalid":
-      for (const error of outcome.errors) process.stderr.write(`load-generator: ${error}\n`);
-      process.stderr.write("Xem / see: npx tsx simulators/load-generator.ts --help\n");
-      return 2;
-    case "run":
-      return run(outcome.options);
-  }
-}
+const main = (argv: readonly string[]) =>
+  dispatchFlags(
+    parseLoadGeneratorFlags(argv),
+    { name: "load-generator", script: "simulators/load-generator.ts", help: LOAD_GENERATOR_HELP },
+    run,
+  );
 
 main(process.argv.slice(2)).then(
   (code) => {
