@@ -23,6 +23,14 @@ const logger = pino({ level: config.LOG_LEVEL, base: { service: "envmon" } });
 
 const service = await startService(config, { logger, clock: systemClock, version }).catch((err: unknown) => {
   logger.fatal({ err }, "could not start");
+  const { code, port } = (err ?? {}) as { code?: string; port?: number };
+  if (code === "EADDRINUSE") {
+    const setting = port === config.MQTT_PORT ? "MQTT_PORT" : "HTTP_PORT";
+    process.stderr.write(
+      `\nCổng ${port} đang được dùng / Port ${port} is already in use (${setting}): another broker or ` +
+        `service listens there. Stop it or choose another port, e.g. ${setting}=${(port ?? 0) + 10000} npm start\n`,
+    );
+  }
   process.exit(1);
 });
 
