@@ -146,6 +146,19 @@ export const wqiLatestResponseSchema = z.object({
   ),
 });
 
+export const wqiSeriesResponseSchema = z.object({
+  station: z.string(),
+  from: isoTime,
+  to: isoTime,
+  points: z.array(
+    z.object({
+      ts: isoTime.meta({ description: "start of the hour" }),
+      wqi: z.number().int(),
+      category: categorySchema,
+    }),
+  ),
+});
+
 export const floodLatestResponseSchema = z.object({
   stations: z.array(
     z.object({

@@ -44,3 +44,12 @@ export const stepSchema = z
   .meta({ description: "bucket width: 30s, 5m, 1h, 1d or whole seconds" });
 
 export const isoTime = (ms: number): string => new Date(ms).toISOString();
+
+const MAX_SPAN_MS = 366 * 24 * 3_600_000;
+
+/** Why a from–to window cannot be served, or undefined when it can. */
+export function timeWindowProblem(from: number, to: number): string | undefined {
+  if (from >= to) return "from must be before to";
+  if (to - from > MAX_SPAN_MS) return "the span from–to is limited to 366 days";
+  return undefined;
+}

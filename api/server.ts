@@ -97,7 +97,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
     clock: deps.clock,
     standard: deps.aqiStandard ?? "vn",
   });
-  await app.register(wqiRoutes, { store: deps.store, registry: deps.registry });
+  await app.register(wqiRoutes, { store: deps.store, registry: deps.registry, clock: deps.clock });
   await app.register(indexCalculatorRoutes);
   await app.register(rejectedRoutes, { deadLetters: deps.deadLetters });
   await app.register(dashboardStatic, { root: deps.dashboardRoot });

@@ -20,11 +20,16 @@ import {
   errorResponseSchema,
   MAX_POINTS,
 } from "../contract.js";
-import { areaCodeSchema, deviceIdSchema, instantSchema, isoTime } from "../query-schemas.js";
+import {
+  areaCodeSchema,
+  deviceIdSchema,
+  instantSchema,
+  isoTime,
+  timeWindowProblem,
+} from "../query-schemas.js";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const MAX_SPAN_MS = 366 * DAY_MS;
 const DEFAULT_SPAN_MS: Readonly<Record<AqiPeriod, number>> = { hour: DAY_MS, day: 30 * DAY_MS };
 
 export interface AqiRoutesOptions {
@@ -79,12 +84,7 @@ export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, op
       const { station, period } = request.query;
       const to = request.query.to ?? clock.now();
       const from = request.query.from ?? to - DEFAULT_SPAN_MS[period];
-      const problem =
-        from >= to
-          ? "from must be before to"
-          : to - from > MAX_SPAN_MS
-            ? "the span from–to is limited to 366 days"
-            : undefined;
+      const problem = timeWindowProblem(from, to);
       if (problem) return reply.code(400).send({ error: "bad_request", message: problem });
       if (!(await registry.get(station))) {
         return reply.code(404).send({ error: "not_found", message: `no station '${station}'` });

@@ -4,10 +4,16 @@ import { metricDefinition } from "../../domain/catalogue.js";
 import type { Clock } from "../../domain/clock.js";
 import type { TimeSeriesStore } from "../../store/time-series-store.js";
 import { errorResponseSchema, MAX_POINTS, readingsResponseSchema } from "../contract.js";
-import { deviceIdSchema, instantSchema, isoTime, metricKeySchema, stepSchema } from "../query-schemas.js";
+import {
+  deviceIdSchema,
+  instantSchema,
+  isoTime,
+  metricKeySchema,
+  stepSchema,
+  timeWindowProblem,
+} from "../query-schemas.js";
 
 const HOUR_MS = 3_600_000;
-const MAX_SPAN_MS = 366 * 24 * HOUR_MS;
 
 export interface ReadingsRoutesOptions {
   readonly store: TimeSeriesStore;
@@ -37,13 +43,10 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
       const to = request.query.to ?? clock.now();
       const from = request.query.from ?? to - HOUR_MS;
       const problem =
-        from >= to
-          ? "from must be before to"
-          : to - from > MAX_SPAN_MS
-            ? "the span from–to is limited to 366 days"
-            : step !== undefined && (to - from) / step > MAX_POINTS
-              ? `step is too small for this span: at most ${MAX_POINTS} buckets`
-              : undefined;
+        timeWindowProblem(from, to) ??
+        (step !== undefined && (to - from) / step > MAX_POINTS
+          ? `step is too small for this span: at most ${MAX_POINTS} buckets`
+          : undefined);
       if (problem) return reply.code(400).send({ error: "bad_request", message: problem });
       const result = await store.range({
         deviceId: device,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../domain/clock.js";
 import type { DeviceProfile } from "../../domain/device.js";
+import { vnWqiCategory } from "../../domain/indices/vn-wqi.js";
 import { WQI_SERIES_KEY } from "../../ingest/indices/index-series.js";
 import { type ApiUnderTest, openApiUnderTest } from "../../test/support/api-under-test.js";
 import { errorResponseSchema, wqiLatestResponseSchema } from "../contract.js";
@@ -50,6 +51,26 @@ describe("WQI API (Fastify inject, real SQLite)", () => {
     const response = await app.inject({ method: "GET", url });
     return { status: response.statusCode, body: response.json() as unknown };
   };
+
+  it("serves a station's hourly WQI series with categories, and refuses bad windows and unknown stations", async () => {
+    const { status, body } = await get(`/api/v1/wqi?station=${vamCoDong.id}`);
+    expect(status).toBe(200);
+    const series = body as {
+      station: string;
+      points: Array<{ ts: string; wqi: number; category: { key: string } }>;
+    };
+    expect(series.station).toBe(vamCoDong.id);
+    expect(series.points.map((p) => [p.ts, p.wqi])).toEqual([
+      [new Date(NOW - 3 * HOUR).toISOString(), 95],
+      [new Date(NOW - 2 * HOUR).toISOString(), 48],
+    ]);
+    expect(series.points.map((p) => p.category.key)).toEqual([vnWqiCategory(95).key, vnWqiCategory(48).key]);
+    const narrow = await get(`/api/v1/wqi?station=${vamCoDong.id}&from=${NOW - 2 * HOUR}&to=${NOW}`);
+    expect((narrow.body as { points: unknown[] }).points).toHaveLength(1);
+    expect((await get(`/api/v1/wqi?station=${vamCoDong.id}&from=${NOW}&to=${NOW - HOUR}`)).status).toBe(400);
+    expect((await get("/api/v1/wqi?station=a%20b")).status).toBe(400);
+    expect((await get("/api/v1/wqi?station=nowhere-1")).status).toBe(404);
+  });
 
   it("lists each water-quality station's newest hourly WQI with its category", async () => {
     const { status, body } = await get("/api/v1/wqi/latest");
