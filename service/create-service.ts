@@ -13,6 +13,7 @@ import { createBrokerMetrics } from "../broker/metrics.js";
 import type { Clock } from "../domain/clock.js";
 import { brokerUrlOf, type ServiceConfig } from "../domain/config.js";
 import { createIndexEngine, type IndexEngine } from "../ingest/indices/index-engine.js";
+import { createIndexEngineMetrics } from "../ingest/indices/metrics.js";
 import { createIngestWorker, type IngestWorker } from "../ingest/ingest-worker.js";
 import { createIngestMetrics } from "../ingest/metrics.js";
 import { createMqttReadingsFeed } from "../ingest/mqtt-readings-feed.js";
@@ -190,6 +191,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
           clock,
           logger,
           onAqi: (event) => live.emitAqi(event),
+          metrics: createIndexEngineMetrics(metricsRegistry),
         },
       );
       await indices.start();

@@ -144,6 +144,13 @@ describe("hourly AQI from a backlog upload", () => {
       const hourly = events.filter((e) => e.period === "hour" && Date.parse(e.ts) < currentHour);
       expect(new Map(hourly.map((e) => [e.ts, e.aqi]))).toEqual(expected);
       expect(hourly.every((e) => e.station === STATION && e.area === null)).toBe(true);
+
+      // And counted for the operators' monitoring.
+      const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
+      const computed = Number(
+        /envmon_index_values_computed_total\{kind="hourly_aqi"\} (\d+)/.exec(metrics)?.[1],
+      );
+      expect(computed).toBeGreaterThanOrEqual(expected.size);
     },
     TEST_TIMEOUT_MS,
   );

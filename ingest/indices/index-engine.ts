@@ -29,6 +29,7 @@ import {
   WQI_SERIES_KEY,
 } from "./index-series.js";
 import { DAY_MS, HOUR_MS, hourStartOf, QUARTER_HOUR_MS } from "./index-time.js";
+import type { IndexEngineMetrics } from "./metrics.js";
 
 /**
  * Catch-up on start. For each station, the hours ending with its newest stored reading are
@@ -60,6 +61,7 @@ export interface IndexEngineDeps {
   readonly logger: Logger;
   /** Called when an AQI (hour or day) is stored for the first time or with a new value. */
   readonly onAqi?: (event: LiveAqi) => void;
+  readonly metrics?: IndexEngineMetrics;
 }
 
 export interface PassSummary {
@@ -318,6 +320,7 @@ export function createIndexEngine(options: IndexEngineOptions, deps: IndexEngine
   }
 
   async function pass(): Promise<PassSummary> {
+    const startedAt = performance.now();
     const summary: PassSummary = {
       stations: 0,
       hourlyMeans: 0,
@@ -337,6 +340,7 @@ export function createIndexEngine(options: IndexEngineOptions, deps: IndexEngine
       }
     }
     if (summary.stations > 0) logger.debug(summary, "indices: pass done");
+    deps.metrics?.recordPass(summary, (performance.now() - startedAt) / 1000);
     return summary;
   }
 
