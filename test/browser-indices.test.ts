@@ -9,12 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connectAsync, type MqttClient } from "mqtt";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../domain/device.js";
 import { createDeviceRegistry } from "../store/device-registry.js";
 import { openMetadataDatabase } from "../store/metadata-database.js";
 import { openSqliteDatabase } from "../store/sqlite-database.js";
+import { launchChromium } from "./support/chromium.js";
 import { getJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
 import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
@@ -22,7 +23,6 @@ import { type ServiceProcess, startServiceProcess } from "./support/service-proc
 const TIMEOUT_MS = 90_000;
 const WAIT_MS = 30_000;
 const HOUR_MS = 3_600_000;
-const CHROMIUM_PATH = "/usr/bin/chromium";
 const builtDashboard = fileURLToPath(new URL("../dashboard/dist/public.html", import.meta.url));
 
 const AREA = "phuong-thu-nghiem";
@@ -143,19 +143,7 @@ describe("indices on the operators' and residents' pages in Chromium", () => {
       { timeoutMs: WAIT_MS },
     );
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-quic",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     watch(page);
     residentPage = await browser.newPage({ viewport: { width: 390, height: 844 } });

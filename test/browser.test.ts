@@ -5,8 +5,9 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { connectAsync, type MqttClient } from "mqtt";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./support/chromium.js";
 import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
 
 const TIMEOUT_MS = 60_000;
@@ -14,7 +15,6 @@ const TIMEOUT_MS = 60_000;
 const WAIT_MS = 30_000;
 const DEVICE_ID = "browser-test-aq-1";
 const METRIC = "pm25";
-const CHROMIUM_PATH = "/usr/bin/chromium";
 const builtDashboard = fileURLToPath(new URL("../dashboard/dist/index.html", import.meta.url));
 
 /** The dashboard shows values the way the Vietnamese locale writes them: 47,9 rather than 47.9. */
@@ -55,19 +55,7 @@ describe("operations dashboard in Chromium", () => {
       clientId: `${DEVICE_ID}-publisher`,
       reconnectPeriod: 0,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-quic",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     page.on("request", (request) => requestedUrls.push(request.url()));
     page.on("console", (message) => {

@@ -1,18 +1,8 @@
+import { element } from "./dom.js";
 import type { Language, Translate } from "./i18n.js";
 import { floodBadge, paintCategory } from "./index-badges.js";
 import { type FloodLevel, VN_AQI_BANDS } from "./index-display.js";
 import { floodLevelLabel } from "./indices.js";
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const created = document.createElement(tag);
-  created.className = className;
-  if (text !== undefined) created.textContent = text;
-  return created;
-}
 
 /** The six VN_AQI categories with their ranges and colours: required wherever the AQI is published. */
 export function aqiLegend(t: Translate, language: Language): HTMLElement {

@@ -1,4 +1,5 @@
 import type { AqiLatestResponse, FloodLatestResponse } from "./contract.js";
+import { element } from "./dom.js";
 import { pollutantName } from "./i18n.js";
 import { floodBadge, paintCategory } from "./index-badges.js";
 import { aqiHourText } from "./index-cell.js";
@@ -7,17 +8,6 @@ import type { ViewContext } from "./station-list.js";
 
 type AqiStation = AqiLatestResponse["stations"][number];
 type FloodStation = FloodLatestResponse["stations"][number];
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const created = document.createElement(tag);
-  if (className !== undefined) created.className = className;
-  if (text !== undefined) created.textContent = text;
-  return created;
-}
 
 function definition(list: HTMLDListElement, term: string, description: string): void {
   list.append(element("dt", undefined, term), element("dd", undefined, description));

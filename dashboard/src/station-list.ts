@@ -1,4 +1,5 @@
 import type { CatalogueMetric, Device } from "./contract.js";
+import { element } from "./dom.js";
 import type { Formatters } from "./format.js";
 import { kindMessageKey, type Language, statusMessageKey, type Translate } from "./i18n.js";
 import { fillIndexCell } from "./index-cell.js";
@@ -39,17 +40,6 @@ const COLUMN_KEYS = [
   "columnValues",
   "columnUpdated",
 ] as const;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const created = document.createElement(tag);
-  if (className !== undefined) created.className = className;
-  if (text !== undefined) created.textContent = text;
-  return created;
-}
 
 /** Restarts the highlight animation even when the same cell changes twice in a row. */
 function flash(target: HTMLElement): void {
