@@ -10,7 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aqiLatestResponseSchema, aqiSeriesResponseSchema, type LiveAqi } from "../api/contract.js";
 import { vnAqiHourly } from "../domain/indices/vn-aqi.js";
 import { HOUR_MS, hourStartOf } from "../ingest/indices/index-time.js";
-import { type HourlyValues, readingsWithHourlyMeans } from "../ingest/indices/known-hourly-readings.js";
+import {
+  readingsWithHourlyMeans,
+  WORKED_EXAMPLE_PM25,
+  workedExampleHour,
+} from "../ingest/indices/known-hourly-readings.js";
 import { getJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
 import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
@@ -19,17 +23,8 @@ const TEST_TIMEOUT_MS = 90_000;
 const STATION = "e2e-aqi-backlog";
 const HOURS = 13;
 
-// The PM2.5 hours 1 … 12 are the decision's worked example (09:00 … 20:00); hour 0 only feeds
-// hour 1's NowCast, and has none itself (a NowCast needs 2 of its 3 most recent hours).
-const PM25 = [30, 26.9, 24.7, 20.5, 23.5, 19.5, 16.5, 19.0, 16.5, 20.3, 22.4, 19.6, 20.6];
-const hourlyValues = (k: number): HourlyValues => ({
-  pm25: PM25[k] as number,
-  pm10: 40 + k,
-  o3: k === 12 ? 136.1 : 90 + k,
-  no2: k === 12 ? 118.7 : 60 + 2 * k,
-  so2: 20 + k,
-  co: 3000 + 100 * k,
-});
+// Hour 0 only feeds hour 1's NowCast and has none itself (a NowCast needs 2 of its 3 latest hours).
+const hourlyValues = workedExampleHour;
 
 describe("hourly AQI from a backlog upload", () => {
   let service: ServiceProcess | undefined;

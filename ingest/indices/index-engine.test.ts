@@ -21,7 +21,12 @@ import {
   WQI_SERIES_KEY,
 } from "./index-series.js";
 import { DAY_MS, HOUR_MS, localDayStartOf, MINUTE_MS } from "./index-time.js";
-import { type HourlyValues, readingsWithHourlyMeans } from "./known-hourly-readings.js";
+import {
+  type HourlyValues,
+  readingsWithHourlyMeans,
+  WORKED_EXAMPLE_PM25,
+  workedExampleHour,
+} from "./known-hourly-readings.js";
 
 const GRACE = 2 * MINUTE_MS;
 // 08:00 … 20:00 in Tây Ninh on 21 November 2026 (UTC+7).
@@ -41,15 +46,8 @@ const profile: DeviceProfile = {
 };
 
 // PM2.5 from 09:00 to 20:00 are the decision's worked example; 08:00 lies outside its NowCast.
-const PM25 = [30, 26.9, 24.7, 20.5, 23.5, 19.5, 16.5, 19.0, 16.5, 20.3, 22.4, 19.6, 20.6];
-const hourlyValues = (k: number): HourlyValues => ({
-  pm25: PM25[k] as number,
-  pm10: 40 + k,
-  o3: k === 12 ? 136.1 : 90 + k,
-  no2: k === 12 ? 118.7 : 60 + 2 * k,
-  so2: 20 + k,
-  co: 3000 + 100 * k,
-});
+const PM25 = WORKED_EXAMPLE_PM25;
+const hourlyValues = workedExampleHour;
 
 let now = 0;
 const clock: Clock = { now: () => now };

@@ -33,3 +33,21 @@ export function readingsWithHourlyMeans(
   }
   return readings;
 }
+
+/**
+ * PM2.5 hourly means of 13 hours: hours 1 … 12 are Decision 1459's worked example (09:00 … 20:00,
+ * AQI 59 at the last hour); hour 0 only feeds hour 1's NowCast.
+ */
+export const WORKED_EXAMPLE_PM25 = [
+  30, 26.9, 24.7, 20.5, 23.5, 19.5, 16.5, 19.0, 16.5, 20.3, 22.4, 19.6, 20.6,
+];
+
+/** Hour k's means of all six AQI pollutants; hour 12 carries the example's O3 and NO2. */
+export const workedExampleHour = (k: number): HourlyValues => ({
+  pm25: WORKED_EXAMPLE_PM25[k] as number,
+  pm10: 40 + k,
+  o3: k === 12 ? 136.1 : 90 + k,
+  no2: k === 12 ? 118.7 : 60 + 2 * k,
+  so2: 20 + k,
+  co: 3000 + 100 * k,
+});
