@@ -10,11 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aqiLatestResponseSchema, aqiSeriesResponseSchema, type LiveAqi } from "../api/contract.js";
 import { vnAqiHourly } from "../domain/indices/vn-aqi.js";
 import { HOUR_MS, hourStartOf } from "../ingest/indices/index-time.js";
-import {
-  readingsWithHourlyMeans,
-  WORKED_EXAMPLE_PM25,
-  workedExampleHour,
-} from "../ingest/indices/known-hourly-readings.js";
+import { readingsWithHourlyMeans, workedExampleHour } from "../ingest/indices/known-hourly-readings.js";
 import { getJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
 import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
