@@ -1,29 +1,12 @@
-/**
- * Waits for a condition by asking again until it holds or a deadline passes: tests assert on
- * what the system ends up doing, never on how long a sleep was.
- */
-export async function pollUntil<T>(
+import { waitUntil } from "./wait-until.js";
+
+/** waitUntil with the longer defaults the whole-service tests use (20 s, every 100 ms). */
+export function pollUntil<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   options: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  const intervalMs = options.intervalMs ?? 100;
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return waitUntil(what, probe, { timeoutMs: 20_000, intervalMs: 100, ...options });
 }
 
 /** Fails with a message naming what did not happen when a promise takes longer than `timeoutMs`. */
