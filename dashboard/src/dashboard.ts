@@ -280,8 +280,9 @@ export function startDashboard(deps: DashboardDependencies): void {
     onReading,
     onAqi,
     onStateChange: (state) => header.setFeedState(state),
-    // Readings may have been missed while disconnected.
-    onResubscribed: () => void loadEverything(),
+    // Reload once subscribed, on the first connection too: a reading stored between the first
+    // load and the subscription, or while disconnected, would otherwise wait for the next refresh.
+    onSubscribed: () => void loadEverything(),
     onInvalidEvent: (message) => log.error(message),
   });
   void loadEverything();

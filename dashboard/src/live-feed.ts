@@ -16,8 +16,8 @@ export interface LiveFeedOptions {
   /** A station's AQI for an hour or a day that has just closed or was recomputed. */
   onAqi(aqi: LiveAqi): void;
   onStateChange(state: FeedState): void;
-  /** Called after every successful subscription after the first, so the caller can fill the gap. */
-  onResubscribed(): void;
+  /** Called after every successful subscription, so the caller can load what it may have missed. */
+  onSubscribed(): void;
   /** Where malformed events are reported; they are dropped, never shown. */
   onInvalidEvent(message: string): void;
 }
@@ -29,7 +29,6 @@ export interface LiveFeed {
 /** Subscribes to every station's readings and indices on connect and on each reconnect. */
 export function startLiveFeed(options: LiveFeedOptions): LiveFeed {
   const { socket } = options;
-  let subscriptions = 0;
 
   socket.on("connect", () => {
     socket.emit("subscribe", { all: true }, (answer: unknown) => {
@@ -39,9 +38,8 @@ export function startLiveFeed(options: LiveFeedOptions): LiveFeed {
         options.onStateChange("rejected");
         return;
       }
-      subscriptions += 1;
       options.onStateChange("connected");
-      if (subscriptions > 1) options.onResubscribed();
+      options.onSubscribed();
     });
   });
   socket.on("disconnect", () => options.onStateChange("disconnected"));
