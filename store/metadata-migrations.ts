@@ -1,4 +1,8 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import { alertMigrations } from "./alert-migrations.js";
+import { deviceAccessMigrations } from "./device-access-migrations.js";
+import { deviceAdminMigrations } from "./device-admin-migrations.js";
+import { operatorMigrations } from "./operator-migrations.js";
 
 /** Schema history of the metadata database. Append new migrations; never edit applied ones. */
 const migrations: Record<string, Migration> = {
@@ -57,7 +61,14 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+const provider: MigrationProvider = {
+  getMigrations: async () => ({
+    ...migrations,
+    ...deviceAccessMigrations,
+    ...operatorMigrations,
+    ...alertMigrations,
+  }),
+};
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();

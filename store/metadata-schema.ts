@@ -1,7 +1,9 @@
 import type { Generated } from "kysely";
+import type { AlertTables } from "./alert-schema.js";
+import type { OperatorTables } from "./operator-schema.js";
 
 /** Tables of the metadata database (SQLite by default; written to run on PostgreSQL too). */
-export interface MetadataDatabase {
+export interface MetadataDatabase extends OperatorTables, AlertTables {
   areas: AreasTable;
   devices: DevicesTable;
   dead_letters: DeadLettersTable;

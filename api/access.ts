@@ -1,0 +1,43 @@
+/**
+ * Who may call a route. Every route under /api/v1 declares one in its options,
+ * `config: { access: "viewer" }`; the access-control plugin refuses to start a server with an
+ * /api/v1 route that does not, so no route is open by omission.
+ */
+export const ROLES = ["viewer", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** "public": anyone (residents, /api/v1/public/*, login); "broker": the broker's HTTP auth callers. */
+export type RouteAccess = "public" | "broker" | Role;
+
+/** Each role may do what the roles before it may. */
+export function roleAllows(held: Role, needed: Role): boolean {
+  return ROLES.indexOf(held) >= ROLES.indexOf(needed);
+}
+
+export interface AuthenticatedUser {
+  readonly username: string;
+  readonly role: Role;
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+/** One line of the audit log: every mutating operator action. */
+export interface AuditEntry {
+  readonly actor: string;
+  /** Dotted verb, for example "device.create", "alert.ack", "user.reset-password". */
+  readonly action: string;
+  /** What was acted on, for example "device:tn-air-001". */
+  readonly target: string;
+  /** Client address the request came from. */
+  readonly source: string | null;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+export interface AuditRecorder {
+  record(entry: AuditEntry): Promise<void>;
+}
