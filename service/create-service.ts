@@ -5,6 +5,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Server as SocketServer } from "socket.io";
+import { createHealthServer } from "../api/health-server.js";
 import { createLiveGateway, type LiveGateway } from "../api/live-gateway.js";
 import type { ReadinessChecks } from "../api/routes/health.js";
 import { createApiServer } from "../api/server.js";
@@ -196,6 +197,11 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       );
       await indices.start();
       broker?.attachWebSocket(app.server);
+      await app.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
+    }
+
+    if (!parts.has("api")) {
+      app = await createHealthServer({ logger, checks: readiness, registry: metricsRegistry });
       await app.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
     }
 
