@@ -1,0 +1,83 @@
+/**
+ * The production layout: broker, ingest and API as three processes of the same code (PARTS),
+ * sharing DATA_DIR as the containers of docker-compose.yml share a volume. A reading published
+ * to the broker process is stored by the ingest process and served live and over REST by the API.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectAsync, type MqttClient } from "mqtt";
+import { io, type Socket } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getJson } from "./support/http-json.js";
+import { pollUntil } from "./support/poll.js";
+import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+
+const TEST_TIMEOUT_MS = 120_000;
+const DEVICE_ID = "split-001";
+
+describe("broker, ingest and API in separate processes", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "envmon-split-"));
+  const processes: ServiceProcess[] = [];
+  let broker: ServiceProcess;
+  let api: ServiceProcess;
+  let device: MqttClient | undefined;
+  let socket: Socket | undefined;
+
+  beforeAll(async () => {
+    broker = await startServiceProcess({ dataDir, env: { PARTS: "broker" } });
+    processes.push(broker);
+    const shared = { MQTT_URL: broker.mqttUrl };
+    processes.push(await startServiceProcess({ dataDir, env: { ...shared, PARTS: "ingest" } }));
+    api = await startServiceProcess({ dataDir, env: { ...shared, PARTS: "api" } });
+    processes.push(api);
+  }, TEST_TIMEOUT_MS);
+
+  afterAll(async () => {
+    socket?.close();
+    await device?.endAsync(true);
+    // The API and ingest first: they are the broker's clients.
+    const codes: (number | null)[] = [];
+    for (const part of [...processes].reverse()) codes.push(await part.stop());
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(codes).toEqual(processes.map(() => 0));
+  }, TEST_TIMEOUT_MS);
+
+  it("every part answers its health checks", async () => {
+    for (const part of processes) {
+      const ready = await getJson<{ ready: boolean; checks: Record<string, boolean> }>(
+        `${part.httpUrl}/readyz`,
+      );
+      expect(ready.status, part.output()).toBe(200);
+      expect(ready.body.ready).toBe(true);
+    }
+    const brokerChecks = await getJson<{ checks: Record<string, boolean> }>(`${broker.httpUrl}/readyz`);
+    expect(Object.keys(brokerChecks.body.checks)).toContain("broker");
+  });
+
+  it(
+    "a reading published to the broker process is live on the API process and stored",
+    async () => {
+      socket = io(`${api.httpUrl}/ops`, { transports: ["websocket"], reconnection: false });
+      const live: unknown[] = [];
+      socket.on("reading", (event: { deviceId: string }) => {
+        if (event.deviceId === DEVICE_ID) live.push(event);
+      });
+      expect(await socket.timeout(15_000).emitWithAck("subscribe", { devices: [DEVICE_ID] })).toEqual({
+        ok: true,
+      });
+
+      device = await connectAsync(broker.mqttUrl, { clientId: DEVICE_ID });
+      await device.publishAsync(`sensors/${DEVICE_ID}/readings`, JSON.stringify({ values: { pm25: 17.5 } }), {
+        qos: 1,
+      });
+
+      await pollUntil("the live reading on the API process", () => live[0]);
+      const latest = await getJson<{ devices: { values: Record<string, { value: number }> }[] }>(
+        `${api.httpUrl}/api/v1/latest?device=${DEVICE_ID}`,
+      );
+      expect(latest.body.devices[0]?.values.pm25?.value).toBe(17.5);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
