@@ -41,3 +41,18 @@ export interface AuditEntry {
 export interface AuditRecorder {
   record(entry: AuditEntry): Promise<void>;
 }
+
+/** Who made the request, for the audit log and alert transitions. */
+export function actorOf(request: object): string {
+  const user = (request as { user?: Partial<AuthenticatedUser> }).user;
+  return user?.username ?? "anonymous";
+}
+
+/** Records a mutating action of the request's user. */
+export function auditAction(
+  audit: AuditRecorder,
+  request: { readonly ip: string },
+  entry: Pick<AuditEntry, "action" | "target" | "before" | "after">,
+): Promise<void> {
+  return audit.record({ actor: actorOf(request), source: request.ip, ...entry });
+}

@@ -190,3 +190,53 @@ export const liveAqiSchema = z.object({
   dominant: z.string(),
 });
 export type LiveAqi = z.infer<typeof liveAqiSchema>;
+
+/** The `alert` event on /ops and /public, and a webhook's body: one stored transition of an alert. */
+export const alertEventSchema = z.object({
+  id: z.number().int(),
+  alertId: z.number().int(),
+  ruleId: z.number().int(),
+  transition: z.enum(["opened", "escalated", "cleared", "acknowledged", "resolved", "reminder"]),
+  state: z.enum(["active", "cleared"]),
+  acknowledged: z.boolean(),
+  severity: z.enum(["minor", "major", "critical"]),
+  audience: z.enum(["operators", "public"]),
+  metric: z.string(),
+  value: z.number().nullable(),
+  deviceId: z.string(),
+  area: z.string().nullable(),
+  message: bilingual,
+  actor: z.string().nullable(),
+  comment: z.string().nullable(),
+  at: isoTime,
+});
+export type AlertEventPayload = z.infer<typeof alertEventSchema>;
+
+export const alertSummarySchema = z.object({
+  id: z.number().int(),
+  ruleId: z.number().int(),
+  ruleVersion: z.number().int(),
+  deviceId: z.string(),
+  metric: z.string(),
+  area: z.string().nullable(),
+  audience: z.enum(["operators", "public"]),
+  severity: z.enum(["minor", "major", "critical"]),
+  state: z.enum(["active", "cleared"]),
+  acknowledged: z.boolean(),
+  resolved: z.boolean(),
+  openedAt: isoTime,
+  clearedAt: isoTime.nullable(),
+  lastValue: z.number().nullable(),
+  message: bilingual,
+});
+export type AlertSummaryPayload = z.infer<typeof alertSummarySchema>;
+export const alertsResponseSchema = z.object({ alerts: z.array(alertSummarySchema) });
+export const alertDetailSchema = alertSummarySchema.extend({ transitions: z.array(alertEventSchema) });
+
+/** Public alerts for residents: no operator names or comments. */
+export const publicAlertSchema = alertSummarySchema.omit({
+  ruleVersion: true,
+  acknowledged: true,
+  resolved: true,
+});
+export const publicAlertsResponseSchema = z.object({ alerts: z.array(publicAlertSchema) });

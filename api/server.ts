@@ -16,11 +16,15 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Clock } from "../domain/clock.js";
 import type { AqiStandard } from "../ingest/indices/index-series.js";
+import type { AlertRulesRepository } from "../store/alert-rules-repository.js";
+import type { AlertStore } from "../store/alert-store.js";
 import type { DeadLetterRepository } from "../store/dead-letter-repository.js";
 import type { DeviceRegistry } from "../store/device-registry.js";
 import type { TimeSeriesStore } from "../store/time-series-store.js";
+import type { AuditRecorder } from "./access.js";
 import { dashboardStatic } from "./dashboard-static.js";
 import { registerOpenApi } from "./openapi.js";
+import { alertRoutes } from "./routes/alerts.js";
 import { aqiRoutes } from "./routes/aqi.js";
 import { catalogueRoutes } from "./routes/catalogue.js";
 import { deviceRoutes } from "./routes/devices.js";
@@ -30,6 +34,7 @@ import { indexCalculatorRoutes } from "./routes/indices.js";
 import { latestRoutes } from "./routes/latest.js";
 import { readingsRoutes } from "./routes/readings.js";
 import { rejectedRoutes } from "./routes/rejected.js";
+import { ruleRoutes } from "./routes/rules.js";
 import { wqiRoutes } from "./routes/wqi.js";
 
 export interface ApiServerDeps {
@@ -42,6 +47,9 @@ export interface ApiServerDeps {
   readonly readiness: ReadinessChecks;
   readonly dashboardRoot: string;
   readonly version: string;
+  readonly rules: AlertRulesRepository;
+  readonly alerts: AlertStore;
+  readonly audit: AuditRecorder;
   /** AQI served by /api/v1/aqi… (config AQI_STANDARD); VN_AQI when absent. */
   readonly aqiStandard?: AqiStandard;
 }
@@ -100,6 +108,8 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   await app.register(wqiRoutes, { store: deps.store, registry: deps.registry, clock: deps.clock });
   await app.register(indexCalculatorRoutes);
   await app.register(rejectedRoutes, { deadLetters: deps.deadLetters });
+  await app.register(ruleRoutes, { rules: deps.rules, audit: deps.audit });
+  await app.register(alertRoutes, { alerts: deps.alerts, audit: deps.audit });
   await app.register(dashboardStatic, { root: deps.dashboardRoot });
   return app;
 }

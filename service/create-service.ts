@@ -5,6 +5,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Server as SocketServer } from "socket.io";
+import { type AlertGateway, createAlertGateway } from "../api/alert-gateway.js";
 import { createHealthServer } from "../api/health-server.js";
 import { createLiveGateway, type LiveGateway } from "../api/live-gateway.js";
 import type { ReadinessChecks } from "../api/routes/health.js";
@@ -13,12 +14,18 @@ import { createBroker, type MqttBroker } from "../broker/broker.js";
 import { createBrokerMetrics } from "../broker/metrics.js";
 import type { Clock } from "../domain/clock.js";
 import { brokerUrlOf, type ServiceConfig } from "../domain/config.js";
+import { type AlertEngine, createAlertEngine } from "../ingest/alerts/alert-engine.js";
+import { createReminderTimer } from "../ingest/alerts/reminder-timer.js";
 import { createIndexEngine, type IndexEngine } from "../ingest/indices/index-engine.js";
 import { createIndexEngineMetrics } from "../ingest/indices/metrics.js";
 import { createIngestWorker, type IngestWorker } from "../ingest/ingest-worker.js";
 import { createIngestMetrics } from "../ingest/metrics.js";
 import { createMqttReadingsFeed } from "../ingest/mqtt-readings-feed.js";
 import { createInProcessReadingsFeed, type StoredReadingsFeed } from "../ingest/stored-readings-feed.js";
+import { createAlertRulesRepository } from "../store/alert-rules-repository.js";
+import { createAlertStateStore } from "../store/alert-state-store.js";
+import { createAlertStore } from "../store/alert-store.js";
+import { createAuditLog } from "../store/audit-log.js";
 import { createDeadLetterRepository } from "../store/dead-letter-repository.js";
 import { createDeviceRegistry } from "../store/device-registry.js";
 import { openMetadataDatabase } from "../store/metadata-database.js";
@@ -62,6 +69,9 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   const store = createSqliteTimeSeriesStore(sqlite, createWorkerSeriesWriter(config.DATA_DIR));
   const registry = createDeviceRegistry(metadata, clock);
   const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
+  const rules = createAlertRulesRepository(metadata, clock);
+  const alerts = createAlertStore(metadata, clock);
+  const audit = createAuditLog(metadata, clock);
   // Ingest and API in one process share memory; apart, stored readings travel through the broker.
   const feed =
     parts.has("ingest") && parts.has("api")
@@ -81,6 +91,9 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   let io: SocketServer | undefined;
   let gateway: LiveGateway | undefined;
   let indices: IndexEngine | undefined;
+  let alertEngine: AlertEngine | undefined;
+  let alertGateway: AlertGateway | undefined;
+  let reminders: { stop(): void } | undefined;
   let ingest: IngestWorker | undefined;
   let demo: { stop(): Promise<void> } | undefined;
 
@@ -97,6 +110,11 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     await step("broker intake", () => broker?.stopAcceptingDevices());
     await step("ingest drain", () => ingest?.stop());
     await step("index engine", () => indices?.stop());
+    await step("alert engine", async () => {
+      reminders?.stop();
+      await alertEngine?.stop();
+    });
+    await step("alert gateway", () => alertGateway?.close());
     await step("live gateway", () => gateway?.close());
     await step("http", async () => {
       // Socket.IO first: it stops the HTTP server accepting and drops its connections, so a
@@ -165,6 +183,9 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         store,
         registry,
         deadLetters,
+        rules,
+        alerts,
+        audit,
         metricsRegistry,
         readiness,
         dashboardRoot: DASHBOARD_ROOT,
@@ -181,6 +202,31 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         throttleMs: config.LIVE_THROTTLE_MS,
         now: () => clock.now(),
       });
+      alertGateway = createAlertGateway({ io, alerts, logger });
+      // Alerts are evaluated where the API runs, on the same stored-readings feed as the live view.
+      const engine = createAlertEngine(
+        { graceMs: config.ALERT_NODATA_GRACE_MS, tickMs: 1000, saveEveryMs: 1000 },
+        {
+          rules,
+          feed: readingsFeed,
+          stations: { list: () => registry.list() },
+          states: createAlertStateStore(metadata),
+          clock,
+          logger,
+          onSignal: async (signal, context) => {
+            await alerts.applySignal(signal, context);
+          },
+        },
+      );
+      alertEngine = engine;
+      rules.onChange(() => void engine.reload());
+      alerts.onResolved((ruleId, source) => engine.forget(ruleId, source));
+      await engine.start();
+      reminders = createReminderTimer({
+        alerts,
+        intervalMs: config.ALERT_REMINDER_INTERVAL_MS,
+        logger,
+      });
       // Indices are computed where the API runs: it has the stored-readings feed and the live gateway.
       const live = gateway;
       indices = createIndexEngine(
@@ -191,7 +237,10 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
           areaOf: (station) => registry.areaOf(station),
           clock,
           logger,
-          onAqi: (event) => live.emitAqi(event),
+          onAqi: (event) => {
+            live.emitAqi(event);
+            engine.acceptAqi(event);
+          },
           metrics: createIndexEngineMetrics(metricsRegistry),
         },
       );

@@ -8,6 +8,9 @@ import type { ReadinessChecks } from "../../api/routes/health.js";
 import { createApiServer } from "../../api/server.js";
 import type { Clock } from "../../domain/clock.js";
 import type { AqiStandard } from "../../ingest/indices/index-series.js";
+import { createAlertRulesRepository } from "../../store/alert-rules-repository.js";
+import { createAlertStore } from "../../store/alert-store.js";
+import { createAuditLog } from "../../store/audit-log.js";
 import { openSqliteFixture, type SqliteFixture } from "./sqlite-fixture.js";
 
 export interface ApiServerOptions {
@@ -45,6 +48,9 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         store: fixture.store,
         registry: fixture.registry,
         deadLetters: fixture.deadLetters,
+        rules: createAlertRulesRepository(fixture.metadata, clock),
+        alerts: createAlertStore(fixture.metadata, clock),
+        audit: createAuditLog(fixture.metadata, clock),
         metricsRegistry: options.metricsRegistry ?? new Registry(),
         readiness: options.readiness ?? {},
         dashboardRoot,

@@ -28,3 +28,27 @@ export async function getText(url: string): Promise<{ status: number; contentTyp
     text: await response.text(),
   };
 }
+
+/** POST/PUT/DELETE a JSON body to the service and parse its JSON answer (empty for 204). */
+export async function sendJson<T = unknown>(
+  method: "POST" | "PUT" | "PATCH" | "DELETE",
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: T;
+  try {
+    parsed = (text === "" ? null : JSON.parse(text)) as T;
+  } catch {
+    throw new Error(
+      `${method} ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 500)}`,
+    );
+  }
+  return { status: response.status, contentType: response.headers.get("content-type") ?? "", body: parsed };
+}

@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Kysely } from "kysely";
 import type { Clock } from "../../domain/clock.js";
 import { createDeadLetterRepository, type DeadLetterRepository } from "../../store/dead-letter-repository.js";
 import { createDeviceRegistry, type DeviceRegistry } from "../../store/device-registry.js";
 import { openMetadataDatabase } from "../../store/metadata-database.js";
+import type { MetadataDatabase } from "../../store/metadata-schema.js";
 import { openSqliteDatabase } from "../../store/sqlite-database.js";
 import { createInlineSeriesWriter } from "../../store/sqlite-series-writer.js";
 import { createSqliteTimeSeriesStore } from "../../store/sqlite-time-series-store.js";
@@ -15,6 +17,8 @@ export interface SqliteFixture {
   readonly store: TimeSeriesStore;
   readonly registry: DeviceRegistry;
   readonly deadLetters: DeadLetterRepository;
+  /** The metadata database itself, for the repositories built on it. */
+  readonly metadata: Kysely<MetadataDatabase>;
   /** Closes the databases and removes the temporary directory. */
   close(): Promise<void>;
 }
@@ -30,6 +34,7 @@ export async function openSqliteFixture(clock: Clock, prefix = "envmon-fixture-"
     store,
     registry: createDeviceRegistry(metadata, clock),
     deadLetters: createDeadLetterRepository(metadata, { maxRows: 10_000 }),
+    metadata,
     async close() {
       await store.close();
       // Destroying Kysely closes the SQLite connection that the store shares.
