@@ -26,6 +26,7 @@ import { dashboardStatic } from "./dashboard-static.js";
 import { registerOpenApi } from "./openapi.js";
 import { alertRoutes } from "./routes/alerts.js";
 import { aqiRoutes } from "./routes/aqi.js";
+import { capRoutes } from "./routes/cap.js";
 import { catalogueRoutes } from "./routes/catalogue.js";
 import { deviceRoutes } from "./routes/devices.js";
 import { floodRoutes } from "./routes/flood.js";
@@ -50,6 +51,8 @@ export interface ApiServerDeps {
   readonly rules: AlertRulesRepository;
   readonly alerts: AlertStore;
   readonly audit: AuditRecorder;
+  /** CAP <sender> and the base of public links (config CAP_SENDER, PUBLIC_BASE_URL). */
+  readonly cap: { readonly sender: string; readonly publicBaseUrl?: string };
   /** AQI served by /api/v1/aqi… (config AQI_STANDARD); VN_AQI when absent. */
   readonly aqiStandard?: AqiStandard;
 }
@@ -110,6 +113,12 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   await app.register(rejectedRoutes, { deadLetters: deps.deadLetters });
   await app.register(ruleRoutes, { rules: deps.rules, audit: deps.audit });
   await app.register(alertRoutes, { alerts: deps.alerts, audit: deps.audit });
+  await app.register(capRoutes, {
+    alerts: deps.alerts,
+    registry: deps.registry,
+    clock: deps.clock,
+    ...deps.cap,
+  });
   await app.register(dashboardStatic, { root: deps.dashboardRoot });
   return app;
 }

@@ -186,6 +186,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         rules,
         alerts,
         audit,
+        cap: { sender: config.CAP_SENDER, publicBaseUrl: config.PUBLIC_BASE_URL },
         metricsRegistry,
         readiness,
         dashboardRoot: DASHBOARD_ROOT,

@@ -51,6 +51,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         rules: createAlertRulesRepository(fixture.metadata, clock),
         alerts: createAlertStore(fixture.metadata, clock),
         audit: createAuditLog(fixture.metadata, clock),
+        cap: { sender: "quantrac@tayninh.test" },
         metricsRegistry: options.metricsRegistry ?? new Registry(),
         readiness: options.readiness ?? {},
         dashboardRoot,
