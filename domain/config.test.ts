@@ -36,8 +36,57 @@ describe("parseConfig", () => {
       AQI_STANDARD: "vn",
       INDEX_GRACE_MS: 120_000,
       INDEX_TICK_MS: 30_000,
+      MQTT_TLS_PORT: 8883,
+      ACCESS_TOKEN_TTL_S: 900,
+      REFRESH_TOKEN_TTL_S: 7 * 86_400,
+      CORS_ORIGINS: [],
+      MQTT_MAX_CONNECTIONS: 10_000,
+      MQTT_MAX_CONNECTIONS_PER_IP_PER_S: 20,
+      MQTT_MAX_TOPIC_LEVELS: 8,
+      MQTT_KEEPALIVE_MIN_S: 5,
+      MQTT_KEEPALIVE_MAX_S: 1200,
+      MQTT_MAX_INFLIGHT: 100,
+      INFLUX_BATCH_LINES: 5000,
+      INFLUX_FLUSH_MS: 1000,
+      INFLUX_SPOOL_MAX_BYTES: 1024 * 1024 * 1024,
+      ALERT_NODATA_GRACE_MS: 600_000,
+      ALERT_REMINDER_INTERVAL_MS: 900_000,
+      CAP_SENDER: "quantrac@tayninh.local",
     });
-    expect(config.MQTT_URL).toBeUndefined();
+    // No secrets, no InfluxDB: every one of these stays unset unless given.
+    for (const key of [
+      "MQTT_URL",
+      "MQTT_SERVICE_PASSWORD",
+      "BOOTSTRAP_ADMIN_PASSWORD",
+      "JWT_SECRET",
+      "BROKER_HTTP_AUTH_TOKEN",
+      "INFLUX_URL",
+      "INFLUX_TOKEN",
+    ] as const) {
+      expect(config[key], key).toBeUndefined();
+    }
+  });
+
+  it("wants the InfluxDB settings and the TLS files together or not at all", () => {
+    expect(() => parseConfig({ INFLUX_URL: "http://influxdb:8086", INFLUX_TOKEN: "t" })).toThrow(
+      /INFLUX_ORG: InfluxDB needs INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET together; missing INFLUX_ORG, INFLUX_BUCKET/,
+    );
+    expect(() => parseConfig({ TLS_CERT_FILE: "/etc/envmon/cert.pem" })).toThrow(/TLS_KEY_FILE: TLS needs/);
+    expect(() => parseConfig({ MQTT_KEEPALIVE_MIN_S: "600", MQTT_KEEPALIVE_MAX_S: "60" })).toThrow(
+      /must not exceed MQTT_KEEPALIVE_MAX_S/,
+    );
+    const influx = parseConfig({
+      INFLUX_URL: "http://influxdb:8086",
+      INFLUX_TOKEN: "t",
+      INFLUX_ORG: "o",
+      INFLUX_BUCKET: "b",
+    });
+    expect(influx.INFLUX_BUCKET).toBe("b");
+  });
+
+  it("refuses short secrets", () => {
+    expect(() => parseConfig({ BOOTSTRAP_ADMIN_PASSWORD: "admin" })).toThrow(/at least 12 characters/);
+    expect(() => parseConfig({ JWT_SECRET: "secret" })).toThrow(/at least 32 characters/);
   });
 
   it("reads valid values and ignores unrelated variables", () => {
