@@ -240,3 +240,7 @@ export const publicAlertSchema = alertSummarySchema.omit({
   resolved: true,
 });
 export const publicAlertsResponseSchema = z.object({ alerts: z.array(publicAlertSchema) });
+
+export const publicAreasResponseSchema = z.object({
+  areas: z.array(z.object({ code: z.string(), name: z.string() })),
+});

@@ -33,6 +33,7 @@ import { floodRoutes } from "./routes/flood.js";
 import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
 import { indexCalculatorRoutes } from "./routes/indices.js";
 import { latestRoutes } from "./routes/latest.js";
+import { publicAreaRoutes } from "./routes/public-areas.js";
 import { readingsRoutes } from "./routes/readings.js";
 import { rejectedRoutes } from "./routes/rejected.js";
 import { ruleRoutes } from "./routes/rules.js";
@@ -110,6 +111,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   });
   await app.register(wqiRoutes, { store: deps.store, registry: deps.registry, clock: deps.clock });
   await app.register(indexCalculatorRoutes);
+  await app.register(publicAreaRoutes, { registry: deps.registry });
   await app.register(rejectedRoutes, { deadLetters: deps.deadLetters });
   await app.register(ruleRoutes, { rules: deps.rules, audit: deps.audit });
   await app.register(alertRoutes, { alerts: deps.alerts, audit: deps.audit });

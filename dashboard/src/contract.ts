@@ -1,7 +1,11 @@
 /** The service's HTTP and Socket.IO contract, shared with the API: payloads are checked on arrival. */
 export {
+  type AlertEventPayload,
+  type AlertSummaryPayload,
   type AqiLatestResponse,
   type AqiPoint,
+  alertEventSchema,
+  alertsResponseSchema,
   aqiLatestResponseSchema,
   aqiSeriesResponseSchema,
   type CatalogueMetric,
@@ -18,6 +22,8 @@ export {
   latestResponseSchema,
   liveAqiSchema,
   liveReadingSchema,
+  publicAlertsResponseSchema,
+  publicAreasResponseSchema,
   type ReadingsResponse,
   readingsResponseSchema,
   subscribeAckSchema,

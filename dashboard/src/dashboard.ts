@@ -1,8 +1,15 @@
 import type { Socket } from "socket.io-client";
+import { type AlertActions, createAlertPanel } from "./alert-panel.js";
 import type { ApiClient } from "./api-client.js";
 import { createAqiChartView } from "./aqi-chart-view.js";
 import { createChartView } from "./chart-view.js";
-import type { CatalogueMetric, Device, LiveAqi, LiveReading } from "./contract.js";
+import {
+  alertEventSchema,
+  type CatalogueMetric,
+  type Device,
+  type LiveAqi,
+  type LiveReading,
+} from "./contract.js";
 import { createFormatters } from "./format.js";
 import { createHeaderView } from "./header-view.js";
 import { applyStaticTranslations, type Language, type LanguagePreference, translator } from "./i18n.js";
@@ -16,6 +23,8 @@ import { createStationStore } from "./station-store.js";
 export interface DashboardDependencies {
   document: Document;
   api: ApiClient;
+  /** Alert list and operator actions (acknowledge, resolve). */
+  alerts: AlertActions;
   /** "/ops" namespace socket, created with autoConnect: false. */
   socket: Socket;
   languagePreference: LanguagePreference;
@@ -40,8 +49,8 @@ function requireElement<T extends Element>(root: ParentNode, selector: string, t
   return found;
 }
 
-/** Wires the views to the API and the live feed. */
-export function startDashboard(deps: DashboardDependencies): void {
+/** Wires the views to the API and the live feed; returns what the socket's handshake needs. */
+export function startDashboard(deps: DashboardDependencies): { lastAlertId(): number | undefined } {
   const { document: doc, api, now, log } = deps;
   const store = createStationStore();
   const indices = createIndexStore();
@@ -116,6 +125,13 @@ export function startDashboard(deps: DashboardDependencies): void {
     onError: (error) => log.warn("AQI history could not be loaded", error),
   });
   const loadError = requireElement(doc, "#load-error", HTMLElement);
+  const alertPanel = createAlertPanel({
+    list: requireElement(doc, "#alerts", HTMLElement),
+    emptyNote: requireElement(doc, "#alerts-empty", HTMLElement),
+    status: requireElement(doc, "#alerts-status", HTMLElement),
+    actions: deps.alerts,
+    log,
+  });
 
   const mapStations = (devices: readonly Device[]): MapStation[] =>
     devices.flatMap(({ id, name, lat, lon, status }) => {
@@ -180,6 +196,7 @@ export function startDashboard(deps: DashboardDependencies): void {
     map.setSelected(selectedId);
     chart.render(ctx);
     aqiChart.render(ctx);
+    alertPanel.render(ctx);
   };
 
   function renderLanguage() {
@@ -282,11 +299,20 @@ export function startDashboard(deps: DashboardDependencies): void {
     onStateChange: (state) => header.setFeedState(state),
     // Reload once subscribed, on the first connection too: a reading stored between the first
     // load and the subscription, or while disconnected, would otherwise wait for the next refresh.
-    onSubscribed: () => void loadEverything(),
+    onSubscribed: () => {
+      void loadEverything();
+      void alertPanel.load();
+    },
     onInvalidEvent: (message) => log.error(message),
+  });
+  deps.socket.on("alert", (payload: unknown) => {
+    const event = alertEventSchema.safeParse(payload);
+    if (event.success) alertPanel.accept(event.data);
+    else log.error(`alert event does not match the contract: ${event.error.message}`);
   });
   void loadEverything();
   setInterval(() => void refreshDevices(), DEVICE_REFRESH_MS);
   setInterval(() => void refreshAqi(), AQI_REFRESH_MS);
   setInterval(() => void refreshFlood(), FLOOD_REFRESH_MS);
+  return { lastAlertId: () => alertPanel.lastEventId() };
 }

@@ -1,4 +1,5 @@
 import { io } from "socket.io-client";
+import { createAlertActions } from "./alert-actions.js";
 import { createApiClient } from "./api-client.js";
 import { startDashboard } from "./dashboard.js";
 import { createLanguagePreference } from "./i18n.js";
@@ -18,10 +19,21 @@ const selection = {
   },
 };
 
-startDashboard({
+// The handshake names the last alert seen, so a reconnection replays exactly what was missed.
+let lastAlertId: () => number | undefined = () => undefined;
+const socket = io(`${window.location.origin}/ops`, {
+  autoConnect: false,
+  auth: (send) => {
+    const last = lastAlertId();
+    send(last === undefined ? {} : { lastAlertId: last });
+  },
+});
+
+const dashboard = startDashboard({
   document,
   api: createApiClient({ baseUrl: window.location.origin, fetch: window.fetch.bind(window) }),
-  socket: io(`${window.location.origin}/ops`, { autoConnect: false }),
+  alerts: createAlertActions({ baseUrl: window.location.origin, fetch: window.fetch.bind(window) }),
+  socket,
   // Looked up on each use: merely touching window.localStorage throws where storage is disabled.
   languagePreference: createLanguagePreference({
     getItem: (key) => window.localStorage.getItem(key),
@@ -31,3 +43,4 @@ startDashboard({
   selection,
   log: console,
 });
+lastAlertId = dashboard.lastAlertId;

@@ -3,6 +3,7 @@ import {
   aqiLatestResponseSchema,
   type FloodLatestResponse,
   floodLatestResponseSchema,
+  publicAreasResponseSchema,
 } from "./contract.js";
 import { createGetJson } from "./http-json.js";
 
@@ -11,12 +12,15 @@ export interface PublicApiClient {
   /** Every station when no area is given. */
   aqiLatest(area?: string, signal?: AbortSignal): Promise<AqiLatestResponse["stations"]>;
   floodLatest(area?: string, signal?: AbortSignal): Promise<FloodLatestResponse["stations"]>;
+  /** Communes and wards with a registered station, whether or not it has reported yet. */
+  areas(): Promise<{ code: string; name: string }[]>;
 }
 
 export function createPublicApiClient(options: { baseUrl: string; fetch: typeof fetch }): PublicApiClient {
   const getJson = createGetJson(options.baseUrl, options.fetch);
   const areaParams = (area?: string): Record<string, string> => (area === undefined ? {} : { area });
   return {
+    areas: async () => (await getJson("/api/v1/public/areas", {}, publicAreasResponseSchema)).areas,
     aqiLatest: async (area, signal) =>
       (await getJson("/api/v1/public/aqi/latest", areaParams(area), aqiLatestResponseSchema, signal))
         .stations,

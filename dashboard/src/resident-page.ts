@@ -9,6 +9,7 @@ import {
 } from "./i18n.js";
 import { aqiLegend, floodLegend } from "./index-legend.js";
 import type { PublicApiClient } from "./public-api-client.js";
+import type { ResidentAlerts } from "./resident-alerts.js";
 import { type AreaChoice, areasOf } from "./resident-areas.js";
 import { renderResidentArea } from "./resident-view.js";
 import type { ViewContext } from "./station-list.js";
@@ -17,6 +18,8 @@ export interface ResidentPageDependencies {
   document: Document;
   api: PublicApiClient;
   languagePreference: LanguagePreference;
+  /** Public alerts of the chosen area, live. */
+  alerts: ResidentAlerts;
   /** Where the chosen area is remembered (the URL fragment), so a link can be shared. */
   selection: { get(): string | null; set(area: string | null): void };
   log: Pick<Console, "warn">;
@@ -90,17 +93,20 @@ export function startResidentPage(deps: ResidentPageDependencies): void {
     legend.replaceChildren(aqiLegend(ctx.t, language), floodLegend(ctx.t, language));
     renderAreaChoices();
     renderResidentArea(sections, area === null ? null : areaData, ctx);
+    deps.alerts.render(ctx);
     setStatus(statusKey);
   };
 
   const loadArea = async (): Promise<void> => {
     loadingArea?.abort();
     if (area === null) {
+      deps.alerts.showArea(null);
       areaData = null;
       setStatus(areas.length === 0 ? statusKey : "residentChooseArea");
       render();
       return;
     }
+    deps.alerts.showArea(area);
     const controller = new AbortController();
     loadingArea = controller;
     try {
@@ -123,8 +129,11 @@ export function startResidentPage(deps: ResidentPageDependencies): void {
 
   const loadAreaList = async (): Promise<void> => {
     try {
-      const [aqi, flood] = await Promise.all([api.aqiLatest(), api.floodLatest()]);
-      areas = areasOf([...aqi, ...flood], language);
+      const listed = await api.areas();
+      areas = areasOf(
+        listed.map(({ code, name }) => ({ area: code, areaName: name })),
+        language,
+      );
       // A shared link may name an area that has no station (any more): start from the choice again.
       if (area !== null && !areas.some((choice) => choice.code === area)) {
         area = null;

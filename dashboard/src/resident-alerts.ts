@@ -1,0 +1,123 @@
+import type { Socket } from "socket.io-client";
+import { type AlertEventPayload, alertEventSchema, publicAlertsResponseSchema } from "./contract.js";
+import { element } from "./dom.js";
+import type { Formatters } from "./format.js";
+import { createGetJson } from "./http-json.js";
+import type { Language, MessageKey, Translate } from "./i18n.js";
+
+interface ResidentAlert {
+  readonly alertId: number;
+  readonly severity: AlertEventPayload["severity"];
+  readonly message: { vi: string; en: string };
+  readonly at: string;
+}
+
+export interface ResidentAlerts {
+  /** Follows one commune or ward (null: none chosen). */
+  showArea(area: string | null): void;
+  render(context: { language: Language; t: Translate; format: Formatters }): void;
+  /** The newest event id seen, for the socket's handshake. */
+  lastEventId(): number | undefined;
+}
+
+const SEVERITY_KEY: Record<ResidentAlert["severity"], MessageKey> = {
+  minor: "severityMinor",
+  major: "severityMajor",
+  critical: "severityCritical",
+};
+
+/** Public alerts of the chosen area, live over the /public namespace. */
+export function createResidentAlerts(deps: {
+  readonly section: HTMLElement;
+  readonly list: HTMLElement;
+  readonly emptyNote: HTMLElement;
+  /** "/public" namespace socket, created with autoConnect: false. */
+  readonly socket: Socket;
+  readonly baseUrl: string;
+  readonly fetch: typeof fetch;
+  readonly log: Pick<Console, "warn">;
+}): ResidentAlerts {
+  const getJson = createGetJson(deps.baseUrl, deps.fetch);
+  const current = new Map<number, ResidentAlert>();
+  let area: string | null = null;
+  let lastEventId: number | undefined;
+  let context: { language: Language; t: Translate; format: Formatters } | undefined;
+
+  const render = (c: { language: Language; t: Translate; format: Formatters }) => {
+    context = c;
+    deps.section.hidden = area === null;
+    const items = [...current.values()]
+      .sort((a, b) => b.alertId - a.alertId)
+      .map((alert) => {
+        const li = element("li", `resident-alert severity-${alert.severity}`);
+        li.dataset.alertId = String(alert.alertId);
+        li.append(
+          element("strong", "resident-alert-severity", c.t(SEVERITY_KEY[alert.severity])),
+          element("p", "resident-alert-message", alert.message[c.language]),
+          element("p", "resident-alert-time", c.format.dateTime(alert.at)),
+        );
+        return li;
+      });
+    deps.list.replaceChildren(...items);
+    deps.emptyNote.hidden = items.length > 0;
+  };
+  const rerender = () => {
+    if (context) render(context);
+  };
+
+  async function follow(chosen: string) {
+    deps.socket.emit("subscribe", { areas: [chosen] }, (answer: { ok: boolean; error?: string }) => {
+      if (!answer.ok) deps.log.warn("alert subscription refused", answer.error);
+    });
+    try {
+      const { alerts } = await getJson("/api/v1/public/alerts", { area: chosen }, publicAlertsResponseSchema);
+      if (area !== chosen) return;
+      for (const alert of alerts) {
+        current.set(alert.id, {
+          alertId: alert.id,
+          severity: alert.severity,
+          message: alert.message,
+          at: alert.openedAt,
+        });
+      }
+      rerender();
+    } catch (error) {
+      deps.log.warn("public alerts could not be loaded", error);
+    }
+  }
+
+  deps.socket.on("connect", () => {
+    if (area !== null) void follow(area);
+  });
+  deps.socket.on("alert", (payload: unknown) => {
+    const parsed = alertEventSchema.safeParse(payload);
+    if (!parsed.success) return;
+    const event = parsed.data;
+    lastEventId = Math.max(lastEventId ?? 0, event.id);
+    if (event.area !== area) return;
+    if (event.state === "cleared") current.delete(event.alertId);
+    else {
+      const known = current.get(event.alertId);
+      current.set(event.alertId, {
+        alertId: event.alertId,
+        severity: event.severity,
+        message: event.transition === "acknowledged" && known ? known.message : event.message,
+        at: known?.at ?? event.at,
+      });
+    }
+    rerender();
+  });
+  deps.socket.connect();
+
+  return {
+    showArea(chosen) {
+      if (chosen === area) return;
+      area = chosen;
+      current.clear();
+      rerender();
+      if (chosen !== null && deps.socket.connected) void follow(chosen);
+    },
+    render,
+    lastEventId: () => lastEventId,
+  };
+}
