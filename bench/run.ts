@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { alertLatencyRun, loadRules } from "./alert-bench.js";
 import { percentile, startLatencyProbe } from "./latency-probe.js";
 import { scrapeMetric, startServiceUnderTest } from "./service-under-test.js";
 
@@ -30,6 +31,10 @@ const flagsSchema = z.object({
     .transform((s) => (s === "" ? [] : s.split(",").map(Number))),
   duration: z.coerce.number().int().min(5).max(600).default(30),
   idle: z.coerce.number().int().min(0).max(600).default(30),
+  /** Which benchmarks: the end-to-end ingest runs, the alert runs, or both. */
+  suite: z.enum(["all", "e2e", "alerts"], { error: "--suite must be all, e2e or alerts" }).default("all"),
+  /** Rules loaded for the "with rules" throughput comparison. */
+  rules: z.coerce.number().int().min(1).max(100_000).default(10_000),
 });
 
 function parseFlags(argv: string[]) {
@@ -48,7 +53,7 @@ function parseFlags(argv: string[]) {
 const loadSummarySchema = z.object({ sent: z.number(), acked: z.number(), errors: z.number() }).passthrough();
 
 function runLoadGenerator(mqttUrl: string, rate: number, durationS: number, batch: number) {
-  const devices = Math.min(5000, Math.max(50, Math.round(rate / 2)));
+  const devices = devicesFor(rate);
   const args = [
     "--import",
     "tsx",
@@ -76,9 +81,17 @@ function runLoadGenerator(mqttUrl: string, rate: number, durationS: number, batc
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function throughputRun(rate: number, durationS: number, batch: number) {
+const devicesFor = (rate: number) => Math.min(5000, Math.max(50, Math.round(rate / 2)));
+
+async function throughputRun(
+  rate: number,
+  durationS: number,
+  batch: number,
+  prepare?: (httpUrl: string) => Promise<void>,
+) {
   const service = await startServiceUnderTest({ DEMO: "0" });
   try {
+    await prepare?.(service.httpUrl);
     const probe = await startLatencyProbe(service.httpUrl);
     service.resetPeak();
     const storedAtStart = await scrapeMetric(service.httpUrl, STORED);
@@ -154,13 +167,16 @@ const machine = {
 };
 process.stderr.write(`bench: ${machine.cores} cores, ${machine.cpu}\n`);
 
-const idle = flags.idle > 0 ? await idleDemoRun(flags.idle) : null;
+const e2e = flags.suite !== "alerts";
+const idle = e2e && flags.idle > 0 ? await idleDemoRun(flags.idle) : null;
 if (idle) process.stderr.write(`idle with demo fleet: ${idle.rssMB} MB RSS (peak ${idle.peakRssMB} MB)\n`);
 const runs = [];
-const scenarios = [
-  ...flags.rates.map((rate) => ({ rate, batch: 1 })),
-  ...flags.batchRates.map((rate) => ({ rate, batch: 10 })),
-];
+const scenarios = e2e
+  ? [
+      ...flags.rates.map((rate) => ({ rate, batch: 1 })),
+      ...flags.batchRates.map((rate) => ({ rate, batch: 10 })),
+    ]
+  : [];
 for (const { rate, batch } of scenarios) {
   process.stderr.write(`offered ${rate} readings/s (${batch} per message) for ${flags.duration} s…\n`);
   const run = await throughputRun(rate, flags.duration, batch);
@@ -171,9 +187,52 @@ for (const { rate, batch } of scenarios) {
   runs.push(run);
 }
 
-const result = { at: new Date().toISOString(), machine, store: "sqlite", idle, runs };
+let alerts: Record<string, unknown> | null = null;
+if (flags.suite !== "e2e") {
+  const backgroundRate = 5000;
+  process.stderr.write(`alert latency with ${backgroundRate} readings/s in the background…\n`);
+  const latency = await alertLatencyRun({
+    backgroundRate,
+    durationS: flags.duration,
+    spacingMs: 250,
+    env: {},
+    runLoad: (mqttUrl, rate, durationS) => runLoadGenerator(mqttUrl, rate, durationS, 1),
+  });
+  process.stderr.write(
+    `  p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.alertEvents} alerts\n`,
+  );
+  // Saturating offered rate: the comparison is of what the service sustains, rules or not.
+  const rate = 10_000;
+  process.stderr.write(`throughput at ${rate} readings/s offered, no rules…\n`);
+  const withoutRules = await throughputRun(rate, flags.duration, 1);
+  process.stderr.write(`  durable ${withoutRules.sustainedDurableReadingsPerS}/s\n`);
+  process.stderr.write(`throughput at ${rate} readings/s offered, ${flags.rules} rules…\n`);
+  const withRules = await throughputRun(rate, flags.duration, 1, (httpUrl) =>
+    loadRules(httpUrl, flags.rules, devicesFor(rate), {}),
+  );
+  process.stderr.write(`  durable ${withRules.sustainedDurableReadingsPerS}/s\n`);
+  alerts = {
+    latency,
+    throughput: {
+      offeredRate: rate,
+      rules: flags.rules,
+      withoutRules: withoutRules.sustainedDurableReadingsPerS,
+      withRules: withRules.sustainedDurableReadingsPerS,
+      slowdownPercent:
+        Math.round(
+          (1 - withRules.sustainedDurableReadingsPerS / withoutRules.sustainedDurableReadingsPerS) * 1000,
+        ) / 10,
+      lostWithRules: withRules.lostReadings,
+    },
+  };
+}
+
+const result = { at: new Date().toISOString(), machine, store: "sqlite", idle, runs, alerts };
 mkdirSync(new URL("results/", import.meta.url), { recursive: true });
-const file = new URL(`results/e2e-${result.at.replace(/[:.]/g, "-")}.json`, import.meta.url);
+const file = new URL(`results/${flags.suite}-${result.at.replace(/[:.]/g, "-")}.json`, import.meta.url);
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-writeFileSync(new URL("results/e2e-latest.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(
+  new URL(`results/${flags.suite}-latest.json`, import.meta.url),
+  `${JSON.stringify(result, null, 2)}\n`,
+);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
