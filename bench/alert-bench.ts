@@ -73,8 +73,8 @@ export async function alertLatencyRun(options: {
     while (Date.now() < deadline) {
       sequence++;
       // Over and under the threshold in turn; each value is unique so its event can be matched.
-      const value =
-        sequence % 2 === 1 ? THRESHOLD + 1 + (sequence % 10_000) : LOW + (sequence % 10_000) / 100_000;
+      // Whole numbers: stored values keep the catalogue's decimals, and the event must match exactly.
+      const value = sequence % 2 === 1 ? THRESHOLD + 1 + (sequence % 10_000) : LOW + (sequence % 200);
       sentAt.set(value, Date.now());
       await probe.publishAsync(
         `sensors/${PROBE_DEVICE}/readings`,
