@@ -72,10 +72,7 @@ export interface AlertStore {
   onResolved(listener: (ruleId: number, source: string) => void): () => void;
 }
 
-const REMINDER_MESSAGE: Bilingual = {
-  vi: "Nhắc lại: cảnh báo chưa được xác nhận",
-  en: "Reminder: alert not yet acknowledged",
-};
+const REMINDER_PREFIX: Bilingual = { vi: "Nhắc lại (chưa xác nhận): ", en: "Reminder (not acknowledged): " };
 
 type EventRow = Selectable<AlertTransitionsTable> &
   Pick<Selectable<AlertsTable>, "rule_id" | "source" | "subject" | "area" | "audience">;
@@ -348,6 +345,7 @@ export function createAlertStore(db: Kysely<MetadataDatabase>, clock: Clock): Al
           .where("alert_id", "=", alert.id)
           .executeTakeFirst();
         if (last?.at !== null && last?.at !== undefined && now - Number(last.at) < intervalMs) continue;
+        const message = (await latestMessages([alert.id])).get(alert.id) ?? { vi: "", en: "" };
         const event = await db.transaction().execute((tx) =>
           record(tx, alert.id, {
             kind: "reminder",
@@ -358,8 +356,8 @@ export function createAlertStore(db: Kysely<MetadataDatabase>, clock: Clock): Al
             state: "active",
             acknowledged: 0,
             comment: null,
-            message_vi: REMINDER_MESSAGE.vi,
-            message_en: REMINDER_MESSAGE.en,
+            message_vi: REMINDER_PREFIX.vi + message.vi,
+            message_en: REMINDER_PREFIX.en + message.en,
           }),
         );
         events.push(announce(event));
