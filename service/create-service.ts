@@ -36,6 +36,7 @@ import { createWorkerSeriesWriter } from "../store/worker-series-writer.js";
 import { startDemoFleet } from "./demo-fleet.js";
 
 export const SERVICE_CLIENT_PREFIX = "svc-";
+const RULE_RELOAD_DELAY_MS = 200;
 const DASHBOARD_ROOT = fileURLToPath(new URL("../dashboard/dist", import.meta.url));
 
 export interface RunningService {
@@ -94,6 +95,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   let alertEngine: AlertEngine | undefined;
   let alertGateway: AlertGateway | undefined;
   let reminders: { stop(): void } | undefined;
+  let ruleReload: NodeJS.Timeout | undefined;
   let ingest: IngestWorker | undefined;
   let demo: { stop(): Promise<void> } | undefined;
 
@@ -112,6 +114,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     await step("index engine", () => indices?.stop());
     await step("alert engine", async () => {
       reminders?.stop();
+      clearTimeout(ruleReload);
       await alertEngine?.stop();
     });
     await step("alert gateway", () => alertGateway?.close());
@@ -220,7 +223,11 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         },
       );
       alertEngine = engine;
-      rules.onChange(() => void engine.reload());
+      // A burst of rule changes (an import of thousands) rebuilds the engine's index once.
+      rules.onChange(() => {
+        clearTimeout(ruleReload);
+        ruleReload = setTimeout(() => void engine.reload(), RULE_RELOAD_DELAY_MS);
+      });
       alerts.onResolved((ruleId, source) => engine.forget(ruleId, source));
       await engine.start();
       reminders = createReminderTimer({
