@@ -52,6 +52,8 @@ export interface ApiServerDeps {
   readonly rules: AlertRulesRepository;
   readonly alerts: AlertStore;
   readonly audit: AuditRecorder;
+  /** Resolves once the alert engine evaluates with the rules as they are now (absent: no engine). */
+  readonly rulesApplied?: () => Promise<void>;
   /** CAP <sender> and the base of public links (config CAP_SENDER, PUBLIC_BASE_URL). */
   readonly cap: { readonly sender: string; readonly publicBaseUrl?: string };
   /** AQI served by /api/v1/aqi… (config AQI_STANDARD); VN_AQI when absent. */
@@ -113,7 +115,11 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   await app.register(indexCalculatorRoutes);
   await app.register(publicAreaRoutes, { registry: deps.registry });
   await app.register(rejectedRoutes, { deadLetters: deps.deadLetters });
-  await app.register(ruleRoutes, { rules: deps.rules, audit: deps.audit });
+  await app.register(ruleRoutes, {
+    rules: deps.rules,
+    audit: deps.audit,
+    applied: deps.rulesApplied ?? (() => Promise.resolve()),
+  });
   await app.register(alertRoutes, { alerts: deps.alerts, audit: deps.audit });
   await app.register(capRoutes, {
     alerts: deps.alerts,

@@ -33,10 +33,11 @@ import type { MetadataDatabase } from "../store/metadata-schema.js";
 import { openSqliteDatabase } from "../store/sqlite-database.js";
 import { createSqliteTimeSeriesStore } from "../store/sqlite-time-series-store.js";
 import { createWorkerSeriesWriter } from "../store/worker-series-writer.js";
+import { coalescedTask } from "./coalesced-task.js";
 import { startDemoFleet } from "./demo-fleet.js";
 
 export const SERVICE_CLIENT_PREFIX = "svc-";
-const RULE_RELOAD_DELAY_MS = 200;
+const RULE_RELOAD_DELAY_MS = 20;
 const DASHBOARD_ROOT = fileURLToPath(new URL("../dashboard/dist", import.meta.url));
 
 export interface RunningService {
@@ -95,7 +96,9 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   let alertEngine: AlertEngine | undefined;
   let alertGateway: AlertGateway | undefined;
   let reminders: { stop(): void } | undefined;
-  let ruleReload: NodeJS.Timeout | undefined;
+  // A burst of rule changes (an import of thousands) rebuilds the engine's index once; the API
+  // answers a rule change only once the engine has it.
+  const ruleReload = coalescedTask(() => alertEngine?.reload() ?? Promise.resolve(), RULE_RELOAD_DELAY_MS);
   let ingest: IngestWorker | undefined;
   let demo: { stop(): Promise<void> } | undefined;
 
@@ -114,7 +117,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     await step("index engine", () => indices?.stop());
     await step("alert engine", async () => {
       reminders?.stop();
-      clearTimeout(ruleReload);
+      ruleReload.cancel();
       await alertEngine?.stop();
     });
     await step("alert gateway", () => alertGateway?.close());
@@ -189,6 +192,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         rules,
         alerts,
         audit,
+        rulesApplied: () => ruleReload.run(),
         cap: { sender: config.CAP_SENDER, publicBaseUrl: config.PUBLIC_BASE_URL },
         metricsRegistry,
         readiness,
@@ -223,11 +227,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         },
       );
       alertEngine = engine;
-      // A burst of rule changes (an import of thousands) rebuilds the engine's index once.
-      rules.onChange(() => {
-        clearTimeout(ruleReload);
-        ruleReload = setTimeout(() => void engine.reload(), RULE_RELOAD_DELAY_MS);
-      });
+      rules.onChange(() => void ruleReload.run());
       alerts.onResolved((ruleId, source) => engine.forget(ruleId, source));
       await engine.start();
       reminders = createReminderTimer({

@@ -9,6 +9,8 @@ import { isoTime } from "../query-schemas.js";
 export interface RuleRoutesOptions {
   readonly rules: AlertRulesRepository;
   readonly audit: AuditRecorder;
+  /** Resolves once the alert engine evaluates with the changed rules: the answer means "in force". */
+  readonly applied: () => Promise<void>;
 }
 
 // Rules are validated on the way in by ruleDefinitionSchema; on the way out they are plain JSON.
@@ -16,9 +18,20 @@ const ruleSchema = z.looseObject({ id: z.number().int(), version: z.number().int
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 const notFound = (id: number) => ({ error: "not_found", message: `no rule ${id}` });
 
-export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (app, { rules, audit }) => {
-  const record = (request: { ip: string }, action: string, id: number, before: unknown, after: unknown) =>
-    auditAction(audit, request, { action, target: `rule:${id}`, before, after });
+export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
+  app,
+  { rules, audit, applied },
+) => {
+  const record = async (
+    request: { ip: string },
+    action: string,
+    id: number,
+    before: unknown,
+    after: unknown,
+  ) => {
+    await auditAction(audit, request, { action, target: `rule:${id}`, before, after });
+    await applied();
+  };
 
   app.get(
     "/api/v1/rules",
