@@ -217,7 +217,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         {
           rules,
           feed: readingsFeed,
-          stations: { list: () => registry.list() },
+          stations: { list: () => registry.list(), get: (id) => registry.get(id) },
           states: createAlertStateStore(metadata),
           clock,
           logger,

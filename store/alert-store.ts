@@ -54,7 +54,7 @@ export interface EventFilter {
 export type OperatorAction = "acknowledged" | "resolved";
 
 export type ActionResult =
-  | { ok: true; event: AlertEvent }
+  | { ok: true; event: AlertEvent; wasOpen: boolean }
   | { ok: false; reason: "not_found" | "conflict"; message: string };
 
 export interface AlertStore {
@@ -255,6 +255,7 @@ export function createAlertStore(db: Kysely<MetadataDatabase>, clock: Clock): Al
         }
         const now = clock.now();
         const resolving = action === "resolved";
+        const wasOpen = alert.is_open === 1;
         const state = resolving ? "cleared" : alert.state;
         await tx
           .updateTable("alerts")
@@ -283,11 +284,12 @@ export function createAlertStore(db: Kysely<MetadataDatabase>, clock: Clock): Al
           message_vi: last.message_vi,
           message_en: last.message_en,
         });
-        return { ok: true, event };
+        return { ok: true, event, wasOpen };
       });
       if (result.ok) {
         announce(result.event);
-        if (action === "resolved") {
+        // Only an open alert has engine state to forget; a newer alert of the same pair may be open.
+        if (action === "resolved" && result.wasOpen) {
           for (const listener of resolvedListeners) listener(result.event.ruleId, result.event.deviceId);
         }
       }

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 import { alertMigrations } from "./alert-migrations.js";
+import { alertStateMigrations } from "./alert-state-migrations.js";
 import { deviceAccessMigrations } from "./device-access-migrations.js";
 import { deviceAdminMigrations } from "./device-admin-migrations.js";
 import { operatorMigrations } from "./operator-migrations.js";
@@ -65,8 +66,10 @@ const provider: MigrationProvider = {
   getMigrations: async () => ({
     ...migrations,
     ...deviceAccessMigrations,
+    ...deviceAdminMigrations,
     ...operatorMigrations,
     ...alertMigrations,
+    ...alertStateMigrations,
   }),
 };
 

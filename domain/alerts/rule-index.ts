@@ -15,13 +15,17 @@ interface SubjectRules {
 
 export interface RuleIndex {
   /** Enabled rules on this subject whose scope includes the station: a few map lookups, whatever the rule count. */
-  rulesFor(subject: RuleSubject, station: StationScope): AlertRule[];
+  rulesFor(subject: RuleSubject, station: StationScope): readonly AlertRule[];
   /** Enabled rules of a condition type, for timer-driven checks. */
   withCondition(type: AlertRule["condition"]["type"]): readonly AlertRule[];
   /** Whether any enabled rule watches this subject: readings of other metrics cost one lookup. */
   watches(subject: string): boolean;
+  /** The enabled rule with this id. */
+  get(id: number): AlertRule | undefined;
   readonly size: number;
 }
+
+const NONE: readonly AlertRule[] = [];
 
 const push = (map: Map<string, AlertRule[]>, key: string, rule: AlertRule) => {
   const list = map.get(key);
@@ -32,10 +36,10 @@ const push = (map: Map<string, AlertRule[]>, key: string, rule: AlertRule) => {
 export function buildRuleIndex(rules: readonly AlertRule[]): RuleIndex {
   const bySubject = new Map<string, SubjectRules>();
   const byCondition = new Map<string, AlertRule[]>();
-  let size = 0;
+  const byId = new Map<number, AlertRule>();
   for (const rule of rules) {
     if (!rule.enabled) continue;
-    size++;
+    byId.set(rule.id, rule);
     let entry = bySubject.get(rule.metric);
     if (!entry) {
       entry = { byDevice: new Map(), byKind: new Map(), byArea: new Map(), everywhere: [] };
@@ -49,19 +53,23 @@ export function buildRuleIndex(rules: readonly AlertRule[]): RuleIndex {
     push(byCondition, rule.condition.type, rule);
   }
   return {
-    size,
+    size: byId.size,
     rulesFor(subject, station) {
       const entry = bySubject.get(subject);
-      if (!entry) return [];
-      return [
-        ...(entry.byDevice.get(station.id) ?? []),
-        ...(station.kind === null ? [] : (entry.byKind.get(station.kind) ?? [])),
-        ...(station.area === null ? [] : (entry.byArea.get(station.area) ?? [])),
-        ...entry.everywhere,
-      ];
+      if (!entry) return NONE;
+      const lists = [
+        entry.byDevice.get(station.id),
+        station.kind === null ? undefined : entry.byKind.get(station.kind),
+        station.area === null ? undefined : entry.byArea.get(station.area),
+        entry.everywhere,
+      ].filter((list): list is AlertRule[] => list !== undefined && list.length > 0);
+      // One list (the usual case) is handed out as it is; callers only read it.
+      if (lists.length <= 1) return lists[0] ?? NONE;
+      return lists.flat();
     },
     withCondition: (type) => byCondition.get(type) ?? [],
     watches: (subject) => bySubject.has(subject),
+    get: (id) => byId.get(id),
   };
 }
 
