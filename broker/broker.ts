@@ -10,6 +10,7 @@ import { IndexedMemoryPersistence } from "./indexed-memory-persistence.js";
 import type { BrokerMetrics } from "./metrics.js";
 
 export const MQTT_WEBSOCKET_PATH = "/mqtt";
+const BROKER_EMITTER_CONCURRENCY = 1_000_000;
 
 export interface BrokerOptions {
   /** Client ids of the service's own parts start with this; everything else counts as a device. */
@@ -35,6 +36,11 @@ export async function createBroker(
   const { logger, metrics } = deps;
   const aedes = await Aedes.createBroker({
     drainTimeout: options.drainTimeoutMs,
+    // Aedes' emitter queues deliveries beyond `concurrency` and drains the queue recursively:
+    // under a burst (seen at 10,000 readings/s with the loop busy) that recursion overflowed the
+    // stack and killed the broker (mqemitter PR #204). Flow control already bounds what is in
+    // flight (QoS 1 inflight windows, the ingest's INGEST_MAX_PENDING), so the queue is not needed.
+    concurrency: BROKER_EMITTER_CONCURRENCY,
     persistence: new IndexedMemoryPersistence(),
   });
   const clients = new Set<Client>();
