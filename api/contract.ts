@@ -191,22 +191,31 @@ export const liveAqiSchema = z.object({
 });
 export type LiveAqi = z.infer<typeof liveAqiSchema>;
 
-/** The `alert` event on /ops and /public, and a webhook's body: one stored transition of an alert. */
+// --- Alerts: rules, alerts, transitions (the `alert` live event) ---
+
+const severitySchema = z.enum(["minor", "major", "critical"]);
+const audienceSchema = z.enum(["operators", "public"]);
+
+/**
+ * The `alert` event on /ops and /public, and a webhook's body: one stored transition of an alert.
+ * `id` grows monotonically; a client keeps the newest it has seen and sends it back as
+ * `auth.lastAlertId` when it reconnects. On /public, `actor` and `comment` are always null.
+ */
 export const alertEventSchema = z.object({
-  id: z.number().int(),
+  id: z.number().int().meta({ description: "transition id: monotonic, the replay cursor" }),
   alertId: z.number().int(),
   ruleId: z.number().int(),
   transition: z.enum(["opened", "escalated", "cleared", "acknowledged", "resolved", "reminder"]),
-  state: z.enum(["active", "cleared"]),
+  state: z.enum(["active", "cleared"]).meta({ description: "the alert's state after this transition" }),
   acknowledged: z.boolean(),
-  severity: z.enum(["minor", "major", "critical"]),
-  audience: z.enum(["operators", "public"]),
-  metric: z.string(),
+  severity: severitySchema,
+  audience: audienceSchema,
+  metric: z.string().meta({ description: "the rule's subject: a catalogue metric, aqi or flood_level" }),
   value: z.number().nullable(),
   deviceId: z.string(),
   area: z.string().nullable(),
   message: bilingual,
-  actor: z.string().nullable(),
+  actor: z.string().nullable().meta({ description: "the operator; null for the engine" }),
   comment: z.string().nullable(),
   at: isoTime,
 });
@@ -219,27 +228,69 @@ export const alertSummarySchema = z.object({
   deviceId: z.string(),
   metric: z.string(),
   area: z.string().nullable(),
-  audience: z.enum(["operators", "public"]),
-  severity: z.enum(["minor", "major", "critical"]),
+  audience: audienceSchema,
+  severity: severitySchema,
   state: z.enum(["active", "cleared"]),
   acknowledged: z.boolean(),
   resolved: z.boolean(),
   openedAt: isoTime,
   clearedAt: isoTime.nullable(),
   lastValue: z.number().nullable(),
-  message: bilingual,
+  message: bilingual.meta({ description: "of the latest opening, escalation or clearing" }),
 });
 export type AlertSummaryPayload = z.infer<typeof alertSummarySchema>;
 export const alertsResponseSchema = z.object({ alerts: z.array(alertSummarySchema) });
 export const alertDetailSchema = alertSummarySchema.extend({ transitions: z.array(alertEventSchema) });
+export type AlertDetailPayload = z.infer<typeof alertDetailSchema>;
 
-/** Public alerts for residents: no operator names or comments. */
+/** Public alerts for residents: no rule version, acknowledgement or resolution. */
 export const publicAlertSchema = alertSummarySchema.omit({
   ruleVersion: true,
   acknowledged: true,
   resolved: true,
 });
 export const publicAlertsResponseSchema = z.object({ alerts: z.array(publicAlertSchema) });
+
+/** POST /api/v1/alerts/:id/ack and /resolve, body. */
+export const alertActionBodySchema = z.strictObject({
+  comment: z
+    .string({ error: "comment must be text" })
+    .trim()
+    .max(2000, "comment must be at most 2000 characters")
+    .optional(),
+});
+
+/**
+ * A rule as stored: its definition (the fields of domain/alerts/rule.ts, defaults filled in) at
+ * its current version. Only the fields every client relies on are spelled out.
+ */
+export const alertRuleSchema = z.looseObject({
+  id: z.number().int(),
+  version: z.number().int(),
+  enabled: z.boolean(),
+  name: z.string(),
+  metric: z.string(),
+  scope: z.looseObject({}),
+  condition: z.looseObject({ type: z.string() }),
+  severity: severitySchema,
+  audience: audienceSchema,
+});
+export type AlertRulePayload = z.infer<typeof alertRuleSchema>;
+export const alertRulesResponseSchema = z.object({ rules: z.array(alertRuleSchema) });
+export const alertRuleVersionSchema = z.object({
+  version: z.number().int(),
+  definition: z.looseObject({}),
+  createdAt: isoTime,
+  actor: z.string().nullable(),
+});
+export const alertRuleDetailSchema = alertRuleSchema.extend({
+  versions: z.array(alertRuleVersionSchema).meta({ description: "oldest first" }),
+});
+
+/** A refused rule: every problem, one line each, prefixed with the field path (absent when the body is not JSON). */
+export const invalidRuleResponseSchema = errorResponseSchema.extend({
+  problems: z.array(z.string()).optional(),
+});
 
 export const publicAreasResponseSchema = z.object({
   areas: z.array(z.object({ code: z.string(), name: z.string() })),

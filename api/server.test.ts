@@ -117,6 +117,7 @@ const letters: NewDeadLetter[] = [
 describe("HTTP API (Fastify inject, real SQLite)", () => {
   let api: ApiUnderTest;
   let app: FastifyInstance;
+  let viewer: Record<string, string>;
 
   function server(readiness: ReadinessChecks): Promise<FastifyInstance> {
     const metricsRegistry = new Registry();
@@ -140,6 +141,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
       },
       broker: () => true,
     });
+    viewer = await api.headersFor("viewer");
   });
 
   afterAll(async () => {
@@ -147,7 +149,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
   });
 
   const get = async (url: string, on: FastifyInstance = app) => {
-    const response = await on.inject({ method: "GET", url });
+    const response = await on.inject({ method: "GET", url, headers: viewer });
     return {
       status: response.statusCode,
       headers: response.headers,
@@ -192,6 +194,8 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         statusAt: iso(NOW - MINUTE),
         lastSeen: iso(NOW - MINUTE),
         floodLevels: null,
+        lifecycle: "active",
+        calibration: null,
       });
       expect(devices[0]).toMatchObject({
         status: "offline",
@@ -212,6 +216,8 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         statusAt: null,
         lastSeen: null,
         floodLevels: null,
+        lifecycle: "active",
+        calibration: null,
       });
     });
 
@@ -235,6 +241,8 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         statusAt: null,
         lastSeen: iso(NOW - 5 * MINUTE),
         floodLevels: null,
+        lifecycle: "active",
+        calibration: null,
       });
       const unknown = await get("/api/v1/devices/nobody-here");
       expect(unknown.status).toBe(404);
@@ -456,7 +464,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         expect(response.status).toBe(404);
         expect(response.json()).toEqual({ error: "not_found", message: `no route GET ${url.split("?")[0]}` });
       }
-      const post = await app.inject({ method: "POST", url: "/api/v1/devices", payload: {} });
+      const post = await app.inject({ method: "DELETE", url: "/api/v1/catalogue", headers: viewer });
       expect(post.statusCode).toBe(404);
       expect(post.json()).toMatchObject({ error: "not_found" });
       const root = await get("/");

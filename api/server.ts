@@ -1,3 +1,5 @@
+import fastifyJwt from "@fastify/jwt";
+import fastifyRateLimit from "@fastify/rate-limit";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -14,18 +16,31 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { BrokerAccess } from "../broker/broker-access.js";
 import type { Clock } from "../domain/clock.js";
 import type { AqiStandard } from "../ingest/indices/index-series.js";
+import type { DeviceSecrets } from "../service/device-administration.js";
 import type { AlertRulesRepository } from "../store/alert-rules-repository.js";
 import type { AlertStore } from "../store/alert-store.js";
+import type { AuditLog } from "../store/audit-log.js";
 import type { DeadLetterRepository } from "../store/dead-letter-repository.js";
 import type { DeviceRegistry } from "../store/device-registry.js";
+import type { OperatorSessions } from "../store/operator-sessions.js";
 import type { TimeSeriesStore } from "../store/time-series-store.js";
-import type { AuditRecorder } from "./access.js";
+import type { UserAccounts } from "../store/user-accounts.js";
+import type { WebhookRepository } from "../store/webhook-repository.js";
+import { accessControlPlugin } from "./auth/access-control.js";
+import { createAccessTokens, TokenRejectedError } from "./auth/access-tokens.js";
+import { auditRoutes } from "./auth/audit-routes.js";
+import { authRoutes } from "./auth/auth-routes.js";
+import { registerBrowserSecurity } from "./auth/browser-security.js";
+import type { VerifyAccessToken } from "./auth/socket-auth.js";
+import { userRoutes } from "./auth/user-routes.js";
 import { dashboardStatic } from "./dashboard-static.js";
 import { registerOpenApi } from "./openapi.js";
 import { alertRoutes } from "./routes/alerts.js";
 import { aqiRoutes } from "./routes/aqi.js";
+import { brokerAuthRoutes } from "./routes/broker-auth.js";
 import { capRoutes } from "./routes/cap.js";
 import { catalogueRoutes } from "./routes/catalogue.js";
 import { deviceRoutes } from "./routes/devices.js";
@@ -37,6 +52,7 @@ import { publicAreaRoutes } from "./routes/public-areas.js";
 import { readingsRoutes } from "./routes/readings.js";
 import { rejectedRoutes } from "./routes/rejected.js";
 import { ruleRoutes } from "./routes/rules.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 import { wqiRoutes } from "./routes/wqi.js";
 
 export interface ApiServerDeps {
@@ -44,6 +60,13 @@ export interface ApiServerDeps {
   readonly clock: Clock;
   readonly store: TimeSeriesStore;
   readonly registry: DeviceRegistry;
+  /** Device and service checks, also served over HTTP for an external broker (EMQX, mosquitto-go-auth). */
+  readonly brokerAccess: BrokerAccess;
+  /** Bearer token of those HTTP checks (BROKER_HTTP_AUTH_TOKEN); they are off without it. */
+  readonly brokerHttpAuthToken?: string;
+  readonly webhooks: WebhookRepository;
+  /** Device broker secrets: issued and revoked by the device administration routes. */
+  readonly deviceSecrets: DeviceSecrets;
   readonly deadLetters: DeadLetterRepository;
   readonly metricsRegistry: Registry;
   readonly readiness: ReadinessChecks;
@@ -51,7 +74,25 @@ export interface ApiServerDeps {
   readonly version: string;
   readonly rules: AlertRulesRepository;
   readonly alerts: AlertStore;
-  readonly audit: AuditRecorder;
+  readonly audit: AuditLog;
+  readonly accounts: UserAccounts;
+  /** Refresh tokens (their lifetime, REFRESH_TOKEN_TTL_S, is the sessions store's). */
+  readonly sessions: OperatorSessions;
+  /** Signs access tokens (config JWT_SECRET, or loadOrCreateJwtSecret(DATA_DIR)). */
+  readonly jwtSecret: string;
+  /** Config ACCESS_TOKEN_TTL_S. */
+  readonly accessTokenTtlS: number;
+  /** Config CORS_ORIGINS; empty: no cross-origin browser access. */
+  readonly corsOrigins: readonly string[];
+  /** True when served over HTTPS (then HSTS is sent). */
+  readonly https?: boolean;
+  /** Defaults: DEFAULT_RATE_LIMITS. */
+  readonly rateLimits?: Partial<ApiRateLimits>;
+  /**
+   * Behind a reverse proxy: which proxies to believe about the client address (Fastify's
+   * trustProxy), so rate limits and the audit log see the real client, not the proxy.
+   */
+  readonly trustProxy?: boolean | string | readonly string[];
   /** Resolves once the alert engine evaluates with the rules as they are now (absent: no engine). */
   readonly rulesApplied?: () => Promise<void>;
   /** CAP <sender> and the base of public links (config CAP_SENDER, PUBLIC_BASE_URL). */
@@ -60,10 +101,45 @@ export interface ApiServerDeps {
   readonly aqiStandard?: AqiStandard;
 }
 
+export interface RateLimit {
+  readonly max: number;
+  /** Milliseconds. */
+  readonly timeWindow: number;
+}
+
+/** Per client address: login, refresh and logout; and each public route (resident pages, CAP). */
+export interface ApiRateLimits {
+  readonly auth: RateLimit;
+  readonly public: RateLimit;
+}
+
+export const DEFAULT_RATE_LIMITS: ApiRateLimits = {
+  auth: { max: 10, timeWindow: 60_000 },
+  public: { max: 120, timeWindow: 60_000 },
+};
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Checks an access token and its account, for the Socket.IO handshake (createSocketAuthenticator). */
+    verifyAccessToken: VerifyAccessToken;
+  }
+}
+
+const ERROR_NAMES: Readonly<Record<number, string>> = {
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  429: "too_many_requests",
+};
+
 /** The HTTP API as a Fastify instance, not yet listening (tests use `inject`). */
 export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    ...(deps.trustProxy === undefined
+      ? {}
+      : { trustProxy: typeof deps.trustProxy === "object" ? [...deps.trustProxy] : deps.trustProxy }),
     // One line per request would drown the log at dashboard polling rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // Errors raised before routing (a URL that is not valid percent-encoding…) in the API's shape too.
@@ -88,7 +164,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
     const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, "request failed");
     return reply.code(status).send({
-      error: status >= 500 ? "internal_error" : "bad_request",
+      error: status >= 500 ? "internal_error" : (ERROR_NAMES[status] ?? "bad_request"),
       message: status >= 500 ? "internal error" : error.message,
     });
   });
@@ -99,9 +175,52 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   );
 
   await registerOpenApi(app, deps.version);
+  await registerBrowserSecurity(app, { corsOrigins: deps.corsOrigins, https: deps.https ?? false });
+
+  // Access control before any route: its onRoute hook checks every /api/v1 route declares who may
+  // call it, and gives public routes their rate limit before @fastify/rate-limit reads the route.
+  const rateLimits: ApiRateLimits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
+  await app.register(fastifyJwt, {
+    secret: deps.jwtSecret,
+    sign: { algorithm: "HS256" },
+    verify: { algorithms: ["HS256"] },
+  });
+  const tokens = createAccessTokens(app.jwt, { ttlS: deps.accessTokenTtlS, clock: deps.clock });
+  const activeUser = (username: string) => deps.accounts.activeUser(username);
+  app.decorate("verifyAccessToken", async (token: string) => {
+    const verified = tokens.verify(token);
+    const user = await activeUser(verified.user.username);
+    if (!user) throw new TokenRejectedError("invalid", "the account is disabled or no longer exists");
+    return { user, expiresAt: verified.expiresAt };
+  });
+  await app.register(accessControlPlugin, { tokens, activeUser, publicRateLimit: rateLimits.public });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`too many requests: try again in ${context.after}`), {
+        statusCode: context.statusCode,
+      }),
+  });
+
+  const now = () => deps.clock.now();
+  await app.register(authRoutes, {
+    accounts: deps.accounts,
+    sessions: deps.sessions,
+    tokens,
+    audit: deps.audit,
+    now,
+    rateLimit: rateLimits.auth,
+  });
+  await app.register(userRoutes, { accounts: deps.accounts, audit: deps.audit, now });
+  await app.register(auditRoutes, { audit: deps.audit });
   await app.register(healthRoutes, { checks: deps.readiness, registry: deps.metricsRegistry });
   await app.register(catalogueRoutes);
-  await app.register(deviceRoutes, { registry: deps.registry, store: deps.store });
+  await app.register(deviceRoutes, {
+    registry: deps.registry,
+    store: deps.store,
+    credentials: deps.deviceSecrets,
+    audit: deps.audit,
+  });
   await app.register(latestRoutes, { registry: deps.registry, store: deps.store });
   await app.register(floodRoutes, { registry: deps.registry, store: deps.store });
   await app.register(readingsRoutes, { store: deps.store, clock: deps.clock });
@@ -121,6 +240,8 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
     applied: deps.rulesApplied ?? (() => Promise.resolve()),
   });
   await app.register(alertRoutes, { alerts: deps.alerts, audit: deps.audit });
+  await app.register(webhookRoutes, { webhooks: deps.webhooks, audit: deps.audit });
+  await app.register(brokerAuthRoutes, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
   await app.register(capRoutes, {
     alerts: deps.alerts,
     registry: deps.registry,

@@ -2,23 +2,23 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect as connectTcp } from "node:net";
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "../test/support/wait-until.js";
-import { createBroker, MQTT_WEBSOCKET_PATH, type MqttBroker } from "./broker.js";
-import { createBrokerMetrics } from "./metrics.js";
+import { MQTT_WEBSOCKET_PATH, type MqttBroker } from "./broker.js";
+import { startSecuredBroker } from "./testing/secured-broker.js";
 
 const TEST_TIMEOUT_MS = 60_000;
-const SERVICE_PREFIX = "svc-";
 
 interface Harness {
   readonly broker: MqttBroker;
   readonly tcpUrl: string;
   readonly wsUrl: string;
-  readonly metricsRegistry: Registry;
   /** A connected client; closed after the test. */
   client(url: string, options?: IClientOptions): Promise<MqttClient>;
+  /** A registered device with its own secret, connected. */
+  device(url: string, deviceId: string, options?: IClientOptions): Promise<MqttClient>;
+  /** One of the service's own clients (svc-ingest…, svc-feed…), connected. */
+  service(url: string, clientId: string): Promise<MqttClient>;
   gauge(name: string): Promise<number>;
 }
 
@@ -37,15 +37,10 @@ describe("MQTT broker (Aedes)", () => {
   }, TEST_TIMEOUT_MS);
 
   async function start(): Promise<Harness> {
-    const metricsRegistry = new Registry();
-    const broker = await createBroker(
-      { serviceClientPrefix: SERVICE_PREFIX, drainTimeoutMs: 2000 },
-      { logger: pino({ level: "silent" }), metrics: createBrokerMetrics(metricsRegistry) },
-    );
-    cleanups.push(() => broker.close());
-    const port = await broker.listen(0, "127.0.0.1");
+    const secured = await startSecuredBroker();
+    cleanups.push(() => secured.close());
     const http: HttpServer = createServer((_request, response) => response.writeHead(404).end());
-    broker.attachWebSocket(http);
+    secured.broker.attachWebSocket(http);
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     cleanups.push(
       () =>
@@ -55,26 +50,28 @@ describe("MQTT broker (Aedes)", () => {
         }),
     );
     const httpPort = (http.address() as AddressInfo).port;
+    const client = async (url: string, options: IClientOptions = {}) => {
+      const mqttClient = connect(url, { reconnectPeriod: 0, connectTimeout: 10_000, ...options });
+      cleanups.push(() => mqttClient.endAsync(true));
+      await new Promise<void>((resolve, reject) => {
+        mqttClient.once("connect", () => resolve());
+        mqttClient.once("error", reject);
+        mqttClient.once("close", () => reject(new Error(`connection to ${url} closed before CONNACK`)));
+      });
+      return mqttClient;
+    };
     return {
-      broker,
-      tcpUrl: `mqtt://127.0.0.1:${port}`,
+      broker: secured.broker,
+      tcpUrl: secured.url,
       wsUrl: `ws://127.0.0.1:${httpPort}${MQTT_WEBSOCKET_PATH}`,
-      metricsRegistry,
-      async client(url, options = {}) {
-        const client = connect(url, { reconnectPeriod: 0, connectTimeout: 10_000, ...options });
-        cleanups.push(() => client.endAsync(true));
-        await new Promise<void>((resolve, reject) => {
-          client.once("connect", () => resolve());
-          client.once("error", reject);
-          client.once("close", () => reject(new Error(`connection to ${url} closed before CONNACK`)));
-        });
-        return client;
+      client,
+      async device(url, deviceId, options = {}) {
+        const secret = await secured.addDevice(deviceId);
+        return client(url, { clientId: deviceId, username: deviceId, password: secret, ...options });
       },
-      async gauge(name) {
-        const text = await metricsRegistry.metrics();
-        const match = new RegExp(`^${name} (\\d+)$`, "m").exec(text);
-        return match ? Number(match[1]) : Number.NaN;
-      },
+      service: (url, clientId) =>
+        client(url, { clientId, username: clientId, password: secured.servicePassword }),
+      gauge: (name) => secured.gauge(name),
     };
   }
 
@@ -85,18 +82,20 @@ describe("MQTT broker (Aedes)", () => {
     return packets;
   }
 
-  /** Subscribes a fresh client to `topic` and resolves with the first message, retained or live. */
-  async function firstMessageOn(harness: Harness, topic: string): Promise<IPublishPacket> {
-    const watcher = await harness.client(harness.tcpUrl, {
-      clientId: `watcher-${Math.random().toString(36).slice(2)}`,
-    });
-    const packets = collect(watcher);
-    await watcher.subscribeAsync(topic, { qos: 1 });
-    const [first] = await waitUntil(`a message on ${topic}`, () =>
-      packets.length > 0 ? packets : undefined,
+  /**
+   * Subscribes a fresh service client to the status topics (the only filter it may use) and
+   * resolves with the first message on `topic`, retained or live.
+   */
+  async function firstStatusOn(harness: Harness, topic: string): Promise<IPublishPacket> {
+    const watcher = await harness.service(
+      harness.tcpUrl,
+      `svc-ingest-watch-${Math.random().toString(36).slice(2)}`,
     );
+    const packets = collect(watcher);
+    await watcher.subscribeAsync("sensors/+/status", { qos: 1 });
+    const first = await waitUntil(`a message on ${topic}`, () => packets.find((p) => p.topic === topic));
     await watcher.endAsync();
-    return first as IPublishPacket;
+    return first;
   }
 
   it(
@@ -105,10 +104,10 @@ describe("MQTT broker (Aedes)", () => {
       const harness = await start();
       expect(harness.tcpUrl).not.toMatch(/:0$/);
       expect(harness.broker.isReady()).toBe(true);
-      const subscriber = await harness.client(harness.tcpUrl, { clientId: "sub-tcp" });
+      const subscriber = await harness.service(harness.tcpUrl, "svc-ingest");
       const received = collect(subscriber);
       await subscriber.subscribeAsync("sensors/+/readings", { qos: 1 });
-      const device = await harness.client(harness.tcpUrl, { clientId: "tn-air-001" });
+      const device = await harness.device(harness.tcpUrl, "tn-air-001");
       await device.publishAsync("sensors/tn-air-001/readings", '{"values":{"pm25":1}}', { qos: 1 });
       await waitUntil("the reading on the subscriber", () => received.length === 1 || undefined);
       expect(received[0]?.payload.toString()).toBe('{"values":{"pm25":1}}');
@@ -120,10 +119,10 @@ describe("MQTT broker (Aedes)", () => {
     "serves MQTT over WebSocket at /mqtt: a ws:// device reaches a TCP subscriber and back",
     async () => {
       const harness = await start();
-      const tcpSubscriber = await harness.client(harness.tcpUrl, { clientId: "sub-tcp" });
+      const tcpSubscriber = await harness.service(harness.tcpUrl, "svc-ingest");
       const fromWs = collect(tcpSubscriber);
-      await tcpSubscriber.subscribeAsync("sensors/ws-dev-1/readings", { qos: 1 });
-      const wsDevice = await harness.client(harness.wsUrl, { clientId: "ws-dev-1" });
+      await tcpSubscriber.subscribeAsync("sensors/+/readings", { qos: 1 });
+      const wsDevice = await harness.device(harness.wsUrl, "ws-dev-1");
       const toWs = collect(wsDevice);
       await wsDevice.subscribeAsync("sensors/ws-dev-1/errors", { qos: 1 });
 
@@ -140,27 +139,20 @@ describe("MQTT broker (Aedes)", () => {
   );
 
   it(
-    "marks a device offline (retained) when the connection that published for it disconnects cleanly",
+    "marks a device offline (retained) when its connection disconnects cleanly",
     async () => {
       const harness = await start();
-      const device = await harness.client(harness.tcpUrl, { clientId: "x-firmware-7" });
+      const device = await harness.device(harness.tcpUrl, "x");
       await device.publishAsync("sensors/x/status", "online", { qos: 1, retain: true });
       await device.publishAsync("sensors/x/readings", '{"values":{"pm25":3}}', { qos: 1 });
-      // A connection may publish for several devices (a gateway); each of them goes offline.
-      await device.publishAsync("sensors/x2/readings", '{"values":{"pm25":4}}', { qos: 0 });
-      expect((await firstMessageOn(harness, "sensors/x/status")).payload.toString()).toBe("online");
+      expect((await firstStatusOn(harness, "sensors/x/status")).payload.toString()).toBe("online");
       await device.endAsync();
 
       const status = await waitUntil("the retained status to turn offline", async () => {
-        const packet = await firstMessageOn(harness, "sensors/x/status");
+        const packet = await firstStatusOn(harness, "sensors/x/status");
         return packet.payload.toString() === "offline" ? packet : undefined;
       });
       expect(status.retain).toBe(true);
-      const other = await waitUntil("the second device's status", async () => {
-        const packet = await firstMessageOn(harness, "sensors/x2/status");
-        return packet.payload.toString() === "offline" ? packet : undefined;
-      });
-      expect(other.retain).toBe(true);
     },
     TEST_TIMEOUT_MS,
   );
@@ -170,14 +162,13 @@ describe("MQTT broker (Aedes)", () => {
     async () => {
       const harness = await start();
       // This client never publishes, so only its will can say anything about sensors/w/status.
-      const device = await harness.client(harness.tcpUrl, {
-        clientId: "w-firmware",
+      const device = await harness.device(harness.tcpUrl, "w", {
         will: { topic: "sensors/w/status", payload: Buffer.from("offline"), qos: 1, retain: true },
       });
       device.stream.destroy();
-      const status = await firstMessageOn(harness, "sensors/w/status");
+      const status = await firstStatusOn(harness, "sensors/w/status");
       expect(status.payload.toString()).toBe("offline");
-      const again = await firstMessageOn(harness, "sensors/w/status");
+      const again = await firstStatusOn(harness, "sensors/w/status");
       expect(again.retain).toBe(true);
     },
     TEST_TIMEOUT_MS,
@@ -192,9 +183,9 @@ describe("MQTT broker (Aedes)", () => {
         await harness.gauge("envmon_broker_connected_devices"),
       ];
       expect(await counts()).toEqual([0, 0]);
-      await harness.client(harness.tcpUrl, { clientId: "svc-ingest" });
-      const deviceA = await harness.client(harness.tcpUrl, { clientId: "tn-air-001" });
-      await harness.client(harness.wsUrl, { clientId: "tn-air-002" });
+      await harness.service(harness.tcpUrl, "svc-ingest");
+      const deviceA = await harness.device(harness.tcpUrl, "tn-air-001");
+      await harness.device(harness.wsUrl, "tn-air-002");
       await waitUntil(
         "3 clients, 2 devices",
         async () => JSON.stringify(await counts()) === "[3,2]" || undefined,
@@ -236,13 +227,13 @@ describe("MQTT broker (Aedes)", () => {
     "stopAcceptingDevices disconnects devices, keeps service clients and refuses new connections",
     async () => {
       const harness = await start();
-      const service = await harness.client(harness.tcpUrl, { clientId: "svc-ingest" });
+      const service = await harness.service(harness.tcpUrl, "svc-ingest");
       const serviceMessages = collect(service);
       await service.subscribeAsync("services/svc-ingest/drain", { qos: 1 });
-      const tcpDevice = await harness.client(harness.tcpUrl, { clientId: "tn-air-001" });
-      const wsDevice = await harness.client(harness.wsUrl, { clientId: "tn-air-002" });
+      const tcpDevice = await harness.device(harness.tcpUrl, "tn-air-001");
+      const wsDevice = await harness.device(harness.wsUrl, "tn-air-002");
       // A client whose id merely contains the prefix is still a device.
-      const lookalike = await harness.client(harness.tcpUrl, { clientId: "dev-svc-1" });
+      const lookalike = await harness.device(harness.tcpUrl, "dev-svc-1");
       const closedDevices = [tcpDevice, wsDevice, lookalike].map(
         (client) => new Promise<void>((resolve) => client.once("close", () => resolve())),
       );
@@ -271,9 +262,9 @@ describe("MQTT broker (Aedes)", () => {
       );
 
       // New connections are refused, over TCP and WebSocket, devices and services alike.
-      await expect(harness.client(harness.tcpUrl, { clientId: "tn-air-003" })).rejects.toThrow();
-      await expect(harness.client(harness.tcpUrl, { clientId: "svc-late" })).rejects.toThrow();
-      await expect(harness.client(harness.wsUrl, { clientId: "tn-air-004" })).rejects.toThrow();
+      await expect(harness.device(harness.tcpUrl, "tn-air-003")).rejects.toThrow();
+      await expect(harness.service(harness.tcpUrl, "svc-feed-late")).rejects.toThrow();
+      await expect(harness.device(harness.wsUrl, "tn-air-004")).rejects.toThrow();
       expect(service.connected).toBe(true);
     },
     TEST_TIMEOUT_MS,

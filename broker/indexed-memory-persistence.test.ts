@@ -1,12 +1,9 @@
 import mqtt, { type MqttClient } from "mqtt";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverWithDeferredAcks } from "../ingest/deferred-ack.js";
 import { waitUntil } from "../test/support/wait-until.js";
-import { createBroker, type MqttBroker } from "./broker.js";
 import { IndexedMemoryPersistence } from "./indexed-memory-persistence.js";
-import { createBrokerMetrics } from "./metrics.js";
+import { type SecuredBroker, startSecuredBroker } from "./testing/secured-broker.js";
 
 interface Queued {
   brokerId: string;
@@ -64,7 +61,7 @@ describe("IndexedMemoryPersistence: the outgoing queue with the library's semant
 });
 
 describe("IndexedMemoryPersistence in the broker: a persistent session keeps unacknowledged messages", () => {
-  let broker: MqttBroker | undefined;
+  let broker: SecuredBroker | undefined;
   const clients: MqttClient[] = [];
 
   afterEach(async () => {
@@ -73,13 +70,12 @@ describe("IndexedMemoryPersistence in the broker: a persistent session keeps una
   });
 
   it("redelivers, in order, what a persistent subscriber had not acknowledged, and nothing it had", async () => {
-    broker = await createBroker(
-      { serviceClientPrefix: "svc-", drainTimeoutMs: 5000 },
-      { logger: pino({ level: "silent" }), metrics: createBrokerMetrics(new Registry()) },
-    );
-    const url = `mqtt://127.0.0.1:${await broker.listen(0, "127.0.0.1")}`;
+    broker = await startSecuredBroker({ drainTimeoutMs: 5000 });
+    const { url } = broker;
     const session = {
-      clientId: "svc-persistent",
+      clientId: "svc-ingest-persistent",
+      username: "svc-ingest-persistent",
+      password: broker.servicePassword,
       clean: false,
       protocolVersion: 4 as const,
       reconnectPeriod: 0,
@@ -95,14 +91,19 @@ describe("IndexedMemoryPersistence in the broker: a persistent session keeps una
     await new Promise((resolve) => first.once("connect", resolve));
     await first.subscribeAsync("sensors/+/readings", { qos: 1 });
 
-    const publisher = await mqtt.connectAsync(url, { clientId: "dev-pub", protocolVersion: 4 });
+    const publisher = await mqtt.connectAsync(url, {
+      clientId: "d1",
+      username: "d1",
+      password: await broker.addDevice("d1"),
+      protocolVersion: 4,
+    });
     clients.push(publisher);
     for (let i = 0; i < 30; i++) await publisher.publishAsync("sensors/d1/readings", String(i), { qos: 1 });
     await waitUntil("30 messages at the first connection", () => acks.length === 30 || undefined);
     for (const ack of acks.slice(0, 10)) ack();
     // A QoS 1 round trip after them: the broker has read the 10 PUBACKs before the connection is cut.
     await new Promise<void>((resolve) =>
-      first.publish("sensors/d1/status", "online", { qos: 1 }, () => resolve()),
+      first.publish("services/svc-ingest-persistent/drain", "marker", { qos: 1 }, () => resolve()),
     );
     first.end(true);
 

@@ -2,6 +2,10 @@ import { Counter, Gauge, type Registry } from "prom-client";
 
 export type BrokerMetrics = ReturnType<typeof createBrokerMetrics>;
 
+/**
+ * Refusals are counted once, where they happen: authentication and topic rules under
+ * refused_{connections,publishes,subscriptions}; every configured limit under limit_violations.
+ */
 export function createBrokerMetrics(registry: Registry) {
   return {
     connectedClients: new Gauge({
@@ -14,9 +18,33 @@ export function createBrokerMetrics(registry: Registry) {
       help: "MQTT clients connected that are devices (not the service's own clients)",
       registers: [registry],
     }),
+    refusedConnections: new Counter({
+      name: "envmon_broker_refused_connections_total",
+      help: "CONNECTs refused by authentication (wrong or unknown credentials, decommissioned device…), by reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
     refusedPublishes: new Counter({
       name: "envmon_broker_refused_publishes_total",
       help: "Publishes the broker refused (the client is disconnected), by reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    refusedSubscriptions: new Counter({
+      name: "envmon_broker_refused_subscriptions_total",
+      help: "Subscriptions the broker refused (SUBACK failure), by reason",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    limitViolations: new Counter({
+      name: "envmon_broker_limit_violations_total",
+      help: "Connections refused or dropped for breaking a broker limit, by limit",
+      labelNames: ["limit"] as const,
+      registers: [registry],
+    }),
+    revokedConnections: new Counter({
+      name: "envmon_broker_revoked_connections_total",
+      help: "Open device connections closed because the device lost its access, by reason",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),

@@ -22,6 +22,8 @@ export const REJECTION_REASONS = [
   "invalid_value",
   "non_finite_value",
   "out_of_range",
+  /** The device is registered, but not for this metric. */
+  "metric_not_allowed",
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
+import { admitReadings, type IngestPolicy } from "../domain/calibration.js";
 import type { Clock } from "../domain/clock.js";
 import { MAX_ERRORS_REPORTED_TO_DEVICE } from "../domain/limits.js";
 import type { Reading } from "../domain/reading.js";
@@ -60,6 +61,7 @@ interface IngestItem extends BatchItem {
   readonly deviceId?: string;
   readonly rejections: readonly Rejection[];
   readonly topic: string;
+  readonly receivedAt: number;
 }
 
 /** No batch made durable for this long while work waits: the ingest is not ready. */
@@ -136,6 +138,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       return {
         ...content,
         topic,
+        receivedAt,
         onDurable: message.ack,
         size: Math.max(1, content.readings.length),
         deadLetters: content.rejections.map(
@@ -182,6 +185,45 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
     return undefined;
   }
 
+  /** The registry's answer, retried like a failed batch while the connection waits (backpressure). */
+  async function policyOf(deviceId: string): Promise<IngestPolicy> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await registry.ingestPolicyOf(deviceId);
+      } catch (error) {
+        // Stopped meanwhile: leave the message unacknowledged; the broker redelivers it.
+        if (!client) throw error;
+        logger.error(
+          { err: error, attempt, deviceId },
+          "ingest: could not look up the device's registration; retrying",
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** Math.min(attempt, 7))));
+      }
+    }
+  }
+
+  /**
+   * Applies the device's registration: metrics it is not registered for are refused, the others
+   * calibrated (domain/calibration.ts). The policy is cached by the registry, so this is usually
+   * one map lookup; the connection waits for it, which keeps messages in order.
+   */
+  async function admit(item: IngestItem, deviceId: string): Promise<IngestItem> {
+    const admitted = admitReadings(item.readings, await policyOf(deviceId));
+    if (admitted.rejections.length === 0) return { ...item, readings: admitted.readings };
+    for (const r of admitted.rejections) metrics.rejected.inc({ reason: r.reason });
+    const { receivedAt } = item;
+    return {
+      ...item,
+      readings: admitted.readings,
+      size: Math.max(1, admitted.readings.length),
+      rejections: [...item.rejections, ...admitted.rejections],
+      deadLetters: [
+        ...item.deadLetters,
+        ...admitted.rejections.map((r): NewDeadLetter => ({ ...r, receivedAt, deviceId, topic: item.topic })),
+      ],
+    };
+  }
+
   function onMessage(message: IncomingMessage): Promise<void> | undefined {
     let item: IngestItem | undefined;
     try {
@@ -195,14 +237,18 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       message.ack();
       return undefined;
     }
-    const withReport: IngestItem = {
-      ...item,
-      onDurable: () => {
-        item.onDurable();
-        reportToDevice(item);
-      },
-    };
-    return batcher.add(withReport);
+    const enqueue = (admitted: IngestItem) =>
+      batcher.add({
+        ...admitted,
+        onDurable: () => {
+          admitted.onDurable();
+          reportToDevice(admitted);
+        },
+      });
+    if (!item.deviceId || item.readings.length === 0) return enqueue(item);
+    return admit(item, item.deviceId).then(enqueue, (error: unknown) => {
+      logger.warn({ err: error, topic: message.topic }, "ingest: stopped before the message was admitted");
+    });
   }
 
   async function waitForDrainMarker(): Promise<void> {

@@ -26,11 +26,16 @@ const rowsSchema = z.array(
 export async function createMqttReadingsFeed(options: {
   readonly brokerUrl: string;
   readonly clientId: string;
+  /** The service's MQTT credentials (username = clientId). */
+  readonly username?: string;
+  readonly password?: string;
   readonly logger: Logger;
 }): Promise<StoredReadingsFeed & { close(): Promise<void> }> {
   const { logger } = options;
   const client = await mqtt.connectAsync(options.brokerUrl, {
     clientId: options.clientId,
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
     protocolVersion: 4,
     reconnectPeriod: 1000,
   });

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
@@ -6,14 +6,21 @@ import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Server as SocketServer } from "socket.io";
 import { type AlertGateway, createAlertGateway } from "../api/alert-gateway.js";
+import { type BootstrapOutcome, ensureBootstrapAdmin } from "../api/auth/bootstrap-admin.js";
+import { loadOrCreateJwtSecret } from "../api/auth/jwt-secret.js";
+import { assertHandshakeChecksOnRecovery, createSocketAuthenticator } from "../api/auth/socket-auth.js";
+import { createEventRateLimit, createHandshakeRateLimit } from "../api/auth/socket-rate-limit.js";
 import { createHealthServer } from "../api/health-server.js";
 import { createLiveGateway, type LiveGateway } from "../api/live-gateway.js";
 import type { ReadinessChecks } from "../api/routes/health.js";
 import { createApiServer } from "../api/server.js";
+import { createWebhookDispatcher, type WebhookDispatcher } from "../api/webhooks/webhook-dispatcher.js";
 import { createBroker, type MqttBroker } from "../broker/broker.js";
+import { createBrokerAccess } from "../broker/broker-access.js";
+import { brokerLimitsFrom } from "../broker/connection-limits.js";
 import { createBrokerMetrics } from "../broker/metrics.js";
 import type { Clock } from "../domain/clock.js";
-import { brokerUrlOf, type ServiceConfig } from "../domain/config.js";
+import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../domain/config.js";
 import { type AlertEngine, createAlertEngine } from "../ingest/alerts/alert-engine.js";
 import { createReminderTimer } from "../ingest/alerts/reminder-timer.js";
 import { createIndexEngine, type IndexEngine } from "../ingest/indices/index-engine.js";
@@ -27,22 +34,32 @@ import { createAlertStateStore } from "../store/alert-state-store.js";
 import { createAlertStore } from "../store/alert-store.js";
 import { createAuditLog } from "../store/audit-log.js";
 import { createDeadLetterRepository } from "../store/dead-letter-repository.js";
+import { createDeviceCredentials } from "../store/device-credentials.js";
 import { createDeviceRegistry } from "../store/device-registry.js";
 import { openMetadataDatabase } from "../store/metadata-database.js";
 import type { MetadataDatabase } from "../store/metadata-schema.js";
+import { createOperatorSessions } from "../store/operator-sessions.js";
 import { openSqliteDatabase } from "../store/sqlite-database.js";
 import { createSqliteTimeSeriesStore } from "../store/sqlite-time-series-store.js";
+import { createUserAccounts } from "../store/user-accounts.js";
+import { createWebhookRepository } from "../store/webhook-repository.js";
 import { createWorkerSeriesWriter } from "../store/worker-series-writer.js";
 import { coalescedTask } from "./coalesced-task.js";
 import { startDemoFleet } from "./demo-fleet.js";
 
 export const SERVICE_CLIENT_PREFIX = "svc-";
 const RULE_RELOAD_DELAY_MS = 20;
+/** Clients only send subscriptions; nothing bigger is expected on the live sockets. */
+const SOCKET_MAX_MESSAGE_BYTES = 64 * 1024;
 const DASHBOARD_ROOT = fileURLToPath(new URL("../dashboard/dist", import.meta.url));
 
 export interface RunningService {
   readonly httpPort: number | undefined;
   readonly mqttPort: number | undefined;
+  /** MQTT over TLS, when a certificate is configured. */
+  readonly mqttTlsPort: number | undefined;
+  /** Whether this start created the first admin (and the password, when it generated one). */
+  readonly firstAdmin: BootstrapOutcome;
   /** Stops accepting, drains and flushes everything acknowledged, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -71,9 +88,35 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   const store = createSqliteTimeSeriesStore(sqlite, createWorkerSeriesWriter(config.DATA_DIR));
   const registry = createDeviceRegistry(metadata, clock);
   const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
-  const rules = createAlertRulesRepository(metadata, clock);
-  const alerts = createAlertStore(metadata, clock);
+  const rules = createAlertRulesRepository(metadata, clock, {
+    onInvalidDefinition: (ruleId, version, problem) =>
+      logger.warn({ ruleId, version, problem }, "stored alert rule no longer valid; skipped"),
+    onListenerError: (err) => logger.error({ err }, "rule change listener failed"),
+  });
+  const alerts = createAlertStore(metadata, clock, {
+    onListenerError: (err) => logger.error({ err }, "alert transition listener failed"),
+  });
+  const webhooks = createWebhookRepository(metadata, clock);
   const audit = createAuditLog(metadata, clock);
+  const credentials = createDeviceCredentials(metadata, clock);
+  const accounts = createUserAccounts(metadata, clock);
+  const sessions = createOperatorSessions(metadata, clock, { ttlMs: config.REFRESH_TOKEN_TTL_S * 1000 });
+  let firstAdmin: BootstrapOutcome = { created: false };
+  // The service's own MQTT clients: the configured password, or one made for this start when
+  // every part runs here (nobody else needs to know it).
+  const allParts = SERVICE_PARTS.every((part) => parts.has(part));
+  const servicePassword =
+    config.MQTT_SERVICE_PASSWORD ?? (allParts ? randomBytes(24).toString("base64url") : undefined);
+  if (servicePassword === undefined) {
+    await metadata.destroy();
+    throw new ConfigError([
+      "MQTT_SERVICE_PASSWORD: required when the broker, ingest and API run in separate processes",
+    ]);
+  }
+  const brokerAccess = createBrokerAccess(
+    { serviceClientPrefix: SERVICE_CLIENT_PREFIX, servicePassword },
+    { credentials, clock },
+  );
   // Ingest and API in one process share memory; apart, stored readings travel through the broker.
   const feed =
     parts.has("ingest") && parts.has("api")
@@ -89,6 +132,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
 
   let broker: MqttBroker | undefined;
   let mqttPort: number | undefined;
+  let mqttTlsPort: number | undefined;
   let app: FastifyInstance | undefined;
   let io: SocketServer | undefined;
   let gateway: LiveGateway | undefined;
@@ -96,6 +140,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   let alertEngine: AlertEngine | undefined;
   let alertGateway: AlertGateway | undefined;
   let reminders: { stop(): void } | undefined;
+  let webhookDispatcher: WebhookDispatcher | undefined;
   // A burst of rule changes (an import of thousands) rebuilds the engine's index once; the API
   // answers a rule change only once the engine has it.
   const ruleReload = coalescedTask(() => alertEngine?.reload() ?? Promise.resolve(), RULE_RELOAD_DELAY_MS);
@@ -121,6 +166,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       await alertEngine?.stop();
     });
     await step("alert gateway", () => alertGateway?.close());
+    await step("webhooks", () => webhookDispatcher?.stop());
     await step("live gateway", () => gateway?.close());
     await step("http", async () => {
       // Socket.IO first: it stops the HTTP server accepting and drops its connections, so a
@@ -139,29 +185,49 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
 
   try {
     if (parts.has("broker")) {
+      const tls =
+        config.TLS_CERT_FILE && config.TLS_KEY_FILE
+          ? { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE }
+          : undefined;
       broker = await createBroker(
-        { serviceClientPrefix: SERVICE_CLIENT_PREFIX, drainTimeoutMs: 15_000 },
-        { logger, metrics: createBrokerMetrics(metricsRegistry) },
+        {
+          serviceClientPrefix: SERVICE_CLIENT_PREFIX,
+          drainTimeoutMs: 15_000,
+          limits: brokerLimitsFrom(config),
+          ...(tls ? { tls } : {}),
+          // The in-process demo fleet connects its 24 stations from 127.0.0.1 at once.
+          ...(config.DEMO ? { rateLimitExemptAddresses: ["127.0.0.1"] } : {}),
+        },
+        { logger, metrics: createBrokerMetrics(metricsRegistry), access: brokerAccess, clock },
       );
-      mqttPort = await broker.listen(config.MQTT_PORT, config.BIND_HOST);
       const running = broker;
+      // A device changed (decommissioned, secret rotated…): its open connection is checked now.
+      registry.onChange((deviceId) => void running.invalidateDevice(deviceId));
+      mqttPort = await broker.listen(config.MQTT_PORT, config.BIND_HOST);
+      if (tls) mqttTlsPort = await broker.listenTls(config.MQTT_TLS_PORT, config.BIND_HOST);
       readiness.broker = () => running.isReady();
     }
 
     if (!feed && (parts.has("ingest") || parts.has("api"))) {
+      const feedClientId = `${SERVICE_CLIENT_PREFIX}feed-${randomUUID().slice(0, 8)}`;
       remoteFeed = await createMqttReadingsFeed({
         brokerUrl: brokerUrlOf({ ...config, MQTT_PORT: mqttPort ?? config.MQTT_PORT }),
-        clientId: `${SERVICE_CLIENT_PREFIX}feed-${randomUUID().slice(0, 8)}`,
+        clientId: feedClientId,
+        username: feedClientId,
+        password: servicePassword,
         logger,
       });
     }
     const readingsFeed = feed ?? (remoteFeed as StoredReadingsFeed);
 
     if (parts.has("ingest")) {
+      const ingestClientId = `${SERVICE_CLIENT_PREFIX}${config.INGEST_CLIENT_ID.replace(/^svc-/, "")}`;
       const worker = createIngestWorker(
         {
           brokerUrl: brokerUrlOf({ ...config, MQTT_PORT: mqttPort ?? config.MQTT_PORT }),
-          clientId: `${SERVICE_CLIENT_PREFIX}${config.INGEST_CLIENT_ID.replace(/^svc-/, "")}`,
+          clientId: ingestClientId,
+          username: ingestClientId,
+          password: servicePassword,
           batchSize: config.INGEST_BATCH_SIZE,
           batchDelayMs: config.INGEST_BATCH_DELAY_MS,
           maxPending: config.INGEST_MAX_PENDING,
@@ -183,12 +249,26 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     }
 
     if (parts.has("api")) {
+      firstAdmin = await ensureBootstrapAdmin(accounts, {
+        password: config.BOOTSTRAP_ADMIN_PASSWORD,
+        demo: config.DEMO,
+      });
       app = await createApiServer({
         logger,
         clock,
         store,
         registry,
         deadLetters,
+        accounts,
+        sessions,
+        deviceSecrets: credentials,
+        brokerAccess,
+        brokerHttpAuthToken: config.BROKER_HTTP_AUTH_TOKEN,
+        webhooks,
+        jwtSecret: config.JWT_SECRET ?? loadOrCreateJwtSecret(config.DATA_DIR),
+        accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
+        corsOrigins: config.CORS_ORIGINS,
+        https: Boolean(config.TLS_CERT_FILE && config.TLS_KEY_FILE),
         rules,
         alerts,
         audit,
@@ -200,7 +280,17 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         version: deps.version,
         aqiStandard: config.AQI_STANDARD,
       });
-      io = new SocketServer(app.server, { serveClient: false });
+      io = new SocketServer(app.server, { serveClient: false, maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES });
+      assertHandshakeChecksOnRecovery(io);
+      const now = () => clock.now();
+      const ops = io.of("/ops");
+      ops.use(createHandshakeRateLimit({ max: 30, windowMs: 60_000 }, { now }));
+      ops.use(createSocketAuthenticator(app.verifyAccessToken, { now }));
+      ops.use(createEventRateLimit({ max: 20, windowMs: 10_000 }, { now }));
+      // Residents may share one carrier NAT address: a higher handshake allowance.
+      const residents = io.of("/public");
+      residents.use(createHandshakeRateLimit({ max: 300, windowMs: 60_000 }, { now }));
+      residents.use(createEventRateLimit({ max: 10, windowMs: 10_000 }, { now }));
       gateway = createLiveGateway({
         io,
         feed: readingsFeed,
@@ -211,6 +301,9 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         now: () => clock.now(),
       });
       alertGateway = createAlertGateway({ io, alerts, logger });
+      // One dispatcher per database: it runs with the API (see api/webhooks/README.md).
+      webhookDispatcher = createWebhookDispatcher({}, { webhooks, transitions: alerts, clock, logger });
+      await webhookDispatcher.start();
       // Alerts are evaluated where the API runs, on the same stored-readings feed as the live view.
       const engine = createAlertEngine(
         { graceMs: config.ALERT_NODATA_GRACE_MS, tickMs: 1000, saveEveryMs: 1000 },
@@ -271,6 +364,9 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
         intervalMs: config.DEMO_INTERVAL_MS,
         registry,
+        credentials,
+        dataDir: config.DATA_DIR,
+        clock,
         logger,
       });
     }
@@ -284,6 +380,8 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   return {
     httpPort: typeof address === "object" && address ? address.port : undefined,
     mqttPort,
+    mqttTlsPort,
+    firstAdmin,
     stop: () => {
       stopping ??= closeAll();
       return stopping;

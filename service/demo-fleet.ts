@@ -1,31 +1,61 @@
 import type { Logger } from "pino";
+import type { Clock } from "../domain/clock.js";
+import { fleetCredentialsPath, writeFleetCredentials } from "../simulators/fleet-credentials-file.js";
 import { createFleetSimulator } from "../simulators/fleet-simulator.js";
 import { TAY_NINH_FLEET, TAY_NINH_SIMULATED_FLEET } from "../simulators/tay-ninh-fleet.js";
+import type { DeviceCredentials } from "../store/device-credentials.js";
 import type { DeviceRegistry } from "../store/device-registry.js";
 
 /** Fixed so that every demo shows the same episodes; the simulators' CLI takes --seed. */
 const DEMO_SEED = 20251121;
 
-/** Registers the simulated Tây Ninh fleet and starts it against the local broker. */
+/**
+ * Registers the simulated Tây Ninh fleet, gives every device a fresh broker secret (secrets are
+ * shown only once, so each start rotates them), writes them to DATA_DIR/demo-fleet-credentials.json
+ * for `npm run simulate -- --credentials`, and starts the fleet against the local broker.
+ * Devices an administrator decommissioned stay off the air.
+ */
 export async function startDemoFleet(options: {
   readonly brokerUrl: string;
   readonly intervalMs: number;
   readonly registry: DeviceRegistry;
+  readonly credentials: Pick<DeviceCredentials, "issue">;
+  readonly dataDir: string;
+  readonly clock: Clock;
   readonly logger: Logger;
 }): Promise<{ stop(): Promise<void> }> {
-  await options.registry.register(TAY_NINH_FLEET);
+  const { registry, credentials, logger } = options;
+  await registry.register(TAY_NINH_FLEET);
+  const decommissioned = new Set(
+    (await registry.list()).filter((d) => d.lifecycle === "decommissioned").map((d) => d.id),
+  );
+  const devices = TAY_NINH_SIMULATED_FLEET.filter((d) => !decommissioned.has(d.profile.id));
+  const secrets = new Map<string, string>();
+  for (const device of devices) {
+    secrets.set(device.profile.id, await credentials.issue(device.profile.id));
+    registry.announceChange(device.profile.id);
+  }
+  const file = fleetCredentialsPath(options.dataDir);
+  await writeFleetCredentials(file, secrets, new Date(options.clock.now()));
+
   const fleet = createFleetSimulator({
     brokerUrl: options.brokerUrl,
-    devices: TAY_NINH_SIMULATED_FLEET,
+    devices,
+    credentials: secrets,
     intervalMs: options.intervalMs,
     seed: DEMO_SEED,
     faults: true,
-    logger: options.logger.child({ part: "demo-fleet" }),
+    logger: logger.child({ part: "demo-fleet" }),
   });
   await fleet.start();
-  options.logger.info(
-    { devices: TAY_NINH_SIMULATED_FLEET.length, intervalMs: options.intervalMs },
-    "demo: simulated Tây Ninh fleet running",
+  logger.info(
+    {
+      devices: devices.length,
+      decommissioned: decommissioned.size,
+      intervalMs: options.intervalMs,
+      credentialsFile: file,
+    },
+    "demo: simulated Tây Ninh fleet running, each device with its own broker secret",
   );
   return fleet;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { pino } from "pino";
+import { demoLoginLine } from "../api/auth/bootstrap-admin.js";
 import { systemClock } from "../domain/clock.js";
 import { ConfigError, parseConfig } from "../domain/config.js";
 import { startService } from "./create-service.js";
@@ -44,6 +45,14 @@ if (service.httpPort !== undefined) {
     `\nBảng điều khiển / Dashboard: http://localhost:${service.httpPort}/   ·   API docs: http://localhost:${service.httpPort}/docs\n` +
       (service.mqttPort === undefined ? "" : `MQTT: mqtt://localhost:${service.mqttPort}   ·   `) +
       `Demo fleet: ${config.DEMO && service.mqttPort !== undefined ? "on (DEMO=0 to turn off)" : "off"}\n\n`,
+  );
+  const admin = service.firstAdmin;
+  process.stdout.write(
+    admin.created && admin.generatedPassword !== undefined
+      ? `${demoLoginLine(admin.username, admin.generatedPassword)}\n  (chỉ hiện một lần / shown once; đổi bằng / change with: npm run users -- reset-password admin)\n\n`
+      : admin.created
+        ? `${demoLoginLine(admin.username, "<BOOTSTRAP_ADMIN_PASSWORD>")}\n\n`
+        : "Đăng nhập bằng tài khoản đã có / log in with an existing account (npm run users -- list)\n\n",
   );
 }
 

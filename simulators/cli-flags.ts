@@ -22,6 +22,8 @@ export interface SimulatorCliOptions {
   readonly seed: number;
   readonly faults: boolean;
   readonly logLevel: LogLevel;
+  /** A demo-fleet-credentials.json: each device connects with its secret (username = device id). */
+  readonly credentialsFile?: string;
 }
 
 export const SIMULATOR_HELP = `Mô phỏng trạm quan trắc môi trường tỉnh Tây Ninh qua MQTT
@@ -42,12 +44,18 @@ Tham số / Flags:
   --seed <n>          Hạt giống ngẫu nhiên / random seed                (mặc định/default 42)
   --no-faults         Tắt lỗi cảm biến giả lập (mất bản tin, kẹt giá trị, gai nhiễu, gửi bù)
                       Turn off simulated sensor faults (gaps, stuck values, spikes, backlog uploads)
+  --credentials <file>
+                      Tệp mật khẩu của đội trạm mẫu (DATA_DIR/demo-fleet-credentials.json,
+                      dịch vụ ghi lại mỗi lần khởi động chế độ demo); trạm không có mật khẩu bị bỏ qua
+                      Secrets of the demo fleet, written by the service on every demo start;
+                      devices without a secret in the file are left out
   --log-level <lvl>   silent | error | warn | info | debug              (mặc định/default warn)
                       debug ghi lại các bản tin bị dịch vụ từ chối / debug logs readings the service rejected
   -h, --help          Hiển thị trợ giúp này / show this help
 
 Ví dụ / Example:
   npx tsx simulators/cli.ts --broker mqtt://localhost:1883 --devices 24 --rate 1 --duration 60 --seed 42
+  npm run simulate -- --credentials data/demo-fleet-credentials.json --duration 60
 `;
 
 const FLAGS = {
@@ -58,6 +66,7 @@ const FLAGS = {
   seed: { type: "string" },
   "no-faults": { type: "boolean" },
   "log-level": { type: "string" },
+  credentials: { type: "string" },
 } as const;
 
 const simulatorFlagsSchema = z
@@ -90,6 +99,7 @@ const simulatorFlagsSchema = z
     }),
     "no-faults": switchFlag(),
     "log-level": choiceFlag("--log-level", LOG_LEVELS, "how much to log on stderr", "warn"),
+    credentials: z.string().min(1, "--credentials needs the path of a credentials file").optional(),
   })
   .transform(
     (flags): SimulatorCliOptions => ({
@@ -100,6 +110,7 @@ const simulatorFlagsSchema = z
       seed: flags.seed,
       faults: !flags["no-faults"],
       logLevel: flags["log-level"],
+      ...(flags.credentials === undefined ? {} : { credentialsFile: flags.credentials }),
     }),
   );
 

@@ -1,20 +1,49 @@
 /**
  * Demo fleet simulator.
  *   npx tsx simulators/cli.ts --broker mqtt://localhost:1883 --devices 24 --rate 1 --duration 60 --seed 42
- * Exit codes: 0 done, 1 could not run (e.g. broker unreachable), 2 invalid flags.
+ *   npx tsx simulators/cli.ts --credentials data/demo-fleet-credentials.json   (a broker that checks secrets)
+ * Exit codes: 0 done, 1 could not run (e.g. broker unreachable, unreadable credentials), 2 invalid flags.
  */
 import { pino } from "pino";
 import { parseSimulatorFlags, SIMULATOR_HELP, type SimulatorCliOptions } from "./cli-flags.js";
 import { dispatchFlags } from "./flag-parsing.js";
+import { readFleetCredentials } from "./fleet-credentials-file.js";
 import { fleetOfSize } from "./fleet-scaling.js";
 import { createFleetSimulator } from "./fleet-simulator.js";
 import { createProgressReporter, formatSummary, type ProgressSample } from "./progress-display.js";
 
+/** The fleet to run: with a credentials file, only the devices it has a secret for. */
+async function fleetFor(options: SimulatorCliOptions) {
+  const fleet = fleetOfSize(options.devices);
+  if (options.credentialsFile === undefined) return { devices: fleet };
+  const credentials = await readFleetCredentials(options.credentialsFile);
+  const devices = fleet.filter((device) => credentials.has(device.profile.id));
+  const left = fleet.length - devices.length;
+  if (devices.length === 0) {
+    throw new Error(
+      `${options.credentialsFile} has a secret for none of the ${fleet.length} simulated devices`,
+    );
+  }
+  if (left > 0) {
+    process.stderr.write(
+      `Bỏ qua / leaving out ${left} trạm không có mật khẩu / devices without a secret in ${options.credentialsFile}\n`,
+    );
+  }
+  return { devices, credentials };
+}
+
 async function run(options: SimulatorCliOptions): Promise<number> {
   const logger = pino({ level: options.logLevel, base: null }, pino.destination(2));
+  let fleet: Awaited<ReturnType<typeof fleetFor>>;
+  try {
+    fleet = await fleetFor(options);
+  } catch (error) {
+    process.stderr.write(`simulate: ${(error as Error).message}\n`);
+    return 1;
+  }
   const simulator = createFleetSimulator({
     brokerUrl: options.brokerUrl,
-    devices: fleetOfSize(options.devices),
+    ...fleet,
     intervalMs: 1000 / options.rate,
     seed: options.seed,
     faults: options.faults,
@@ -48,7 +77,7 @@ async function run(options: SimulatorCliOptions): Promise<number> {
   process.on("SIGTERM", onSignal);
 
   process.stderr.write(
-    `Đang mô phỏng / simulating ${options.devices} trạm/devices → ${options.brokerUrl}, ` +
+    `Đang mô phỏng / simulating ${fleet.devices.length} trạm/devices → ${options.brokerUrl}, ` +
       `${options.rate} bản tin/giây/trạm (readings/s/device), ` +
       `${options.durationS > 0 ? `${options.durationS} s` : "đến khi Ctrl-C / until Ctrl-C"}` +
       `${options.faults ? "" : ", không lỗi / no faults"}\n`,

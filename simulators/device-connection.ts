@@ -55,6 +55,8 @@ const CLOSE_STEP_TIMEOUT_MS = 5_000;
 export function openDeviceConnection(options: {
   readonly brokerUrl: string;
   readonly deviceId: string;
+  /** The device's broker secret; the username is the device id. Absent: connect without credentials. */
+  readonly password?: string;
   readonly counters: PublishCounters;
   readonly logger: SimulatorLogger;
 }): DeviceConnection {
@@ -65,6 +67,7 @@ export function openDeviceConnection(options: {
 
   const client: MqttClient = mqtt.connect(brokerUrl, {
     clientId: deviceId,
+    ...(options.password === undefined ? {} : { username: deviceId, password: options.password }),
     protocolVersion: 4,
     clean: true,
     keepalive: 30,

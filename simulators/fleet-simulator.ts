@@ -28,6 +28,11 @@ export interface FleetSimulatorOptions {
   readonly now?: () => number;
   /** How long start() waits for every device to connect; default 15 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Broker secret of each device by id (username = device id). Absent: devices connect without
+   * credentials (a broker that does not authenticate, as in tests); present: every device needs one.
+   */
+  readonly credentials?: ReadonlyMap<string, string>;
 }
 
 export interface FleetSimulatorStats {
@@ -64,6 +69,14 @@ export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimul
     throw new RangeError(`intervalMs must be positive, got ${options.intervalMs}`);
   const ids = new Set(options.devices.map((device) => device.profile.id));
   if (ids.size !== options.devices.length) throw new Error("device ids must be unique");
+  const { credentials } = options;
+  const withoutSecret = credentials ? [...ids].filter((id) => !credentials.has(id)) : [];
+  if (withoutSecret.length > 0) {
+    throw new Error(
+      `no broker secret for ${withoutSecret.length} device(s): ${withoutSecret.slice(0, 5).join(", ")}` +
+        (withoutSecret.length > 5 ? ", …" : ""),
+    );
+  }
 
   const logger = options.logger ?? SILENT_LOGGER;
   const now = options.now ?? Date.now;
@@ -113,6 +126,7 @@ export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimul
         connection: openDeviceConnection({
           brokerUrl: options.brokerUrl,
           deviceId: device.profile.id,
+          ...(credentials ? { password: credentials.get(device.profile.id) as string } : {}),
           counters,
           logger,
         }),

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Clock } from "../domain/clock.js";
 import type { DeviceProfile } from "../domain/device.js";
@@ -70,6 +70,8 @@ const registeredRecord = (p: DeviceProfile): DeviceRecord => ({
   status: "unknown",
   statusAt: null,
   floodLevels: p.floodLevels ?? null,
+  lifecycle: "active",
+  calibration: null,
 });
 
 const unregisteredRecord = (id: string): DeviceRecord => ({
@@ -85,6 +87,8 @@ const unregisteredRecord = (id: string): DeviceRecord => ({
   status: "unknown",
   statusAt: null,
   floodLevels: null,
+  lifecycle: "active",
+  calibration: null,
 });
 
 describe("device registry (SQLite)", () => {
@@ -278,6 +282,10 @@ describe("device registry (SQLite)", () => {
     const { open } = await openTempMetadata();
     const first = await open();
     await createDeviceRegistry(first, fixedClock()).register([airStation]);
+    const appliedFirst = await first
+      .selectFrom("kysely_migration" as never)
+      .selectAll()
+      .execute();
     await first.destroy();
 
     const second = await open();
@@ -290,7 +298,8 @@ describe("device registry (SQLite)", () => {
       .selectFrom("kysely_migration" as never)
       .selectAll()
       .execute();
-    expect(applied).toHaveLength(2);
+    expect(applied).toEqual(appliedFirst);
+    expect(applied.length).toBeGreaterThanOrEqual(4);
   });
 
   it("keeps a water-level station's flood alarm levels, and updates or clears them on registering again", async () => {
@@ -327,19 +336,247 @@ describe("device registry (SQLite)", () => {
     expect(await registry.list()).toEqual([]);
   });
 
-  it("adds the flood-levels column to a database created before it existed, keeping its devices", async () => {
-    const { open } = await openTempMetadata();
-    const first = await open();
-    await createDeviceRegistry(first, fixedClock()).register([airStation]);
-    // Put the database back to how the first migration left it.
-    await sql`ALTER TABLE devices DROP COLUMN flood_levels`.execute(first);
-    await sql`DELETE FROM kysely_migration WHERE name = '2026-11-22-002-device-flood-levels'`.execute(first);
-    await first.destroy();
-
-    const upgraded = await open();
+  it("upgrades a database the first release created: its devices get the later columns' defaults", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tn-registry-old-"));
+    // The schema as the first migration left it (applied migrations never change), with one device.
+    const sqlite = openSqliteDatabase(dir);
+    sqlite.exec(`
+      CREATE TABLE areas (code text PRIMARY KEY, name text NOT NULL);
+      CREATE TABLE devices (id text PRIMARY KEY, name text NOT NULL, kind text,
+        area_code text REFERENCES areas (code), lat double precision, lon double precision,
+        metrics text NOT NULL DEFAULT '[]', registered integer NOT NULL DEFAULT 0,
+        status text NOT NULL DEFAULT 'unknown', status_at bigint, created_at bigint NOT NULL);
+      CREATE INDEX devices_area ON devices (area_code);
+      CREATE TABLE dead_letters (id integer PRIMARY KEY AUTOINCREMENT, received_at bigint NOT NULL,
+        device_id text, topic text NOT NULL, reason text NOT NULL, message text NOT NULL,
+        entry_index integer, metric text, payload text NOT NULL, truncated integer NOT NULL DEFAULT 0);
+      CREATE TABLE kysely_migration (name varchar(255) NOT NULL PRIMARY KEY, timestamp varchar(255) NOT NULL);
+      INSERT INTO kysely_migration VALUES ('2026-11-21-001-devices-areas-dead-letters', '2026-11-21T00:00:00.000Z');
+      INSERT INTO areas VALUES ('p-tan-ninh', 'Phường Tân Ninh');
+      INSERT INTO devices (id, name, kind, area_code, lat, lon, metrics, registered, created_at)
+        VALUES ('tn-air-001', 'Trạm không khí Phường Tân Ninh', 'air', 'p-tan-ninh', 11.31, 106.1,
+                '["pm25","pm10","temperature"]', 1, ${T0});
+    `);
+    const upgraded = await openMetadataDatabase(sqlite);
+    toClean.push(async () => {
+      await upgraded.destroy();
+      await rm(dir, { recursive: true, force: true });
+    });
     const registry = createDeviceRegistry(upgraded, fixedClock());
     expect(await registry.get(airStation.id)).toEqual(registeredRecord(airStation));
+    expect(await registry.calibrationHistory(airStation.id)).toEqual([]);
     await registry.register([waterLevelStation]);
     expect((await registry.get(waterLevelStation.id))?.floodLevels).toEqual({ I: 1.2, II: 1.5, III: 1.8 });
+  });
+
+  describe("administration", () => {
+    const admin = { actor: "admin" };
+    const newAir = {
+      id: "tn-air-101",
+      name: "Trạm không khí Hòa Thành",
+      kind: "air" as const,
+      area: "hoa-thanh",
+      areaName: "Phường Hòa Thành",
+      lat: 11.28,
+      lon: 106.13,
+      metrics: ["pm25" as const, "temperature" as const],
+    };
+
+    function steppingClock(start = T0) {
+      let now = start;
+      return { now: () => now, advance: (ms: number) => (now += ms) };
+    }
+
+    it("creates a device, with an area that is new, and refuses the same id again", async () => {
+      const db = await (await openTempMetadata()).open();
+      const registry = createDeviceRegistry(db, fixedClock());
+      const created = await registry.create(newAir, admin);
+      expect(created).toEqual({
+        ...registeredRecord({ ...newAir, areaName: "Phường Hòa Thành" }),
+        lifecycle: "active",
+        calibration: null,
+      });
+      await expect(registry.create({ ...newAir, name: "again" }, admin)).rejects.toMatchObject({
+        code: "conflict",
+        message: "device 'tn-air-101' is already registered",
+      });
+      expect((await registry.get(newAir.id))?.name).toBe(newAir.name);
+    });
+
+    it("needs the name of an area it does not know, and uses the known name otherwise", async () => {
+      const db = await (await openTempMetadata()).open();
+      const registry = createDeviceRegistry(db, fixedClock());
+      const { areaName: _name, ...withoutAreaName } = newAir;
+      await expect(registry.create(withoutAreaName, admin)).rejects.toMatchObject({
+        code: "invalid",
+        message: "area 'hoa-thanh' is not known yet: give its name (areaName) to add it",
+      });
+      expect(await registry.list()).toEqual([]);
+      await registry.register([airStation]);
+      const sameArea = await registry.create({ ...withoutAreaName, area: airStation.area }, admin);
+      expect(sameArea.areaName).toBe(airStation.areaName);
+    });
+
+    it("registers a device that was already publishing, keeping its presence status", async () => {
+      const db = await (await openTempMetadata()).open();
+      const registry = createDeviceRegistry(db, fixedClock());
+      await registry.setStatus(newAir.id, "online", T0 + 5);
+      const created = await registry.create(newAir, admin);
+      expect(created).toMatchObject({ registered: true, status: "online", statusAt: T0 + 5 });
+    });
+
+    it("updates only the fields given, and refuses unregistered or unknown devices", async () => {
+      const db = await (await openTempMetadata()).open();
+      const registry = createDeviceRegistry(db, fixedClock());
+      await registry.create(newAir, admin);
+      const moved = await registry.update(
+        newAir.id,
+        { area: "go-dau", areaName: "Phường Gò Dầu", lat: 11.08, metrics: ["pm25", "pm10"] },
+        admin,
+      );
+      expect(moved).toMatchObject({
+        name: newAir.name,
+        area: "go-dau",
+        areaName: "Phường Gò Dầu",
+        lat: 11.08,
+        lon: newAir.lon,
+        metrics: ["pm25", "pm10"],
+      });
+      expect(await registry.areaOf(newAir.id)).toBe("go-dau");
+      expect((await registry.update(newAir.id, { lifecycle: "maintenance" }, admin)).lifecycle).toBe(
+        "maintenance",
+      );
+      await expect(registry.update("nobody", { name: "x" }, admin)).rejects.toMatchObject({
+        code: "not_found",
+        message: "no device 'nobody'",
+      });
+      await registry.noteSeen(["rogue-1"]);
+      await expect(registry.update("rogue-1", { name: "x" }, admin)).rejects.toMatchObject({
+        code: "not_found",
+        message: "device 'rogue-1' publishes but is not registered: register it first",
+      });
+    });
+
+    it("keeps the lifecycle and calibration when the demo registers the same profile again", async () => {
+      const db = await (await openTempMetadata()).open();
+      const registry = createDeviceRegistry(db, fixedClock());
+      await registry.register([airStation]);
+      await registry.update(airStation.id, { calibration: { pm25: { offset: 1, scale: 1 } } }, admin);
+      await registry.setLifecycle(airStation.id, "decommissioned");
+      await registry.register([{ ...airStation, name: "Tên mới" }]);
+      expect(await registry.get(airStation.id)).toMatchObject({
+        name: "Tên mới",
+        lifecycle: "decommissioned",
+        calibration: { pm25: { offset: 1, scale: 1 } },
+      });
+    });
+
+    it("keeps every calibration with the time it applies from and who set it", async () => {
+      const db = await (await openTempMetadata()).open();
+      const clock = steppingClock();
+      const registry = createDeviceRegistry(db, clock);
+      await registry.create({ ...newAir, calibration: { pm25: { offset: -0.5, scale: 1.02 } } }, admin);
+      clock.advance(60_000);
+      await registry.update(newAir.id, { name: "no calibration change" }, { actor: "someone" });
+      await registry.update(
+        newAir.id,
+        { calibration: { temperature: { offset: -0.3, scale: 1 } } },
+        {
+          actor: "technician",
+        },
+      );
+      clock.advance(60_000);
+      await registry.update(newAir.id, { calibration: null }, admin);
+      expect(await registry.calibrationOf(newAir.id)).toBeNull();
+      expect(await registry.calibrationHistory(newAir.id)).toEqual([
+        { appliedFrom: T0, calibration: { pm25: { offset: -0.5, scale: 1.02 } }, actor: "admin" },
+        {
+          appliedFrom: T0 + 60_000,
+          calibration: { temperature: { offset: -0.3, scale: 1 } },
+          actor: "technician",
+        },
+        { appliedFrom: T0 + 120_000, calibration: null, actor: "admin" },
+      ]);
+    });
+
+    it("refuses a calibration of a metric the device does not measure, also after its metrics change", async () => {
+      const db = await (await openTempMetadata()).open();
+      const registry = createDeviceRegistry(db, fixedClock());
+      await expect(
+        registry.create({ ...newAir, calibration: { noise: { offset: 1, scale: 1 } } }, admin),
+      ).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/calibration of noise/) });
+      await registry.create({ ...newAir, calibration: { temperature: { offset: 1, scale: 1 } } }, admin);
+      await expect(registry.update(newAir.id, { metrics: ["pm25"] }, admin)).rejects.toMatchObject({
+        code: "invalid",
+        message: expect.stringMatching(/calibration of temperature.*change the calibration too/),
+      });
+      const both = await registry.update(newAir.id, { metrics: ["pm25"], calibration: null }, admin);
+      expect(both).toMatchObject({ metrics: ["pm25"], calibration: null });
+    });
+
+    it("serves ingest policies from a cache that a change through the registry clears at once", async () => {
+      const db = await (await openTempMetadata()).open();
+      const clock = steppingClock();
+      const registry = createDeviceRegistry(db, clock, { policyTtlMs: 5000 });
+      expect(await registry.ingestPolicyOf(newAir.id)).toEqual({ allowedMetrics: null, calibrations: [] });
+      await registry.create({ ...newAir, calibration: { pm25: { offset: 2, scale: 1 } } }, admin);
+      const policy = await registry.ingestPolicyOf(newAir.id);
+      expect([...(policy.allowedMetrics ?? [])]).toEqual(["pm25", "temperature"]);
+      expect(policy.calibrations).toEqual([
+        { appliedFrom: T0, calibration: { pm25: { offset: 2, scale: 1 } } },
+      ]);
+
+      // Another process (here: another registry on the same database) changes the device.
+      const elsewhere = createDeviceRegistry(db, clock);
+      await elsewhere.update(newAir.id, { metrics: ["pm25"], calibration: null }, admin);
+      expect(await registry.ingestPolicyOf(newAir.id)).toBe(policy);
+      clock.advance(5000);
+      expect([...((await registry.ingestPolicyOf(newAir.id)).allowedMetrics ?? [])]).toEqual(["pm25"]);
+
+      await registry.update(newAir.id, { metrics: ["pm25", "pm10"] }, admin);
+      expect([...((await registry.ingestPolicyOf(newAir.id)).allowedMetrics ?? [])]).toEqual([
+        "pm25",
+        "pm10",
+      ]);
+
+      // Registered without a metrics list (possible through register()): nothing is restricted.
+      await registry.register([{ ...airStation, metrics: [] }]);
+      expect((await registry.ingestPolicyOf(airStation.id)).allowedMetrics).toBeNull();
+    });
+
+    it("tells change listeners about every change, until they unsubscribe", async () => {
+      const db = await (await openTempMetadata()).open();
+      const registry = createDeviceRegistry(db, fixedClock());
+      const seen: string[] = [];
+      const unsubscribe = registry.onChange((id) => seen.push(id));
+      await registry.register([airStation, noiseStation]);
+      await registry.create(newAir, admin);
+      await registry.update(newAir.id, { name: "x" }, admin);
+      await registry.setLifecycle(newAir.id, "decommissioned");
+      registry.announceChange(airStation.id);
+      await registry.setStatus(airStation.id, "online", T0);
+      await registry.noteSeen(["rogue-1"]);
+      await expect(registry.update("nobody", { name: "x" }, admin)).rejects.toThrow();
+      unsubscribe();
+      await registry.setLifecycle(newAir.id, "active");
+      expect(seen).toEqual([airStation.id, noiseStation.id, newAir.id, newAir.id, newAir.id, airStation.id]);
+    });
+
+    it("reports a listener that throws, and still commits the change and tells the other listeners", async () => {
+      const db = await (await openTempMetadata()).open();
+      const failures: string[] = [];
+      const registry = createDeviceRegistry(db, fixedClock(), {
+        onListenerError: (error, id) => failures.push(`${id}: ${(error as Error).message}`),
+      });
+      const seen: string[] = [];
+      registry.onChange(() => {
+        throw new Error("broken listener");
+      });
+      registry.onChange((id) => seen.push(id));
+      await registry.create(newAir, admin);
+      expect(failures).toEqual(["tn-air-101: broken listener"]);
+      expect(seen).toEqual([newAir.id]);
+      expect((await registry.get(newAir.id))?.registered).toBe(true);
+    });
   });
 });

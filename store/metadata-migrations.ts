@@ -4,6 +4,7 @@ import { alertStateMigrations } from "./alert-state-migrations.js";
 import { deviceAccessMigrations } from "./device-access-migrations.js";
 import { deviceAdminMigrations } from "./device-admin-migrations.js";
 import { operatorMigrations } from "./operator-migrations.js";
+import { webhookMigrations } from "./webhook-migrations.js";
 
 /** Schema history of the metadata database. Append new migrations; never edit applied ones. */
 const migrations: Record<string, Migration> = {
@@ -70,11 +71,18 @@ const provider: MigrationProvider = {
     ...operatorMigrations,
     ...alertMigrations,
     ...alertStateMigrations,
+    ...webhookMigrations,
   }),
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  // Features add migrations with earlier names than ones already applied (003–005 after 006 on a
+  // database made before the security work): apply them rather than refuse to start.
+  const { error, results } = await new Migrator({
+    db,
+    provider,
+    allowUnorderedMigrations: true,
+  }).migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
     const cause = error instanceof Error ? error.message : String(error ?? "");

@@ -1,11 +1,20 @@
 import type { Generated } from "kysely";
 import type { AlertTables } from "./alert-schema.js";
+import type { AlertStateTables } from "./alert-state-store.js";
+import type { DeviceAdminTables } from "./device-admin-schema.js";
 import type { OperatorTables } from "./operator-schema.js";
+import type { WebhookTables } from "./webhook-schema.js";
 
 /** Tables of the metadata database (SQLite by default; written to run on PostgreSQL too). */
-export interface MetadataDatabase extends OperatorTables, AlertTables {
+export interface MetadataDatabase
+  extends OperatorTables,
+    AlertTables,
+    AlertStateTables,
+    DeviceAdminTables,
+    WebhookTables {
   areas: AreasTable;
   devices: DevicesTable;
+  device_credentials: DeviceCredentialsTable;
   dead_letters: DeadLettersTable;
 }
 
@@ -30,6 +39,20 @@ export interface DevicesTable {
   created_at: number;
   /** JSON {"I","II","III"}: flood alarm levels in metres (water-level stations); null otherwise. */
   flood_levels: string | null;
+  /** active, maintenance or decommissioned (domain/device-admin.ts); the broker refuses decommissioned ones. */
+  lifecycle: Generated<string>;
+  /** JSON {metric: {offset, scale}}: value' = value * scale + offset; null when uncalibrated. */
+  calibration: string | null;
+}
+
+/** One broker secret per device; only its slow hash is stored. */
+export interface DeviceCredentialsTable {
+  device_id: string;
+  /** "scrypt$N$r$p$salt$hash" (base64url parts); never the secret itself. */
+  secret_hash: string;
+  created_at: number;
+  /** When the secret was last replaced; null while it is the first one. */
+  rotated_at: number | null;
 }
 
 export interface DeadLettersTable {

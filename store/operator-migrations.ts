@@ -21,4 +21,40 @@ export const operatorMigrations: Record<string, Migration> = {
       await sql`DROP TABLE audit_log`.execute(db);
     },
   },
+  // The audit log above shipped first; accounts come in their own migration so it stays untouched.
+  "2026-11-22-005-operators-users": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("users")
+        .addColumn("username", "text", (c) => c.primaryKey())
+        .addColumn("password_hash", "text", (c) => c.notNull())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("disabled", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("failed_attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("locked_until", "bigint")
+        .execute();
+      await db.schema
+        .createTable("refresh_tokens")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("family", "text", (c) => c.notNull())
+        .addColumn("username", "text", (c) => c.notNull().references("users.username").onDelete("cascade"))
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .addColumn("revoked", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex("refresh_tokens_family").on("refresh_tokens").column("family").execute();
+      await db.schema.createIndex("refresh_tokens_user").on("refresh_tokens").column("username").execute();
+      await db.schema
+        .createIndex("audit_log_actor_action")
+        .on("audit_log")
+        .columns(["actor", "action"])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`DROP INDEX audit_log_actor_action`.execute(db);
+      await sql`DROP TABLE refresh_tokens`.execute(db);
+      await sql`DROP TABLE users`.execute(db);
+    },
+  },
 };

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { AlertStore, AlertSummary } from "../../store/alert-store.js";
+import type { AlertStore } from "../../store/alert-store.js";
 import { type AuditRecorder, actorOf, auditAction } from "../access.js";
 import {
+  alertActionBodySchema,
   alertDetailSchema,
   alertEventSchema,
   alertsResponseSchema,
@@ -16,8 +17,27 @@ export interface AlertRoutesOptions {
   readonly audit: AuditRecorder;
 }
 
-const idParams = z.object({ id: z.coerce.number().int().positive() });
-const commentBody = z.strictObject({ comment: z.string().trim().max(2000).optional() }).prefault({});
+const MAX_LIST = 5000;
+const idParams = z.object({
+  id: z.coerce.number().int().positive({ error: "id must be a positive whole number" }),
+});
+
+const listQuery = z
+  .object({
+    state: z.enum(["active", "all"], { error: "state must be active or all" }).default("active"),
+    area: areaCodeSchema.optional(),
+    from: instantSchema.optional(),
+    to: instantSchema.optional(),
+    limit: z.coerce
+      .number({ error: "limit must be a number" })
+      .int("limit must be a whole number")
+      .min(1, "limit must be at least 1")
+      .max(MAX_LIST, `limit must be at most ${MAX_LIST}`)
+      .default(500),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || q.from < q.to, {
+    message: "from must be before to",
+  });
 
 export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app, { alerts, audit }) => {
   app.get(
@@ -26,14 +46,10 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
       config: { access: "viewer" },
       schema: {
         tags: ["alerts"],
-        summary: "Alerts, newest first: the active ones, or all (optionally by area and opening time)",
-        querystring: z.object({
-          state: z.enum(["active", "all"], { error: "state must be active or all" }).default("active"),
-          area: areaCodeSchema.optional(),
-          from: instantSchema.optional(),
-          to: instantSchema.optional(),
-          limit: z.coerce.number().int().min(1).max(5000).default(500),
-        }),
+        summary: "Alerts, newest first",
+        description:
+          "state=active (default): alerts still active; state=all: every alert. With from/to: the alerts in effect during the window (opened before `to`, not cleared before `from`).",
+        querystring: listQuery,
         response: { 200: alertsResponseSchema },
       },
     },
@@ -46,7 +62,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
       config: { access: "viewer" },
       schema: {
         tags: ["alerts"],
-        summary: "One alert with every transition",
+        summary: "One alert with every transition (time, actor, value, comment)",
         params: idParams,
         response: { 200: alertDetailSchema, 404: errorResponseSchema },
       },
@@ -59,37 +75,49 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
     },
   );
 
-  for (const [path, action, summary] of [
-    ["ack", "acknowledged", "Acknowledge an alert"],
-    ["resolve", "resolved", "Resolve an alert (closes it; a new breach opens a new one)"],
-  ] as const) {
+  const actions = [
+    {
+      path: "ack",
+      summary: "Acknowledge an alert, with an optional comment (409 once acknowledged or resolved)",
+      run: (id: number, actor: string, comment: string | null) => alerts.acknowledge(id, actor, comment),
+    },
+    {
+      path: "resolve",
+      summary: "Resolve an alert: it closes, and a new breach opens a new one (409 once resolved)",
+      run: (id: number, actor: string, comment: string | null) => alerts.resolve(id, actor, comment),
+    },
+  ] as const;
+
+  for (const action of actions) {
     app.post(
-      `/api/v1/alerts/:id/${path}`,
+      `/api/v1/alerts/:id/${action.path}`,
       {
         config: { access: "operator" },
         schema: {
           tags: ["alerts"],
-          summary,
+          summary: action.summary,
           params: idParams,
-          body: commentBody,
+          // A POST without a body is an action without a comment.
+          body: alertActionBodySchema.optional(),
           response: { 200: alertEventSchema, 404: errorResponseSchema, 409: errorResponseSchema },
         },
       },
       async (request, reply) => {
         const id = request.params.id;
-        const result = await alerts.act(id, action, actorOf(request), request.body.comment ?? null);
+        const comment = request.body?.comment || null;
+        const result = await action.run(id, actorOf(request), comment);
         if (!result.ok) {
           return reply
             .code(result.reason === "not_found" ? 404 : 409)
             .send({ error: result.reason, message: result.message });
         }
         await auditAction(audit, request, {
-          action: `alert.${path}`,
+          action: `alert.${action.path}`,
           target: `alert:${id}`,
           before: null,
-          after: { transition: result.event.transition, comment: result.event.comment },
+          after: { transition: result.transition.transition, transitionId: result.transition.id, comment },
         });
-        return result.event;
+        return result.transition;
       },
     );
   }
@@ -100,14 +128,14 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
       config: { access: "public" },
       schema: {
         tags: ["public"],
-        summary: "Current public alerts, optionally for one commune or ward",
+        summary: "Active public alerts, optionally of one commune or ward",
         querystring: z.object({ area: areaCodeSchema.optional() }),
         response: { 200: publicAlertsResponseSchema },
       },
     },
     async (request) => {
       const list = await alerts.list({ state: "active", audience: "public", area: request.query.area });
-      return { alerts: list.map(({ ruleVersion, acknowledged, resolved, ...rest }: AlertSummary) => rest) };
+      return { alerts: list.map(({ ruleVersion: _v, acknowledged: _a, resolved: _r, ...rest }) => rest) };
     },
   );
 };

@@ -61,9 +61,13 @@ const hourly = (k: number): Record<string, number> => {
 const HOURS_BACK = 30;
 const hourTs = (k: number) => THIS_HOUR - (k + 1) * HOUR; // k = 0 is the last closed hour
 
+/** Residents' copies need no login; the others are read with a viewer's token. */
+const isPublic = (url: string) => url.startsWith("/api/v1/public/");
+
 describe("AQI API (Fastify inject, real SQLite)", () => {
   let api: ApiUnderTest;
   let app: FastifyInstance;
+  let viewer: Record<string, string>;
   let usApp: FastifyInstance;
 
   beforeAll(async () => {
@@ -85,6 +89,7 @@ describe("AQI API (Fastify inject, real SQLite)", () => {
     await fixture.store.write(points);
     app = await api.server();
     usApp = await api.server({ aqiStandard: "us" });
+    viewer = await api.headersFor("viewer");
   });
 
   afterAll(async () => {
@@ -92,7 +97,7 @@ describe("AQI API (Fastify inject, real SQLite)", () => {
   });
 
   const get = async (url: string, on = app) => {
-    const response = await on.inject({ method: "GET", url });
+    const response = await on.inject({ method: "GET", url, headers: isPublic(url) ? {} : viewer });
     return { status: response.statusCode, body: response.json() as unknown };
   };
 

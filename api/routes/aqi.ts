@@ -67,6 +67,7 @@ export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, op
   app.get(
     "/api/v1/aqi",
     {
+      config: { access: "viewer" },
       schema: {
         tags: ["indices"],
         summary:
@@ -148,6 +149,7 @@ export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, op
   app.get(
     "/api/v1/aqi/latest",
     {
+      config: { access: "viewer" },
       schema: {
         tags: ["indices"],
         summary:
@@ -162,6 +164,7 @@ export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, op
   app.get(
     "/api/v1/public/aqi/latest",
     {
+      config: { access: "public" },
       schema: {
         tags: ["public"],
         summary: "The AQI for residents (no login): the same as /api/v1/aqi/latest",

@@ -1,53 +1,40 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import type { FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AlertSignal } from "../../domain/alerts/evaluator.js";
+import type { Audience } from "../../domain/alerts/rule.js";
 import type { Clock } from "../../domain/clock.js";
 import { createAlertRulesRepository } from "../../store/alert-rules-repository.js";
 import { type AlertStore, createAlertStore } from "../../store/alert-store.js";
 import { type ApiUnderTest, openApiUnderTest } from "../../test/support/api-under-test.js";
+import { CAP_XSD_PATH, xmllint } from "../cap/xmllint.js";
+import { capRoutes } from "./cap.js";
 
-const run = promisify(execFile);
-const XSD = fileURLToPath(new URL("../cap/cap-v1.2.xsd", import.meta.url));
+const SENDER = "quantrac@tayninh.test"; // test/support/api-under-test.ts
 const T0 = Date.UTC(2026, 10, 21, 8, 0, 0, 123);
 let now = T0;
 const clock: Clock = { now: () => now };
 
-/** xmllint (Debian libxml2-utils) against the OASIS schema; resolves with its report. */
-async function validate(xml: string, schema: string | null): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "envmon-cap-"));
-  const file = join(dir, "message.xml");
-  await writeFile(file, xml);
-  try {
-    const args = schema === null ? ["--noout", file] : ["--noout", "--schema", schema, file];
-    const { stderr } = await run("xmllint", args);
-    return stderr;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const entryLinks = (feed: string) =>
+  [...feed.matchAll(/<link rel="alternate" type="application\/cap\+xml" href="([^"]+)"\/>/g)].map(
+    (m) => m[1] as string,
+  );
 
-describe("CAP 1.2 feed of public alerts", () => {
+describe("CAP 1.2 routes", () => {
   let api: ApiUnderTest;
   let app: FastifyInstance;
   let alerts: AlertStore;
-  let publicRule: number;
-  let operatorsRule: number;
+  const rules: Record<Audience, number> = { public: 0, operators: 0 };
 
   const signal = (
     kind: AlertSignal["kind"],
-    ruleId: number,
+    audience: Audience,
     value: number,
     severity: AlertSignal["severity"],
   ) =>
     ({
       kind,
-      ruleId,
+      ruleId: rules[audience],
       ruleVersion: 1,
       source: "tn-air-007",
       subject: "pm25",
@@ -55,9 +42,9 @@ describe("CAP 1.2 feed of public alerts", () => {
       severity,
       at: now,
     }) as AlertSignal;
-  const context = (message: string) => ({
-    area: "phuong-tan-ninh",
-    audience: "public" as const,
+  const context = (message: string, audience: Audience = "public") => ({
+    area: "tan-ninh",
+    audience,
     message: { vi: `${message} — "Bụi" & <khói>`, en: `${message} — 'dust' & <smoke>` },
   });
 
@@ -68,90 +55,175 @@ describe("CAP 1.2 feed of public alerts", () => {
         id: "tn-air-007",
         name: 'Trạm "Chợ" & <Bến> Tân Ninh',
         kind: "air",
-        area: "phuong-tan-ninh",
+        area: "tan-ninh",
         areaName: "Phường Tân Ninh",
         lat: 11.31,
         lon: 106.098,
         metrics: ["pm25"],
       },
     ]);
-    const rules = createAlertRulesRepository(api.fixture.metadata, clock);
-    const definition = {
-      name: "PM2.5",
-      metric: "pm25" as const,
-      scope: {},
-      condition: { type: "threshold" as const, above: 100, forSeconds: 0 },
-      severity: "major" as const,
-      cooldownSeconds: 0,
-    };
-    publicRule = (await rules.create({ ...definition, audience: "public" }, "test")).id;
-    operatorsRule = (await rules.create({ ...definition, audience: "operators" }, "test")).id;
+    const repository = createAlertRulesRepository(api.fixture.metadata, clock);
+    for (const audience of ["public", "operators"] as const) {
+      const rule = await repository.create(
+        {
+          name: `PM2.5 (${audience})`,
+          metric: "pm25",
+          scope: {},
+          condition: { type: "threshold", above: 100, forSeconds: 0 },
+          severity: "major",
+          audience,
+          cooldownSeconds: 0,
+        },
+        "test",
+      );
+      rules[audience] = rule.id;
+    }
     alerts = createAlertStore(api.fixture.metadata, clock);
     app = await api.server();
   });
 
   afterAll(() => api.close());
 
+  const get = (url: string, host = "quantrac.tayninh.test") =>
+    app.inject({ method: "GET", url, headers: { host } });
+
   const capOf = async (id: number) => {
-    const response = await app.inject({ method: "GET", url: `/cap/alerts/${id}.xml` });
+    const response = await get(`/cap/alerts/${id}.xml`);
     expect(response.statusCode, response.body).toBe(200);
     expect(response.headers["content-type"]).toContain("application/cap+xml");
+    const result = await xmllint(response.body, CAP_XSD_PATH);
+    expect(result.report, response.body).toContain("validates");
     return response.body;
   };
 
-  it("publishes Alert, then Update, then Cancel with references, each valid against the OASIS schema", async () => {
-    const opened = await alerts.applySignal(signal("open", publicRule, 180.4, "major"), context("Bụi cao"));
-    const id = opened?.alertId as number;
-    const first = await capOf(id);
-    expect(await validate(first, XSD)).toContain("validates");
+  let firstAlertId = 0;
+
+  it("answers an alert's latest message: Alert, then Update, then Cancel, each valid against the OASIS schema", async () => {
+    const opened = await alerts.applySignal(signal("open", "public", 180.4, "major"), context("Bụi cao"));
+    firstAlertId = opened?.alertId ?? 0;
+    const first = await capOf(firstAlertId);
     expect(first).toContain("<msgType>Alert</msgType>");
     expect(first).toContain("<sent>2026-11-21T15:00:00+07:00</sent>");
-    expect(first).toContain("<language>vi-VN</language>");
-    expect(first).toContain("<language>en-US</language>");
     expect(first).toContain("<severity>Severe</severity>");
     expect(first).toContain("<circle>11.31,106.098 2</circle>");
-    expect(first).toContain("<value>phuong-tan-ninh</value>");
-    expect(first).toContain("&amp; &lt;Bến&gt;");
+    expect(first).toContain("<value>tan-ninh</value>");
+    expect(first).toContain("Trạm &quot;Chợ&quot; &amp; &lt;Bến&gt; Tân Ninh");
+    expect(first).toContain("<web>http://quantrac.tayninh.test/public.html?area=tan-ninh</web>");
     expect(first).not.toContain("<references>");
 
     now += 60_000;
-    await alerts.applySignal(signal("escalate", publicRule, 320, "critical"), context("Bụi rất cao"));
-    const update = await capOf(id);
-    expect(await validate(update, XSD)).toContain("validates");
+    await alerts.applySignal(signal("escalate", "public", 320, "critical"), context("Bụi rất cao"));
+    const update = await capOf(firstAlertId);
     expect(update).toContain("<msgType>Update</msgType>");
     expect(update).toContain("<severity>Extreme</severity>");
-    expect(update).toContain(`<references>quantrac@tayninh.test,quantrac@tayninh.test.alert.${id}.`);
+    expect(update).toContain(`<references>${SENDER},${SENDER}.alert.${firstAlertId}.`);
 
     now += 60_000;
-    await alerts.applySignal(signal("clear", publicRule, 40, "critical"), context("Hết"));
-    const cancel = await capOf(id);
-    expect(await validate(cancel, XSD)).toContain("validates");
+    await alerts.applySignal(signal("clear", "public", 40, "critical"), context("Hết"));
+    const cancel = await capOf(firstAlertId);
     expect(cancel).toContain("<msgType>Cancel</msgType>");
     expect(cancel).toContain("<responseType>AllClear</responseType>");
-    // The Cancel references both earlier messages.
-    expect(cancel.match(/quantrac@tayninh\.test,/g)).toHaveLength(2);
+    expect(cancel.match(new RegExp(`${SENDER.replace(".", "\\.")},`, "g"))).toHaveLength(2);
+
+    // Fetching again gives the very same message: identifier and sent do not drift.
+    expect(await capOf(firstAlertId)).toBe(cancel);
   });
 
-  it("lists public alerts in a well-formed Atom feed linking to their CAP messages", async () => {
+  it("lists current public alerts, and those cleared within a day, in a well-formed Atom feed", async () => {
     now += 60_000;
-    const opened = await alerts.applySignal(signal("open", publicRule, 150, "major"), context("Lần hai"));
-    const response = await app.inject({ method: "GET", url: "/cap/alerts.atom" });
+    const second = await alerts.applySignal(signal("open", "public", 150, "major"), context("Lần hai"));
+    const internal = await alerts.applySignal(
+      signal("open", "operators", 150, "major"),
+      context("Nội bộ", "operators"),
+    );
+    const response = await get("/cap/alerts.atom");
     expect(response.statusCode).toBe(200);
     expect(response.headers["content-type"]).toContain("application/atom+xml");
-    expect(await validate(response.body, null)).toBe("");
-    expect(response.body).toContain(`/cap/alerts/${opened?.alertId}.xml`);
-    expect(response.body.match(/<entry>/g)).toHaveLength(2);
+    expect((await xmllint(response.body)).ok).toBe(true);
+
+    const links = entryLinks(response.body);
+    expect(links).toEqual([
+      `http://quantrac.tayninh.test/cap/alerts/${second?.alertId}.xml`,
+      `http://quantrac.tayninh.test/cap/alerts/${firstAlertId}.xml`,
+    ]);
+    expect(response.body).not.toContain(`/cap/alerts/${internal?.alertId}.xml`);
+    expect(response.body).toContain(
+      '<link rel="self" type="application/atom+xml" href="http://quantrac.tayninh.test/cap/alerts.atom"/>',
+    );
+    expect(response.body).toContain("Cảnh báo nghiêm trọng: Bụi PM2.5 tại Phường Tân Ninh");
+    expect(response.body).toContain("Hết cảnh báo: Bụi PM2.5 tại Phường Tân Ninh");
+    expect(response.body).toContain('<category term="Env"');
+    // Every entry links to a message that validates.
+    for (const link of links) await capOf(Number(/alerts\/(\d+)\.xml$/.exec(link)?.[1]));
+
+    const elsewhere = await get("/cap/alerts.atom?area=ben-luc");
+    expect((await xmllint(elsewhere.body)).ok).toBe(true);
+    expect(entryLinks(elsewhere.body)).toEqual([]);
+    expect(entryLinks((await get("/cap/alerts.atom?area=tan-ninh")).body)).toHaveLength(2);
+
+    // A day after it cleared, the first alert leaves the feed; its message stays reachable.
+    now += 25 * 3_600_000;
+    expect(entryLinks((await get("/cap/alerts.atom")).body)).toEqual([
+      `http://quantrac.tayninh.test/cap/alerts/${second?.alertId}.xml`,
+    ]);
+    await capOf(firstAlertId);
   });
 
-  it("never publishes an operators-only alert", async () => {
-    const opened = await alerts.applySignal(
-      { ...signal("open", operatorsRule, 150, "major") },
-      { ...context("Nội bộ"), audience: "operators" },
-    );
-    const response = await app.inject({ method: "GET", url: `/cap/alerts/${opened?.alertId}.xml` });
-    expect(response.statusCode).toBe(404);
-    const feed = await app.inject({ method: "GET", url: "/cap/alerts.atom" });
-    expect(feed.body).not.toContain(`/cap/alerts/${opened?.alertId}.xml`);
-    expect((await app.inject({ method: "GET", url: "/cap/alerts/999999.xml" })).statusCode).toBe(404);
+  it("knows no operators-only or unknown alert", async () => {
+    const [internal] = await alerts.list({ audience: "operators" });
+    expect(internal).toBeDefined();
+    expect((await get(`/cap/alerts/${internal?.id}.xml`)).statusCode).toBe(404);
+    expect((await get("/cap/alerts/999999.xml")).statusCode).toBe(404);
+    expect((await get("/cap/alerts/abc.xml")).statusCode).toBe(400);
+  });
+});
+
+describe("CAP links under PUBLIC_BASE_URL", () => {
+  it("uses the configured base instead of the request's host", async () => {
+    const transitions = [
+      {
+        id: 5,
+        transition: "opened" as const,
+        severity: "minor" as const,
+        value: 60,
+        message: { vi: "Bụi", en: "Dust" },
+        at: "2026-11-21T01:00:00.000Z",
+      },
+    ];
+    const record = {
+      id: 3,
+      audience: "public" as const,
+      deviceId: "tn-air-001",
+      metric: "pm25",
+      area: "tan-an",
+      state: "active" as const,
+      clearedAt: null,
+      transitions,
+    };
+    const app = Fastify();
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    await app.register(capRoutes, {
+      alerts: { list: async () => [record], get: async (id) => (id === 3 ? record : undefined) },
+      registry: { get: async () => undefined },
+      sender: "quantrac@tayninh.gov.vn",
+      clock: { now: () => Date.UTC(2026, 10, 21, 2, 0, 0) },
+      publicBaseUrl: "https://canhbao.tayninh.gov.vn/",
+    });
+    try {
+      const feed = await app.inject({
+        method: "GET",
+        url: "/cap/alerts.atom",
+        headers: { host: "internal:8080" },
+      });
+      expect(entryLinks(feed.body)).toEqual(["https://canhbao.tayninh.gov.vn/cap/alerts/3.xml"]);
+      expect(feed.body).not.toContain("internal:8080");
+      const message = await app.inject({ method: "GET", url: "/cap/alerts/3.xml" });
+      expect((await xmllint(message.body, CAP_XSD_PATH)).ok).toBe(true);
+      expect(message.body).toContain("<web>https://canhbao.tayninh.gov.vn/public.html?area=tan-an</web>");
+      expect(message.body).toContain("<identifier>quantrac@tayninh.gov.vn.alert.3.5</identifier>");
+    } finally {
+      await app.close();
+    }
   });
 });

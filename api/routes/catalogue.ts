@@ -6,6 +6,7 @@ export const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     "/api/v1/catalogue",
     {
+      config: { access: "viewer" },
       schema: {
         tags: ["catalogue"],
         summary: "Metrics a device may send, with units and plausible ranges",

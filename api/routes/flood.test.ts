@@ -43,9 +43,13 @@ const air: DeviceProfile = {
   metrics: ["pm25"],
 };
 
+/** Residents' copies need no login; the others are read with a viewer's token. */
+const isPublic = (url: string) => url.startsWith("/api/v1/public/");
+
 describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
   let api: ApiUnderTest;
   let app: FastifyInstance;
+  let viewer: Record<string, string>;
 
   beforeAll(async () => {
     api = await openApiUnderTest(clock, "envmon-flood-test-");
@@ -72,6 +76,7 @@ describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
       { deviceId: air.id, metric: "pm25" as const, ts: NOW, value: 30 },
     ]);
     app = await api.server();
+    viewer = await api.headersFor("viewer");
   });
 
   afterAll(async () => {
@@ -79,7 +84,7 @@ describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
   });
 
   const get = async (url: string) => {
-    const response = await app.inject({ method: "GET", url });
+    const response = await app.inject({ method: "GET", url, headers: isPublic(url) ? {} : viewer });
     return { status: response.statusCode, json: () => response.json() };
   };
 

@@ -56,6 +56,7 @@ export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app
   app.get(
     "/api/v1/flood/latest",
     {
+      config: { access: "viewer" },
       schema: {
         tags: ["indices"],
         summary:
@@ -70,6 +71,7 @@ export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app
   app.get(
     "/api/v1/public/flood/latest",
     {
+      config: { access: "public" },
       schema: {
         tags: ["public"],
         summary: "Flood alarm levels for residents (no login): the same as /api/v1/flood/latest",

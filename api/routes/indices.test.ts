@@ -13,10 +13,12 @@ const WORKED_PM25 = [20.6, 19.6, 22.4, 20.3, 16.5, 19.0, 16.5, 19.5, 23.5, 20.5,
 describe("index calculator API (Fastify inject, the real API server)", () => {
   let api: ApiUnderTest;
   let app: FastifyInstance;
+  let viewer: Record<string, string>;
 
   beforeAll(async () => {
     api = await openApiUnderTest(clock, "envmon-indices-api-");
     app = await api.server();
+    viewer = await api.headersFor("viewer");
   });
 
   afterAll(async () => {
@@ -28,7 +30,7 @@ describe("index calculator API (Fastify inject, the real API server)", () => {
       method: "POST",
       url,
       payload: body,
-      headers: { "content-type": contentType },
+      headers: { ...viewer, "content-type": contentType },
     });
     return { status: response.statusCode, json: () => response.json() };
   };

@@ -189,6 +189,8 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     "/api/v1/indices/vn-aqi/hourly",
     {
+      // Pure calculators, but under /api/v1 every route needs a role unless it is /api/v1/public/*.
+      config: { access: "viewer" },
       bodyLimit: BODY_LIMIT_BYTES,
       schema: {
         tags: ["indices"],
@@ -206,6 +208,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     "/api/v1/indices/vn-aqi/daily",
     {
+      config: { access: "viewer" },
       bodyLimit: BODY_LIMIT_BYTES,
       schema: {
         tags: ["indices"],
@@ -223,6 +226,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     "/api/v1/indices/us-aqi",
     {
+      config: { access: "viewer" },
       bodyLimit: BODY_LIMIT_BYTES,
       schema: {
         tags: ["indices"],
@@ -240,6 +244,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     "/api/v1/indices/vn-wqi",
     {
+      config: { access: "viewer" },
       bodyLimit: BODY_LIMIT_BYTES,
       schema: {
         tags: ["indices"],
@@ -257,6 +262,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     "/api/v1/indices/qcvn05",
     {
+      config: { access: "viewer" },
       bodyLimit: BODY_LIMIT_BYTES * 2,
       schema: {
         tags: ["indices"],

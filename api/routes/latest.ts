@@ -15,6 +15,7 @@ export const latestRoutes: FastifyPluginAsyncZod<LatestRoutesOptions> = async (a
   app.get(
     "/api/v1/latest",
     {
+      config: { access: "viewer" },
       schema: {
         tags: ["readings"],
         summary: "Newest value of each metric per device, optionally for one device or one area",

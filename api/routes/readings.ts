@@ -24,6 +24,7 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
   app.get(
     "/api/v1/readings",
     {
+      config: { access: "viewer" },
       schema: {
         tags: ["readings"],
         summary:

@@ -26,6 +26,7 @@ export const rejectedRoutes: FastifyPluginAsyncZod<{ readonly deadLetters: DeadL
   app.get(
     "/api/v1/rejected",
     {
+      config: { access: "viewer" },
       schema: {
         tags: ["operations"],
         summary: "Dead letters: input refused by validation, newest first",

@@ -1,9 +1,16 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { type AlertRule, ruleDefinitionSchema } from "../../domain/alerts/rule.js";
+import { describeRuleProblems, type RuleDefinition, ruleDefinitionSchema } from "../../domain/alerts/rule.js";
 import type { AlertRulesRepository } from "../../store/alert-rules-repository.js";
 import { type AuditRecorder, actorOf, auditAction } from "../access.js";
-import { errorResponseSchema } from "../contract.js";
+import {
+  alertRuleDetailSchema,
+  alertRuleSchema,
+  alertRulesResponseSchema,
+  errorResponseSchema,
+  invalidRuleResponseSchema,
+} from "../contract.js";
 import { isoTime } from "../query-schemas.js";
 
 export interface RuleRoutesOptions {
@@ -13,17 +20,38 @@ export interface RuleRoutesOptions {
   readonly applied: () => Promise<void>;
 }
 
-// Rules are validated on the way in by ruleDefinitionSchema; on the way out they are plain JSON.
-const ruleSchema = z.looseObject({ id: z.number().int(), version: z.number().int(), enabled: z.boolean() });
-const idParams = z.object({ id: z.coerce.number().int().positive() });
+const idParams = z.object({
+  id: z.coerce.number().int().positive({ error: "id must be a positive whole number" }),
+});
 const notFound = (id: number) => ({ error: "not_found", message: `no rule ${id}` });
+
+/**
+ * The body is checked by ruleDefinitionSchema (attachValidation), and a refused one is answered
+ * here with every problem by field, rather than by the generic validation message. Undefined
+ * when the request is good; otherwise the reply has been sent.
+ */
+function refuseInvalid(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const failure = request.validationError;
+  if (!failure) return undefined;
+  if (failure.validationContext === "body") {
+    const parsed = ruleDefinitionSchema.safeParse(request.body);
+    const problems = parsed.success ? [failure.message] : describeRuleProblems(parsed.error);
+    return reply
+      .code(400)
+      .send({ error: "invalid_rule", message: `rule refused: ${problems.join("; ")}`, problems });
+  }
+  return reply
+    .code(400)
+    .send({ error: "bad_request", message: `${failure.validationContext}: ${failure.message}` });
+}
 
 export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
   app,
   { rules, audit, applied },
 ) => {
-  const record = async (
-    request: { ip: string },
+  /** Audits the change, then waits until the engine has it. */
+  const changed = async (
+    request: FastifyRequest,
     action: string,
     id: number,
     before: unknown,
@@ -39,8 +67,8 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
       config: { access: "viewer" },
       schema: {
         tags: ["alerts"],
-        summary: "Alert rules",
-        response: { 200: z.object({ rules: z.array(ruleSchema) }) },
+        summary: "Alert rules (enabled or not), by id",
+        response: { 200: alertRulesResponseSchema },
       },
     },
     async () => ({ rules: await rules.list() }),
@@ -52,31 +80,15 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
       config: { access: "viewer" },
       schema: {
         tags: ["alerts"],
-        summary: "One rule with its version history",
+        summary: "One rule with every version of its definition",
         params: idParams,
-        response: {
-          200: ruleSchema.extend({
-            versions: z.array(
-              z.object({
-                version: z.number(),
-                definition: z.unknown(),
-                createdAt: z.string(),
-                actor: z.string().nullable(),
-              }),
-            ),
-          }),
-          404: errorResponseSchema,
-        },
+        response: { 200: alertRuleDetailSchema, 404: errorResponseSchema },
       },
     },
     async (request, reply) => {
-      const rule = await rules.get(request.params.id);
+      const rule = await rules.getWithVersions(request.params.id);
       if (!rule) return reply.code(404).send(notFound(request.params.id));
-      const versions = (await rules.versions(rule.id)).map((v) => ({
-        ...v,
-        createdAt: isoTime(v.createdAt),
-      }));
-      return { ...rule, versions };
+      return { ...rule, versions: rule.versions.map((v) => ({ ...v, createdAt: isoTime(v.createdAt) })) };
     },
   );
 
@@ -84,16 +96,19 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
     "/api/v1/rules",
     {
       config: { access: "operator" },
+      attachValidation: true,
       schema: {
         tags: ["alerts"],
-        summary: "Create a rule (version 1)",
+        summary: "Create a rule (version 1, enabled)",
         body: ruleDefinitionSchema,
-        response: { 201: ruleSchema },
+        response: { 201: alertRuleSchema, 400: invalidRuleResponseSchema },
       },
     },
     async (request, reply) => {
-      const rule = await rules.create(request.body, actorOf(request));
-      await record(request, "rule.create", rule.id, null, rule);
+      const refused = refuseInvalid(request, reply);
+      if (refused) return refused;
+      const rule = await rules.create(request.body as RuleDefinition, actorOf(request));
+      await changed(request, "rule.create", rule.id, null, rule);
       return reply.code(201).send(rule);
     },
   );
@@ -102,19 +117,23 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
     "/api/v1/rules/:id",
     {
       config: { access: "operator" },
+      attachValidation: true,
       schema: {
         tags: ["alerts"],
-        summary: "Replace a rule's definition (a new version)",
+        summary: "Replace a rule's definition (a new version; open alerts stay open)",
         params: idParams,
         body: ruleDefinitionSchema,
-        response: { 200: ruleSchema, 404: errorResponseSchema },
+        response: { 200: alertRuleSchema, 400: invalidRuleResponseSchema, 404: errorResponseSchema },
       },
     },
     async (request, reply) => {
-      const before = await rules.get(request.params.id);
-      const rule = before && (await rules.update(before.id, request.body, actorOf(request)));
-      if (!rule) return reply.code(404).send(notFound(request.params.id));
-      await record(request, "rule.update", rule.id, before, rule);
+      const refused = refuseInvalid(request, reply);
+      if (refused) return refused;
+      const id = request.params.id;
+      const before = await rules.get(id);
+      const rule = before && (await rules.update(id, request.body as RuleDefinition, actorOf(request)));
+      if (!rule) return reply.code(404).send(notFound(id));
+      await changed(request, "rule.update", id, before, rule);
       return rule;
     },
   );
@@ -129,16 +148,21 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
         config: { access: "operator" },
         schema: {
           tags: ["alerts"],
-          summary: `${action === "enable" ? "Enable" : "Disable"} a rule`,
+          summary: enabled
+            ? "Enable a rule"
+            : "Disable a rule (its active alerts clear; it keeps its versions and can be enabled again)",
           params: idParams,
-          response: { 200: ruleSchema, 404: errorResponseSchema },
+          response: { 200: alertRuleSchema, 404: errorResponseSchema },
         },
       },
       async (request, reply) => {
-        const before = await rules.get(request.params.id);
-        const rule: AlertRule | undefined = before && (await rules.setEnabled(before.id, enabled));
-        if (!rule) return reply.code(404).send(notFound(request.params.id));
-        await record(request, `rule.${action}`, rule.id, { enabled: before?.enabled }, { enabled });
+        const id = request.params.id;
+        const before = await rules.get(id);
+        const rule = before && (await rules.setEnabled(id, enabled));
+        if (!before || !rule) return reply.code(404).send(notFound(id));
+        if (before.enabled !== enabled) {
+          await changed(request, `rule.${action}`, id, { enabled: before.enabled }, { enabled });
+        }
         return rule;
       },
     );
@@ -150,7 +174,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
       config: { access: "admin" },
       schema: {
         tags: ["alerts"],
-        summary: "Delete a rule (its alerts and versions stay on record)",
+        summary: "Delete a rule (its active alerts clear; its alerts and versions stay on record)",
         params: idParams,
         response: { 204: z.null(), 404: errorResponseSchema },
       },
@@ -158,7 +182,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
     async (request, reply) => {
       const rule = await rules.remove(request.params.id);
       if (!rule) return reply.code(404).send(notFound(request.params.id));
-      await record(request, "rule.delete", rule.id, rule, null);
+      await changed(request, "rule.delete", rule.id, rule, null);
       return reply.code(204).send(null);
     },
   );

@@ -25,9 +25,13 @@ const waterStation = (id: string, area: string, areaName: string): DeviceProfile
 const vamCoDong = waterStation("la-wq-002", "tan-an", "Phường Tân An");
 const dauTieng = waterStation("tn-wq-001", "tan-ninh", "Phường Tân Ninh");
 
+/** Residents' copies need no login; the others are read with a viewer's token. */
+const isPublic = (url: string) => url.startsWith("/api/v1/public/");
+
 describe("WQI API (Fastify inject, real SQLite)", () => {
   let api: ApiUnderTest;
   let app: FastifyInstance;
+  let viewer: Record<string, string>;
 
   beforeAll(async () => {
     api = await openApiUnderTest(clock, "envmon-wqi-api-");
@@ -41,6 +45,7 @@ describe("WQI API (Fastify inject, real SQLite)", () => {
       { deviceId: "tn-air-001", metric: "idx:vn_aqi_1h", ts: NOW - HOUR, value: 40 },
     ]);
     app = await api.server();
+    viewer = await api.headersFor("viewer");
   });
 
   afterAll(async () => {
@@ -48,7 +53,7 @@ describe("WQI API (Fastify inject, real SQLite)", () => {
   });
 
   const get = async (url: string) => {
-    const response = await app.inject({ method: "GET", url });
+    const response = await app.inject({ method: "GET", url, headers: isPublic(url) ? {} : viewer });
     return { status: response.statusCode, body: response.json() as unknown };
   };
 

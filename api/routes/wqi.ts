@@ -56,6 +56,7 @@ export const wqiRoutes: FastifyPluginAsyncZod<WqiRoutesOptions> = async (app, { 
   app.get(
     "/api/v1/wqi",
     {
+      config: { access: "viewer" },
       schema: {
         tags: ["indices"],
         summary: "A water-quality station's hourly VN_WQI with its category (default: the last 24 hours)",
@@ -98,6 +99,7 @@ export const wqiRoutes: FastifyPluginAsyncZod<WqiRoutesOptions> = async (app, { 
   app.get(
     "/api/v1/wqi/latest",
     {
+      config: { access: "viewer" },
       schema: {
         tags: ["indices"],
         summary:
@@ -112,6 +114,7 @@ export const wqiRoutes: FastifyPluginAsyncZod<WqiRoutesOptions> = async (app, { 
   app.get(
     "/api/v1/public/wqi/latest",
     {
+      config: { access: "public" },
       schema: {
         tags: ["public"],
         summary: "The WQI for residents (no login): the same as /api/v1/wqi/latest",

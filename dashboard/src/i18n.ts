@@ -105,6 +105,13 @@ const vi = {
   severityCritical: "Khẩn cấp",
   residentAlertsTitle: "Cảnh báo cho xã/phường của bạn",
   residentNoAlerts: "Hiện không có cảnh báo nào cho xã/phường này.",
+  loginTitle: "Đăng nhập",
+  loginUsername: "Tên đăng nhập",
+  loginPassword: "Mật khẩu",
+  loginSubmit: "Đăng nhập",
+  loginRefused: "Sai tên đăng nhập hoặc mật khẩu.",
+  loginFailed: "Không đăng nhập được",
+  logout: "Đăng xuất",
 };
 
 export type MessageKey = keyof typeof vi;
@@ -211,6 +218,13 @@ const en: Record<MessageKey, string> = {
   severityCritical: "Critical",
   residentAlertsTitle: "Alerts for your commune or ward",
   residentNoAlerts: "There are no alerts for this commune or ward right now.",
+  loginTitle: "Log in",
+  loginUsername: "Username",
+  loginPassword: "Password",
+  loginSubmit: "Log in",
+  loginRefused: "Wrong username or password.",
+  loginFailed: "Could not log in",
+  logout: "Log out",
 };
 
 const MESSAGES: Record<Language, Record<MessageKey, string>> = { vi, en };

@@ -1,3 +1,4 @@
+import "./zod-without-eval.js";
 import { io } from "socket.io-client";
 import { createLanguagePreference, RESIDENT_LANGUAGE_KEY } from "./i18n.js";
 import { createPublicApiClient } from "./public-api-client.js";

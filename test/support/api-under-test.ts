@@ -4,13 +4,20 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import type { Role } from "../../api/access.js";
 import type { ReadinessChecks } from "../../api/routes/health.js";
-import { createApiServer } from "../../api/server.js";
+import { type ApiRateLimits, createApiServer } from "../../api/server.js";
+import { createBrokerAccess } from "../../broker/broker-access.js";
 import type { Clock } from "../../domain/clock.js";
 import type { AqiStandard } from "../../ingest/indices/index-series.js";
 import { createAlertRulesRepository } from "../../store/alert-rules-repository.js";
 import { createAlertStore } from "../../store/alert-store.js";
-import { createAuditLog } from "../../store/audit-log.js";
+import { type AuditLog, createAuditLog } from "../../store/audit-log.js";
+import { createDeviceCredentials } from "../../store/device-credentials.js";
+import type { ScryptCost } from "../../store/operator-password-hash.js";
+import { createOperatorSessions, type OperatorSessions } from "../../store/operator-sessions.js";
+import { createUserAccounts, type UserAccounts } from "../../store/user-accounts.js";
+import { createWebhookRepository } from "../../store/webhook-repository.js";
 import { openSqliteFixture, type SqliteFixture } from "./sqlite-fixture.js";
 
 export interface ApiServerOptions {
@@ -20,12 +27,33 @@ export interface ApiServerOptions {
   /** A fresh, empty registry when absent. */
   readonly metricsRegistry?: Registry;
   readonly version?: string;
+  /** The service's defaults when absent. */
+  readonly rateLimits?: Partial<ApiRateLimits>;
+  readonly corsOrigins?: readonly string[];
+  /** A built dashboard to serve; an empty folder (the "not built" answer) when absent. */
+  readonly dashboardRoot?: string;
 }
+
+/** The password of every account `headersFor` creates ("test-admin", "test-operator", "test-viewer"). */
+export const TEST_PASSWORD = "correct horse battery staple";
+export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
+export const ACCESS_TOKEN_TTL_S = 900;
+export const REFRESH_TOKEN_TTL_S = 7 * 86_400;
+/** Cheap hashes: tests create many accounts; the production cost is tested in the store's own tests. */
+export const TEST_SCRYPT_COST: ScryptCost = { N: 2 ** 10, r: 8, p: 1 };
 
 export interface ApiUnderTest {
   readonly fixture: SqliteFixture;
+  readonly accounts: UserAccounts;
+  readonly sessions: OperatorSessions;
+  readonly audit: AuditLog;
   /** A ready API server (for `inject`) over the fixture's stores; `close` closes it. */
   server(options?: ApiServerOptions): Promise<FastifyInstance>;
+  /**
+   * `Authorization: Bearer …` of an account with this role ("test-<role>", made on first use), signed
+   * by the servers' secret. Needs a server first.
+   */
+  headersFor(role: Role): Promise<Record<string, string>>;
   /** Closes every server, then the fixture, and removes the temporary directories. */
   close(): Promise<void>;
 }
@@ -39,28 +67,64 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
   // An empty folder: the API answers as if the dashboard had not been built.
   const dashboardRoot = await mkdtemp(join(tmpdir(), "envmon-no-dashboard-"));
   const servers: FastifyInstance[] = [];
+  const accounts = createUserAccounts(fixture.metadata, clock, { cost: TEST_SCRYPT_COST });
+  const sessions = createOperatorSessions(fixture.metadata, clock, { ttlMs: REFRESH_TOKEN_TTL_S * 1000 });
+  const audit = createAuditLog(fixture.metadata, clock);
+  const made = new Map<Role, Promise<unknown>>();
   return {
     fixture,
+    accounts,
+    sessions,
+    audit,
     async server(options = {}) {
+      const deviceSecrets = createDeviceCredentials(fixture.metadata, clock, { cost: TEST_SCRYPT_COST });
       const app = await createApiServer({
         logger: pino({ level: "silent" }),
         clock,
         store: fixture.store,
         registry: fixture.registry,
+        deviceSecrets,
+        brokerAccess: createBrokerAccess(
+          { serviceClientPrefix: "svc-", servicePassword: "test-service-password-0123456789" },
+          { credentials: deviceSecrets, clock },
+        ),
+        webhooks: createWebhookRepository(fixture.metadata, clock),
         deadLetters: fixture.deadLetters,
         rules: createAlertRulesRepository(fixture.metadata, clock),
         alerts: createAlertStore(fixture.metadata, clock),
-        audit: createAuditLog(fixture.metadata, clock),
+        audit,
+        accounts,
+        sessions,
+        jwtSecret: TEST_JWT_SECRET,
+        accessTokenTtlS: ACCESS_TOKEN_TTL_S,
+        corsOrigins: options.corsOrigins ?? [],
         cap: { sender: "quantrac@tayninh.test" },
         metricsRegistry: options.metricsRegistry ?? new Registry(),
         readiness: options.readiness ?? {},
-        dashboardRoot,
+        dashboardRoot: options.dashboardRoot ?? dashboardRoot,
         version: options.version ?? "0.0.0-test",
         ...(options.aqiStandard ? { aqiStandard: options.aqiStandard } : {}),
+        ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       });
       servers.push(app);
       await app.ready();
       return app;
+    },
+    async headersFor(role) {
+      const app = servers[0];
+      if (!app) throw new Error("headersFor needs a server: call api.server() first");
+      const username = `test-${role}`;
+      let creating = made.get(role);
+      if (!creating) {
+        creating = accounts.create({ username, password: TEST_PASSWORD, role });
+        made.set(role, creating);
+      }
+      await creating;
+      const token = app.jwt.sign(
+        { sub: username, role, typ: "access" },
+        { expiresIn: ACCESS_TOKEN_TTL_S, clockTimestamp: clock.now() },
+      );
+      return { authorization: `Bearer ${token}` };
     },
     async close() {
       for (const app of servers.splice(0)) await app.close();

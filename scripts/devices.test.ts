@@ -1,0 +1,211 @@
+/** The `devices` CLI as a user runs it, against a temporary DATA_DIR. */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../domain/clock.js";
+import { createAuditLog } from "../store/audit-log.js";
+import { createDeviceCredentials } from "../store/device-credentials.js";
+import { openMetadataDatabase } from "../store/metadata-database.js";
+import { openSqliteDatabase } from "../store/sqlite-database.js";
+
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("./devices.ts", import.meta.url));
+
+interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function devices(dataDir: string, ...args: string[]): Promise<Finished> {
+  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, DATA_DIR: dataDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Opens the database the CLI wrote, checks something, closes it again. */
+async function inDatabase<T>(
+  dataDir: string,
+  check: (db: Awaited<ReturnType<typeof openMetadataDatabase>>) => Promise<T>,
+) {
+  const db = await openMetadataDatabase(openSqliteDatabase(dataDir));
+  try {
+    return await check(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+const ADD = [
+  "add",
+  "--id",
+  "tn-air-501",
+  "--name",
+  "Trạm không khí Gia Lộc",
+  "--kind",
+  "air",
+  "--area",
+  "gia-loc",
+  "--area-name",
+  "Phường Gia Lộc",
+  "--lat",
+  "11.09",
+  "--lon",
+  "106.27",
+  "--metrics",
+  "pm25,pm10",
+  "--calibration",
+  "pm25:-0.5:1.02",
+];
+
+describe("devices CLI", () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "envmon-devices-cli-"));
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("adds a device and prints its secret once; list shows it; the secret is the one stored", async () => {
+    const added = await devices(dataDir, ...ADD, "--json");
+    expect(added).toMatchObject({ code: 0, stderr: "" });
+    const { id, secret } = JSON.parse(added.stdout) as { id: string; secret: string };
+    expect(id).toBe("tn-air-501");
+    const verdict = await inDatabase(dataDir, (db) =>
+      createDeviceCredentials(db, systemClock).verify(id, secret),
+    );
+    expect(verdict).toBe("ok");
+
+    const listed = await devices(dataDir, "list");
+    expect(listed.code).toBe(0);
+    const [header, row] = listed.stdout.trim().split("\n");
+    expect(header).toMatch(/^id\s+lifecycle\s+status\s+kind\s+area\s+metrics\s+name$/);
+    expect(row).toMatch(
+      /^tn-air-501\s+hoạt động\/active\s+unknown\s+air\s+gia-loc\s+pm25,pm10\s+Trạm không khí Gia Lộc$/,
+    );
+    expect(listed.stdout).not.toContain(secret);
+
+    const json = JSON.parse((await devices(dataDir, "list", "--json")).stdout) as { devices: unknown[] };
+    expect(json.devices).toEqual([
+      expect.objectContaining({
+        id,
+        lifecycle: "active",
+        calibration: { pm25: { offset: -0.5, scale: 1.02 } },
+      }),
+    ]);
+    const audit = await inDatabase(dataDir, (db) => createAuditLog(db, systemClock).query({}));
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: "device.create",
+        target: `device:${id}`,
+        source: "cli",
+        actor: expect.stringMatching(/^cli:/),
+      }),
+    ]);
+  });
+
+  it("refuses the same id again, and bad flags with exit code 2 naming the flag", async () => {
+    const again = await devices(dataDir, ...ADD);
+    expect(again).toMatchObject({ code: 1, stderr: "devices: device 'tn-air-501' is already registered\n" });
+    const bad = await devices(
+      dataDir,
+      "add",
+      "--id",
+      "tn-air-502",
+      "--name",
+      "x",
+      "--kind",
+      "volcano",
+      "--area",
+      "gia-loc",
+      "--lat",
+      "11",
+      "--lon",
+      "106",
+      "--metrics",
+      "pm25",
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^devices: --kind: kind must be one of air, /);
+    const unknownFlag = await devices(dataDir, "list", "--colour");
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toMatch(/unknown flag '--colour'/);
+  });
+
+  it("updates, rotates the secret, and decommissions", async () => {
+    const updated = await devices(
+      dataDir,
+      "update",
+      "--id",
+      "tn-air-501",
+      "--lifecycle",
+      "maintenance",
+      "--clear-calibration",
+      "--json",
+    );
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ lifecycle: "maintenance", calibration: null });
+
+    const rotated = await devices(dataDir, "rotate-secret", "--id", "tn-air-501");
+    expect(rotated.code).toBe(0);
+    const secret = /shown once\): (\S+)/.exec(rotated.stdout)?.[1] as string;
+    expect(
+      await inDatabase(dataDir, (db) =>
+        createDeviceCredentials(db, systemClock).verify("tn-air-501", secret),
+      ),
+    ).toBe("ok");
+
+    const retired = await devices(dataDir, "decommission", "--id", "tn-air-501");
+    expect(retired.code).toBe(0);
+    expect(
+      await inDatabase(dataDir, (db) =>
+        createDeviceCredentials(db, systemClock).verify("tn-air-501", secret),
+      ),
+    ).toBe("unknown");
+    expect((await devices(dataDir, "decommission", "--id", "nobody")).stderr).toBe(
+      "devices: no device 'nobody'\n",
+    );
+  });
+
+  it("imports a CSV, registering the good rows and reporting the bad ones by line", async () => {
+    const file = join(dataDir, "stations.csv");
+    await writeFile(
+      file,
+      [
+        "id,name,kind,area,area_name,lat,lon,metrics",
+        "tn-ns-601,Tiếng ồn Gia Lộc,noise,gia-loc,,11.1,106.3,noise",
+        "tn-ns-602,Bad kind,siren,gia-loc,,11.1,106.3,noise",
+      ].join("\n"),
+    );
+    const imported = await devices(dataDir, "import", file, "--json");
+    expect(imported.code).toBe(1);
+    const report = JSON.parse(imported.stdout) as { created: Array<{ id: string }>; errors: unknown[] };
+    expect(report.created.map((c) => c.id)).toEqual(["tn-ns-601"]);
+    expect(report.errors).toEqual([{ row: 3, message: expect.stringMatching(/^kind: kind must be one of/) }]);
+    const missing = await devices(dataDir, "import", join(dataDir, "missing.csv"));
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/cannot read .*missing\.csv: ENOENT/),
+    });
+  });
+});
