@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
+import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "./routes/health.js";
 
 /**
  * /healthz, /readyz and /metrics alone, for a process that runs the broker or the ingest
@@ -11,6 +11,7 @@ import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
 export async function createHealthServer(deps: {
   readonly logger: Logger;
   readonly checks: ReadinessChecks;
+  readonly details?: ReadinessDetails;
   readonly registry: Registry;
 }): Promise<FastifyInstance> {
   const app = Fastify({
@@ -19,6 +20,10 @@ export async function createHealthServer(deps: {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  await app.register(healthRoutes, { checks: deps.checks, registry: deps.registry });
+  await app.register(healthRoutes, {
+    checks: deps.checks,
+    details: deps.details ?? {},
+    registry: deps.registry,
+  });
   return app;
 }

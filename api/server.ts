@@ -45,7 +45,7 @@ import { capRoutes } from "./routes/cap.js";
 import { catalogueRoutes } from "./routes/catalogue.js";
 import { deviceRoutes } from "./routes/devices.js";
 import { floodRoutes } from "./routes/flood.js";
-import { healthRoutes, type ReadinessChecks } from "./routes/health.js";
+import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "./routes/health.js";
 import { indexCalculatorRoutes } from "./routes/indices.js";
 import { latestRoutes } from "./routes/latest.js";
 import { publicAreaRoutes } from "./routes/public-areas.js";
@@ -70,6 +70,7 @@ export interface ApiServerDeps {
   readonly deadLetters: DeadLetterRepository;
   readonly metricsRegistry: Registry;
   readonly readiness: ReadinessChecks;
+  readonly readinessDetails?: ReadinessDetails;
   readonly dashboardRoot: string;
   readonly version: string;
   readonly rules: AlertRulesRepository;
@@ -213,7 +214,11 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   });
   await app.register(userRoutes, { accounts: deps.accounts, audit: deps.audit, now });
   await app.register(auditRoutes, { audit: deps.audit });
-  await app.register(healthRoutes, { checks: deps.readiness, registry: deps.metricsRegistry });
+  await app.register(healthRoutes, {
+    checks: deps.readiness,
+    details: deps.readinessDetails ?? {},
+    registry: deps.metricsRegistry,
+  });
   await app.register(catalogueRoutes);
   await app.register(deviceRoutes, {
     registry: deps.registry,

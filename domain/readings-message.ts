@@ -24,6 +24,8 @@ export const REJECTION_REASONS = [
   "out_of_range",
   /** The device is registered, but not for this metric. */
   "metric_not_allowed",
+  /** The time-series store (InfluxDB) refused the line: the server's reason is in the message. */
+  "storage_rejected",
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

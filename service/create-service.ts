@@ -12,7 +12,7 @@ import { assertHandshakeChecksOnRecovery, createSocketAuthenticator } from "../a
 import { createEventRateLimit, createHandshakeRateLimit } from "../api/auth/socket-rate-limit.js";
 import { createHealthServer } from "../api/health-server.js";
 import { createLiveGateway, type LiveGateway } from "../api/live-gateway.js";
-import type { ReadinessChecks } from "../api/routes/health.js";
+import type { ReadinessChecks, ReadinessDetails } from "../api/routes/health.js";
 import { createApiServer } from "../api/server.js";
 import { createWebhookDispatcher, type WebhookDispatcher } from "../api/webhooks/webhook-dispatcher.js";
 import { createBroker, type MqttBroker } from "../broker/broker.js";
@@ -36,11 +36,19 @@ import { createAuditLog } from "../store/audit-log.js";
 import { createDeadLetterRepository } from "../store/dead-letter-repository.js";
 import { createDeviceCredentials } from "../store/device-credentials.js";
 import { createDeviceRegistry } from "../store/device-registry.js";
+import { checkInfluxConnection } from "../store/influx/connection-check.js";
+import {
+  createInfluxTimeSeriesStore,
+  type InfluxTimeSeriesStore,
+  influxStoreOptionsFromConfig,
+} from "../store/influx/influx-time-series-store.js";
+import { createInfluxStoreMetrics } from "../store/influx/metrics.js";
 import { openMetadataDatabase } from "../store/metadata-database.js";
 import type { MetadataDatabase } from "../store/metadata-schema.js";
 import { createOperatorSessions } from "../store/operator-sessions.js";
 import { openSqliteDatabase } from "../store/sqlite-database.js";
 import { createSqliteTimeSeriesStore } from "../store/sqlite-time-series-store.js";
+import type { TimeSeriesStore } from "../store/time-series-store.js";
 import { createUserAccounts } from "../store/user-accounts.js";
 import { createWebhookRepository } from "../store/webhook-repository.js";
 import { createWorkerSeriesWriter } from "../store/worker-series-writer.js";
@@ -85,9 +93,36 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     sqlite.close();
     throw error;
   }
-  const store = createSqliteTimeSeriesStore(sqlite, createWorkerSeriesWriter(config.DATA_DIR));
   const registry = createDeviceRegistry(metadata, clock);
   const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
+  // InfluxDB when configured (each process its own spool), else the embedded SQLite store.
+  const influxOptions = influxStoreOptionsFromConfig(config, `influx-spool-${[...parts].sort().join("-")}`);
+  let influxStore: InfluxTimeSeriesStore | undefined;
+  if (influxOptions) {
+    try {
+      await checkInfluxConnection({
+        url: influxOptions.url,
+        token: influxOptions.token,
+        org: influxOptions.org,
+        buckets: [influxOptions.bucket, influxOptions.rollupBucket],
+      });
+      influxStore = await createInfluxTimeSeriesStore(influxOptions, {
+        deadLetters,
+        deviceTags: async (id) => {
+          const device = await registry.get(id);
+          return { area: device?.area ?? null, kind: device?.kind ?? null };
+        },
+        metrics: createInfluxStoreMetrics(metricsRegistry, clock),
+        logger: logger.child({ part: "influx" }),
+        clock,
+      });
+    } catch (error) {
+      await metadata.destroy();
+      throw error;
+    }
+  }
+  const store: TimeSeriesStore =
+    influxStore ?? createSqliteTimeSeriesStore(sqlite, createWorkerSeriesWriter(config.DATA_DIR));
   const rules = createAlertRulesRepository(metadata, clock, {
     onInvalidDefinition: (ruleId, version, problem) =>
       logger.warn({ ruleId, version, problem }, "stored alert rule no longer valid; skipped"),
@@ -129,6 +164,22 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       return true;
     },
   };
+  const readinessDetails: ReadinessDetails = {};
+  if (influxStore) {
+    const influx = influxStore;
+    // Not ready while the spool is full: writes are refused and the broker holds the messages.
+    readiness.influxSpool = () => !influx.status().spool.full;
+    readinessDetails.influx = () => {
+      const status = influx.status();
+      return {
+        mode: status.mode,
+        spoolLines: status.spool.lines,
+        spoolBytes: status.spool.bytes,
+        spoolAlarm: status.spool.alarm,
+        oldestSpooledAgeMs: status.oldestSpooledAgeMs,
+      };
+    };
+  }
 
   let broker: MqttBroker | undefined;
   let mqttPort: number | undefined;
@@ -276,6 +327,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         cap: { sender: config.CAP_SENDER, publicBaseUrl: config.PUBLIC_BASE_URL },
         metricsRegistry,
         readiness,
+        readinessDetails,
         dashboardRoot: DASHBOARD_ROOT,
         version: deps.version,
         aqiStandard: config.AQI_STANDARD,
@@ -351,7 +403,12 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     }
 
     if (!parts.has("api")) {
-      app = await createHealthServer({ logger, checks: readiness, registry: metricsRegistry });
+      app = await createHealthServer({
+        logger,
+        checks: readiness,
+        details: readinessDetails,
+        registry: metricsRegistry,
+      });
       await app.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
     }
 

@@ -3,6 +3,7 @@ import { pino } from "pino";
 import { demoLoginLine } from "../api/auth/bootstrap-admin.js";
 import { systemClock } from "../domain/clock.js";
 import { ConfigError, parseConfig } from "../domain/config.js";
+import { InfluxConnectionError } from "../store/influx/connection-check.js";
 import { startService } from "./create-service.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -32,6 +33,8 @@ const service = await startService(config, { logger, clock: systemClock, version
         `service listens there. Stop it or choose another port, e.g. ${setting}=${(port ?? 0) + 10000} npm start\n`,
     );
   }
+  if (err instanceof InfluxConnectionError || err instanceof ConfigError)
+    process.stderr.write(`\n${err.message}\n`);
   process.exit(1);
 });
 

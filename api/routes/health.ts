@@ -4,11 +4,14 @@ import { z } from "zod";
 
 /** Each check answers whether a part of this process is ready; parts run elsewhere are absent. */
 export type ReadinessChecks = Record<string, () => Promise<boolean> | boolean>;
+/** Figures an operator wants beside the verdict (the InfluxDB spool's depth and age…). */
+export type ReadinessDetails = Record<string, () => unknown>;
 
 export const healthRoutes: FastifyPluginAsyncZod<{
   readonly checks: ReadinessChecks;
+  readonly details?: ReadinessDetails;
   readonly registry: Registry;
-}> = async (app, { checks, registry }) => {
+}> = async (app, { checks, details = {}, registry }) => {
   app.get(
     "/healthz",
     {
@@ -21,7 +24,11 @@ export const healthRoutes: FastifyPluginAsyncZod<{
     async () => ({ status: "ok" as const }),
   );
 
-  const readiness = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.boolean()) });
+  const readiness = z.object({
+    ready: z.boolean(),
+    checks: z.record(z.string(), z.boolean()),
+    details: z.record(z.string(), z.unknown()).optional(),
+  });
   app.get(
     "/readyz",
     {
@@ -41,7 +48,14 @@ export const healthRoutes: FastifyPluginAsyncZod<{
         }
       }
       const ready = Object.values(results).every(Boolean);
-      return reply.code(ready ? 200 : 503).send({ ready, checks: results });
+      const figures = Object.entries(details).map(([name, read]) => [name, read()] as const);
+      return reply
+        .code(ready ? 200 : 503)
+        .send({
+          ready,
+          checks: results,
+          ...(figures.length > 0 ? { details: Object.fromEntries(figures) } : {}),
+        });
     },
   );
 
