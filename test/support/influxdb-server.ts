@@ -59,7 +59,7 @@ export async function acquireInfluxServer(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<InfluxServer | undefined> {
   if (env.INFLUX_URL) return connectExternalServer(env);
-  const binary = findInfluxdBinary(env) ?? (await cachedInstallPath());
+  const binary = findInfluxdBinary(env) ?? (await cachedInstallPath(env));
   if (binary) return startLocalInfluxd(binary);
   if (await dockerEngineAnswers()) return startInfluxContainer();
   return undefined;
@@ -142,8 +142,8 @@ function isExecutable(path: string): boolean {
 }
 
 /** The binary scripts/install-influxdb.sh has already built on this machine, if any (never builds). */
-async function cachedInstallPath(): Promise<string | undefined> {
-  const result = await run(INSTALL_SCRIPT, ["--print-path"]);
+async function cachedInstallPath(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const result = await run("bash", [INSTALL_SCRIPT, "--print-path"], env);
   if (result.code !== 0) return undefined;
   const path = result.stdout.trim().split("\n").at(-1);
   return path && isExecutable(path) ? path : undefined;
@@ -418,9 +418,13 @@ async function isHealthy(url: string): Promise<boolean> {
   }
 }
 
-function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { env, timeout: 30_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
