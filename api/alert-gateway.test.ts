@@ -9,7 +9,8 @@ import { Server as SocketServer } from "socket.io";
 import { io, type Socket } from "socket.io-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AlertSignal } from "../domain/alerts/evaluator.js";
-import { ruleDefinitionSchema, type Severity } from "../domain/alerts/rule.js";
+import type { Severity } from "../domain/alerts/rule.js";
+import { minimalRule } from "../domain/alerts/rule-fixture.js";
 import type { Clock } from "../domain/clock.js";
 import { createAlertRulesRepository } from "../store/alert-rules-repository.js";
 import { type AlertStore, type AlertTransition, createAlertStore } from "../store/alert-store.js";
@@ -146,14 +147,7 @@ describe("alert gateway (Socket.IO)", () => {
     sources = 0;
     fixture = await openSqliteFixture(clock, "envmon-alert-gateway-");
     const rules = createAlertRulesRepository(fixture.metadata, clock);
-    const definition = ruleDefinitionSchema.parse({
-      name: "PM2.5",
-      metric: "pm25",
-      condition: { type: "threshold", above: 100 },
-      severity: "major",
-      audience: "public",
-    });
-    ruleId = (await rules.create(definition, null)).id;
+    ruleId = (await rules.create(minimalRule(), null)).id;
     alerts = createAlertStore(fixture.metadata, clock);
   });
 

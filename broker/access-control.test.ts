@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDeviceCredentials } from "../store/device-credentials.js";
 import { runCommand, startCommand } from "../test/support/command-line-client.js";
 import { waitUntil } from "../test/support/wait-until.js";
+import { createCleanupList } from "./testing/cleanup-list.js";
 import {
   closed,
   connectClient,
@@ -21,26 +22,19 @@ const DENIED = { packet: { granted: [128] } };
 
 describe("broker access control", () => {
   let secured: SecuredBroker;
-  let cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const cleanups = createCleanupList();
 
   beforeEach(async () => {
     secured = await startSecuredBroker();
   });
 
   afterEach(async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // keep cleaning up the rest
-      }
-    }
-    cleanups = [];
+    await cleanups.runAll();
     await secured.close();
   }, TEST_TIMEOUT_MS);
 
   const track = <T extends MqttClient>(client: T): T => {
-    cleanups.push(() => client.endAsync(true));
+    cleanups.add(() => client.endAsync(true));
     return client;
   };
 
@@ -77,7 +71,7 @@ describe("broker access control", () => {
         if (!error) acked++;
       });
     }, 20);
-    cleanups.push(() => clearInterval(timer));
+    cleanups.add(() => clearInterval(timer));
     return { client, acked: () => acked };
   }
 
@@ -330,7 +324,7 @@ describe("broker access control", () => {
         "sensors/tn-air-002/errors",
         "-v",
       ]);
-      cleanups.push(() => sub.kill());
+      cleanups.add(() => sub.kill());
       await waitUntil(
         "mosquitto_sub to connect",
         async () => (await secured.gauge("envmon_broker_connected_devices")) === 1 || undefined,

@@ -144,13 +144,20 @@ export function installAccessControl(
     });
   }
 
+  /** Why the client may not publish or subscribe on the topic now; undefined when it may. */
+  const topicRefusal = (client: Client, action: "publish" | "subscribe", topic: string) => {
+    const session = sessions.get(client);
+    if (!session) return "unauthenticated";
+    if (session.revoked) return "revoked";
+    return access.isTopicAllowed(session.identity, action, topic) ? undefined : "topic_not_allowed";
+  };
+
   const authorizePublish = aedes.authorizePublish;
   aedes.authorizePublish = (client, packet, callback) => {
     if (!client) {
       authorizePublish.call(aedes, client, packet, callback);
       return;
     }
-    const session = sessions.get(client);
     const refuse = (reason: string, message: string) => {
       logger.debug({ clientId: client.id, topic: packet.topic, reason }, "broker: refused a publish");
       callback(new BrokerRefusal(message));
@@ -160,13 +167,7 @@ export function installAccessControl(
       refuse("payload_size", `payload of ${payloadBytes(packet)} bytes is over ${limits.maxPayloadBytes}`);
       return;
     }
-    const reason = !session
-      ? "unauthenticated"
-      : session.revoked
-        ? "revoked"
-        : access.isTopicAllowed(session.identity, "publish", packet.topic)
-          ? undefined
-          : "topic_not_allowed";
+    const reason = topicRefusal(client, "publish", packet.topic);
     if (reason) {
       metrics.refusedPublishes.inc({ reason });
       refuse(reason, `publish to ${packet.topic} refused: ${reason}`);
@@ -177,14 +178,7 @@ export function installAccessControl(
 
   const authorizeSubscribe = aedes.authorizeSubscribe;
   aedes.authorizeSubscribe = (client, subscription, callback) => {
-    const session = sessions.get(client);
-    const reason = !session
-      ? "unauthenticated"
-      : session.revoked
-        ? "revoked"
-        : access.isTopicAllowed(session.identity, "subscribe", subscription.topic)
-          ? undefined
-          : "topic_not_allowed";
+    const reason = topicRefusal(client, "subscribe", subscription.topic);
     if (reason) {
       metrics.refusedSubscriptions.inc({ reason });
       logger.debug(

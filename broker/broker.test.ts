@@ -5,6 +5,7 @@ import { connect, type IClientOptions, type IPublishPacket, type MqttClient } fr
 import { afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "../test/support/wait-until.js";
 import { MQTT_WEBSOCKET_PATH, type MqttBroker } from "./broker.js";
+import { createCleanupList } from "./testing/cleanup-list.js";
 import { startSecuredBroker } from "./testing/secured-broker.js";
 
 const TEST_TIMEOUT_MS = 60_000;
@@ -23,26 +24,19 @@ interface Harness {
 }
 
 describe("MQTT broker (Aedes)", () => {
-  let cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const cleanups = createCleanupList();
 
   afterEach(async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // keep cleaning up the rest
-      }
-    }
-    cleanups = [];
+    await cleanups.runAll();
   }, TEST_TIMEOUT_MS);
 
   async function start(): Promise<Harness> {
     const secured = await startSecuredBroker();
-    cleanups.push(() => secured.close());
+    cleanups.add(() => secured.close());
     const http: HttpServer = createServer((_request, response) => response.writeHead(404).end());
     secured.broker.attachWebSocket(http);
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    cleanups.push(
+    cleanups.add(
       () =>
         new Promise<void>((resolve) => {
           http.closeAllConnections();
@@ -52,7 +46,7 @@ describe("MQTT broker (Aedes)", () => {
     const httpPort = (http.address() as AddressInfo).port;
     const client = async (url: string, options: IClientOptions = {}) => {
       const mqttClient = connect(url, { reconnectPeriod: 0, connectTimeout: 10_000, ...options });
-      cleanups.push(() => mqttClient.endAsync(true));
+      cleanups.add(() => mqttClient.endAsync(true));
       await new Promise<void>((resolve, reject) => {
         mqttClient.once("connect", () => resolve());
         mqttClient.once("error", reject);
@@ -205,7 +199,7 @@ describe("MQTT broker (Aedes)", () => {
       const harness = await start();
       const port = Number(new URL(harness.tcpUrl).port);
       const socket = connectTcp({ port, host: "127.0.0.1" });
-      cleanups.push(() => socket.destroy());
+      cleanups.add(() => socket.destroy());
       await new Promise<void>((resolve, reject) => {
         socket.once("connect", resolve);
         socket.once("error", reject);

@@ -6,6 +6,7 @@ import type { MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "../test/support/wait-until.js";
 import type { BrokerLimits } from "./connection-limits.js";
+import { createCleanupList } from "./testing/cleanup-list.js";
 import {
   connackCode,
   connectPacket,
@@ -27,17 +28,10 @@ const TEST_TIMEOUT_MS = 60_000;
 
 describe("broker limits", () => {
   let secured: SecuredBroker | undefined;
-  let cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const cleanups = createCleanupList();
 
   afterEach(async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // keep cleaning up the rest
-      }
-    }
-    cleanups = [];
+    await cleanups.runAll();
     await secured?.close();
     secured = undefined;
   }, TEST_TIMEOUT_MS);
@@ -61,14 +55,14 @@ describe("broker limits", () => {
       password: secret,
       keepalive,
     });
-    cleanups.push(() => client.endAsync(true));
+    cleanups.add(() => client.endAsync(true));
     return client;
   }
 
   async function rawDevice(broker: SecuredBroker, deviceId: string, reading = true): Promise<RawConnection> {
     const secret = await broker.addDevice(deviceId);
     const raw = await openRaw(broker.port, { reading });
-    cleanups.push(() => raw.socket.destroy());
+    cleanups.add(() => raw.socket.destroy());
     raw.socket.write(connectPacket({ clientId: deviceId, username: deviceId, password: secret }));
     if (reading) await waitUntil("CONNACK", () => connackCode(raw.received()) === 0 || undefined);
     return raw;
@@ -131,7 +125,7 @@ describe("broker limits", () => {
       expect([first.connected, second.connected, third.connected]).toEqual([true, true, true]);
       now += 1000;
       const fourth = await connectClient(broker.url, options);
-      cleanups.push(() => fourth.endAsync(true));
+      cleanups.add(() => fourth.endAsync(true));
       expect(fourth.connected).toBe(true);
     },
     TEST_TIMEOUT_MS,
@@ -153,7 +147,7 @@ describe("broker limits", () => {
         username: "svc-ingest",
         password: broker.servicePassword,
       });
-      cleanups.push(() => ingest.endAsync(true));
+      cleanups.add(() => ingest.endAsync(true));
       expect(ingest.connected).toBe(true);
     },
     TEST_TIMEOUT_MS,
@@ -170,7 +164,7 @@ describe("broker limits", () => {
       expect(await refusalCode(broker.url, { ...options, keepalive: 61 })).toBe(2);
       expect(await violations("keepalive")).toBe(3);
       const ok = await connectClient(broker.url, { ...options, keepalive: 60 });
-      cleanups.push(() => ok.endAsync(true));
+      cleanups.add(() => ok.endAsync(true));
       // The service's own clients are not held to it.
       const ingest = await connectClient(broker.url, {
         clientId: "svc-ingest",
@@ -178,7 +172,7 @@ describe("broker limits", () => {
         password: broker.servicePassword,
         keepalive: 0,
       });
-      cleanups.push(() => ingest.endAsync(true));
+      cleanups.add(() => ingest.endAsync(true));
       expect(ingest.connected).toBe(true);
     },
     TEST_TIMEOUT_MS,
@@ -208,7 +202,7 @@ describe("broker limits", () => {
     async () => {
       const broker = await start({ maxPayloadBytes: 1024 * 1024 }, { drainTimeoutMs: 300 });
       const stalled = await openRaw(broker.port, { reading: false });
-      cleanups.push(() => stalled.socket.destroy());
+      cleanups.add(() => stalled.socket.destroy());
       stalled.socket.write(
         connectPacket({
           clientId: "svc-feed-slow",
@@ -222,7 +216,7 @@ describe("broker limits", () => {
         username: "svc-feed-fast",
         password: broker.servicePassword,
       });
-      cleanups.push(() => publisher.endAsync(true));
+      cleanups.add(() => publisher.endAsync(true));
       await waitUntil(
         "both clients connected",
         async () => (await broker.gauge("envmon_broker_connected_clients")) === 2 || undefined,

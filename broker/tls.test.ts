@@ -3,6 +3,7 @@ import type { IPublishPacket } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../test/support/command-line-client.js";
 import { waitUntil } from "../test/support/wait-until.js";
+import { createCleanupList } from "./testing/cleanup-list.js";
 import {
   connectClient,
   refusalCode,
@@ -21,7 +22,7 @@ describe("MQTT over TLS", () => {
   let secured: SecuredBroker;
   let tlsPort: number;
   let received: IPublishPacket[];
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanups = createCleanupList();
 
   beforeAll(async () => {
     certificate = await createSelfSignedCertificate();
@@ -35,14 +36,14 @@ describe("MQTT over TLS", () => {
       username: "svc-ingest",
       password: secured.servicePassword,
     });
-    cleanups.push(() => ingest.endAsync(true));
+    cleanups.add(() => ingest.endAsync(true));
     received = [];
     ingest.on("message", (_topic, _payload, packet) => received.push(packet));
     await ingest.subscribeAsync("sensors/+/readings", { qos: 1 });
   }, TEST_TIMEOUT_MS);
 
   afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    await cleanups.runAll();
     await secured?.close();
     await certificate?.remove();
   }, TEST_TIMEOUT_MS);
@@ -60,7 +61,7 @@ describe("MQTT over TLS", () => {
         password: secret,
         ca: certificate.cert,
       });
-      cleanups.push(() => device.endAsync(true));
+      cleanups.add(() => device.endAsync(true));
       await device.publishAsync("sensors/tn-tls-1/readings", '{"values":{"pm25":7}}', { qos: 1 });
       await waitUntil(
         "the reading over TLS",

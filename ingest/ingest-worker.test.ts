@@ -29,6 +29,15 @@ const station = {
   metrics: ["pm25" as const, "temperature" as const],
 };
 
+/** Small batches and short delays, so that a reading is stored soon after it is published. */
+const WORKER_LIMITS = {
+  batchSize: 100,
+  batchDelayMs: 10,
+  maxPending: 1000,
+  maxPayloadBytes: 256 * 1024,
+  drainTimeoutMs: 2000,
+};
+
 describe("ingest: registration and calibration", () => {
   let broker: TestBroker;
   let fixture: SqliteFixture;
@@ -46,15 +55,7 @@ describe("ingest: registration and calibration", () => {
     feed.subscribe((readings) => stored.push(...readings));
     metricsRegistry = new Registry();
     worker = createIngestWorker(
-      {
-        brokerUrl: broker.url,
-        clientId: "svc-ingest-test",
-        batchSize: 100,
-        batchDelayMs: 10,
-        maxPending: 1000,
-        maxPayloadBytes: 256 * 1024,
-        drainTimeoutMs: 2000,
-      },
+      { ...WORKER_LIMITS, brokerUrl: broker.url, clientId: "svc-ingest-test" },
       {
         store: fixture.store,
         registry: fixture.registry,
@@ -189,15 +190,7 @@ describe("ingest: registration and calibration", () => {
     };
     const logged: string[] = [];
     const second = createIngestWorker(
-      {
-        brokerUrl: ownBroker.url,
-        clientId: "svc-ingest-flaky",
-        batchSize: 100,
-        batchDelayMs: 10,
-        maxPending: 1000,
-        maxPayloadBytes: 256 * 1024,
-        drainTimeoutMs: 2000,
-      },
+      { ...WORKER_LIMITS, brokerUrl: ownBroker.url, clientId: "svc-ingest-flaky" },
       {
         store: fixture.store,
         registry: flaky,

@@ -1,5 +1,4 @@
 /** The `devices` CLI as a user runs it, against a temporary DATA_DIR. */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,35 +9,11 @@ import { createAuditLog } from "../store/audit-log.js";
 import { createDeviceCredentials } from "../store/device-credentials.js";
 import { openMetadataDatabase } from "../store/metadata-database.js";
 import { openSqliteDatabase } from "../store/sqlite-database.js";
+import { runCli } from "./testing/run-cli.js";
 
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = fileURLToPath(new URL("./devices.ts", import.meta.url));
 
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function devices(dataDir: string, ...args: string[]): Promise<Finished> {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, DATA_DIR: dataDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8");
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const devices = (dataDir: string, ...args: string[]) => runCli(SCRIPT, args, { env: { DATA_DIR: dataDir } });
 
 /** Opens the database the CLI wrote, checks something, closes it again. */
 async function inDatabase<T>(

@@ -1,5 +1,4 @@
 /** The `users` CLI as an administrator runs it, against a temporary DATA_DIR. */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,36 +9,12 @@ import { createAuditLog } from "../store/audit-log.js";
 import { openMetadataDatabase } from "../store/metadata-database.js";
 import { openSqliteDatabase } from "../store/sqlite-database.js";
 import { createUserAccounts, type UserAccounts } from "../store/user-accounts.js";
+import { runCli } from "./testing/run-cli.js";
 
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = fileURLToPath(new URL("./users.ts", import.meta.url));
 
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function users(dataDir: string, args: string[], stdin?: string): Promise<Finished> {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, DATA_DIR: dataDir },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8");
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  child.stdin.end(stdin ?? "");
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const users = (dataDir: string, args: string[], stdin = "") =>
+  runCli(SCRIPT, args, { env: { DATA_DIR: dataDir }, stdin });
 
 async function withAccounts<T>(
   dataDir: string,

@@ -1,14 +1,13 @@
 /** The demo fleet registers itself, gets fresh secrets on every start, and connects with them. */
 import { mkdtemp, rm, stat } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Aedes } from "aedes";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../domain/clock.js";
 import { fleetCredentialsPath, readFleetCredentials } from "../simulators/fleet-credentials-file.js";
 import { TAY_NINH_FLEET } from "../simulators/tay-ninh-fleet.js";
+import { startTestBroker, type TestBroker } from "../simulators/test-broker.js";
 import { createDeviceCredentials, type DeviceCredentials } from "../store/device-credentials.js";
 import { openSqliteFixture, type SqliteFixture } from "../test/support/sqlite-fixture.js";
 import { startDemoFleet } from "./demo-fleet.js";
@@ -16,10 +15,9 @@ import { startDemoFleet } from "./demo-fleet.js";
 const CHEAP_COST = { N: 2 ** 10, r: 8, p: 1 };
 
 /** A real broker that asks the credentials store, like the service's broker does. */
-async function startBrokerCheckedBy(credentials: DeviceCredentials) {
-  const connected = new Set<string>();
-  const broker = await Aedes.createBroker({
-    authenticate: (client, username, password, done) => {
+function startBrokerCheckedBy(credentials: DeviceCredentials): Promise<TestBroker> {
+  return startTestBroker((broker) => {
+    broker.authenticate = (client, username, password, done) => {
       const secret = password?.toString("utf8") ?? "";
       credentials.verify(client.id, secret).then(
         (verdict) => {
@@ -28,28 +26,15 @@ async function startBrokerCheckedBy(credentials: DeviceCredentials) {
         },
         (error: Error) => done(error as never, false),
       );
-    },
+    };
   });
-  broker.on("client", (client) => connected.add(client.id));
-  broker.on("clientDisconnect", (client) => connected.delete(client.id));
-  const server = net.createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    connected,
-    async close() {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 describe("demo fleet", () => {
   let fixture: SqliteFixture;
   let dataDir: string;
   let credentials: DeviceCredentials;
-  let broker: Awaited<ReturnType<typeof startBrokerCheckedBy>>;
+  let broker: TestBroker;
 
   beforeAll(async () => {
     fixture = await openSqliteFixture(systemClock, "envmon-demo-fleet-");
@@ -79,7 +64,7 @@ describe("demo fleet", () => {
     const fleet = await start();
     try {
       const ids = TAY_NINH_FLEET.map((p) => p.id).sort();
-      expect([...broker.connected].sort()).toEqual(ids);
+      expect([...broker.clients.keys()].sort()).toEqual(ids);
       const registered = await fixture.registry.list();
       expect(registered.filter((d) => d.registered).map((d) => d.id)).toEqual(ids);
       const file = fleetCredentialsPath(dataDir);
@@ -109,8 +94,8 @@ describe("demo fleet", () => {
         expect(secret).not.toBe(before.get(id));
         expect(await credentials.verify(id, before.get(id) as string)).toBe("wrong");
       }
-      expect(broker.connected.has(retired)).toBe(false);
-      expect(broker.connected.size).toBe(TAY_NINH_FLEET.length - 1);
+      expect(broker.clients.has(retired)).toBe(false);
+      expect(broker.clients.size).toBe(TAY_NINH_FLEET.length - 1);
       expect((await fixture.registry.get(retired))?.lifecycle).toBe("decommissioned");
     } finally {
       await fleet.stop();

@@ -1,36 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCli } from "../scripts/testing/run-cli.js";
 import { type MessageRecorder, recordMessages, startTestBroker, type TestBroker } from "./test-broker.js";
 
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = fileURLToPath(new URL("./cli.ts", import.meta.url));
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function startCli(args: readonly string[]): { child: ChildProcess; finished: Promise<Finished> } {
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8");
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  const finished = new Promise<Finished>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, finished };
-}
 
 describe("simulator CLI process", () => {
   let broker: TestBroker;
@@ -49,7 +23,7 @@ describe("simulator CLI process", () => {
   });
 
   it("runs for --duration seconds and prints a summary", async () => {
-    const run = startCli([
+    const run = startCli(SCRIPT, [
       "--broker",
       broker.url,
       "--devices",
@@ -75,7 +49,7 @@ describe("simulator CLI process", () => {
   });
 
   it("stops cleanly on SIGINT, leaving the devices offline", async () => {
-    const run = startCli(["--broker", broker.url, "--devices", "2", "--rate", "5", "--seed", "9"]);
+    const run = startCli(SCRIPT, ["--broker", broker.url, "--devices", "2", "--rate", "5", "--seed", "9"]);
     children.push(run.child);
     const before = recorder.messages.length;
     await recorder.waitFor(
@@ -96,7 +70,7 @@ describe("simulator CLI process", () => {
   });
 
   it("exits with code 2 on bad flags", async () => {
-    const run = startCli(["--rate", "abc", "--devices", "many"]);
+    const run = startCli(SCRIPT, ["--rate", "abc", "--devices", "many"]);
     children.push(run.child);
     const result = await run.finished;
     expect(result.code).toBe(2);
@@ -107,7 +81,7 @@ describe("simulator CLI process", () => {
   });
 
   it("exits with code 1 when the broker cannot be reached", async () => {
-    const run = startCli(["--broker", "mqtt://127.0.0.1:1", "--devices", "1"]);
+    const run = startCli(SCRIPT, ["--broker", "mqtt://127.0.0.1:1", "--devices", "1"]);
     children.push(run.child);
     const result = await run.finished;
     expect(result.code).toBe(1);

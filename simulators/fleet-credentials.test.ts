@@ -1,12 +1,11 @@
 /** Simulated devices that present their broker secrets, against a real Aedes broker that checks them. */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Aedes } from "aedes";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, startCli } from "../scripts/testing/run-cli.js";
 import {
   fleetCredentialsPath,
   readFleetCredentials,
@@ -15,37 +14,9 @@ import {
 import { createFleetSimulator, type FleetSimulator } from "./fleet-simulator.js";
 import { NO_FAULTS } from "./sensor-faults.js";
 import { TAY_NINH_SIMULATED_FLEET } from "./tay-ninh-fleet.js";
+import { type CheckingBroker, startCheckingBroker } from "./test-broker.js";
 
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
-
-/** A broker that lets in only username = client id with the right password, and records who came. */
-async function startCheckingBroker(secrets: ReadonlyMap<string, string>) {
-  const broker = await Aedes.createBroker({
-    authenticate: (client, username, password, done) => {
-      const ok = username === client.id && password?.toString("utf8") === secrets.get(client.id);
-      if (ok) return done(null, true);
-      const error = Object.assign(new Error("bad username or password"), { returnCode: 4 });
-      done(error as never, false);
-    },
-  });
-  const accepted = new Set<string>();
-  const refused: string[] = [];
-  broker.on("client", (client) => accepted.add(client.id));
-  broker.on("clientError", (client, error) => refused.push(`${client.id}: ${error.message}`));
-  const server = net.createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    accepted,
-    refused,
-    async close() {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const [first, second, third] = TAY_NINH_SIMULATED_FLEET as [
   (typeof TAY_NINH_SIMULATED_FLEET)[number],
@@ -59,7 +30,7 @@ const secrets = new Map([
 
 describe("fleet credentials", () => {
   let dir: string;
-  let broker: Awaited<ReturnType<typeof startCheckingBroker>>;
+  let broker: CheckingBroker;
   let simulator: FleetSimulator | null = null;
   const children: ChildProcess[] = [];
 
@@ -72,6 +43,13 @@ describe("fleet credentials", () => {
     await simulator?.stop();
     simulator = null;
   });
+
+  /** Runs the simulator's CLI to its end; killed in afterAll should the test time out first. */
+  function simulate(args: readonly string[]): Promise<CliResult> {
+    const { child, finished } = startCli(CLI, args);
+    children.push(child);
+    return finished;
+  }
 
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
@@ -139,29 +117,16 @@ describe("fleet credentials", () => {
     const path = fleetCredentialsPath(dir);
     await writeFleetCredentials(path, secrets, new Date());
     broker.accepted.clear();
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        CLI,
-        "--broker",
-        broker.url,
-        "--devices",
-        "3",
-        "--duration",
-        "1",
-        "--credentials",
-        path,
-      ],
-      { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    children.push(child);
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    const { code, stderr } = await simulate([
+      "--broker",
+      broker.url,
+      "--devices",
+      "3",
+      "--duration",
+      "1",
+      "--credentials",
+      path,
+    ]);
     expect({ code, stderr }).toEqual({
       code: 0,
       stderr: expect.stringContaining("simulating 2 trạm/devices"),
@@ -171,17 +136,12 @@ describe("fleet credentials", () => {
   });
 
   it("simulate --credentials stops with exit code 1 on a file it cannot use", async () => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", CLI, "--broker", broker.url, "--credentials", join(dir, "missing.json")],
-      { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    children.push(child);
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    const { code, stderr } = await simulate([
+      "--broker",
+      broker.url,
+      "--credentials",
+      join(dir, "missing.json"),
+    ]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/simulate: cannot read .*missing\.json: ENOENT/);
   });

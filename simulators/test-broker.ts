@@ -1,6 +1,6 @@
 /** Test support: a real in-process Aedes broker on a free port, and an MQTT client that records messages. */
 import net from "node:net";
-import { Aedes, type Client } from "aedes";
+import { Aedes, type AuthenticateError, type Client } from "aedes";
 import mqtt, { type MqttClient } from "mqtt";
 
 export interface TestBroker {
@@ -11,8 +11,10 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startTestBroker(): Promise<TestBroker> {
+/** Starts the broker; `setUp` may install checks (authenticate, authorizePublish…) before it listens. */
+export async function startTestBroker(setUp: (broker: Aedes) => void = () => {}): Promise<TestBroker> {
   const broker = await Aedes.createBroker();
+  setUp(broker);
   const clients = new Map<string, Client>();
   broker.on("client", (client) => clients.set(client.id, client));
   broker.on("clientDisconnect", (client) => {
@@ -30,6 +32,47 @@ export async function startTestBroker(): Promise<TestBroker> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+export interface CheckingBroker extends TestBroker {
+  /** Every CONNECT, let in or not. */
+  readonly logins: Array<{ clientId: string; username: string | undefined }>;
+  /** The client ids let in (clear it to count afresh). */
+  readonly accepted: Set<string>;
+  /** The publishes let through. */
+  readonly published: Array<{ clientId: string; topic: string }>;
+  /** The topics of publishes refused. */
+  readonly refusedPublishes: string[];
+}
+
+/**
+ * A broker that checks devices the way the service's does, in miniature: username = client id,
+ * the device's own secret, and publishing only under its own topics (sensors/<id>/…).
+ */
+export async function startCheckingBroker(secrets: ReadonlyMap<string, string>): Promise<CheckingBroker> {
+  const logins: Array<{ clientId: string; username: string | undefined }> = [];
+  const accepted = new Set<string>();
+  const published: Array<{ clientId: string; topic: string }> = [];
+  const refusedPublishes: string[] = [];
+  const broker = await startTestBroker((aedes) => {
+    aedes.authenticate = (client, username, password, done) => {
+      logins.push({ clientId: client.id, username });
+      const ok = username === client.id && secrets.get(client.id) === password?.toString("utf8");
+      if (ok) done(null, true);
+      else done(Object.assign(new Error("bad credentials"), { returnCode: 4 }) as AuthenticateError, false);
+    };
+    aedes.authorizePublish = (client, packet, callback) => {
+      if (client && packet.topic.startsWith(`sensors/${client.id}/`)) {
+        published.push({ clientId: client.id, topic: packet.topic });
+        callback(null);
+      } else {
+        refusedPublishes.push(packet.topic);
+        callback(new Error("not your topic"));
+      }
+    };
+    aedes.on("client", (client) => accepted.add(client.id));
+  });
+  return { ...broker, logins, accepted, published, refusedPublishes };
 }
 
 export interface RecordedMessage {

@@ -1,15 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ruleDefinitionSchema } from "../domain/alerts/rule.js";
+import { MINIMAL_RULE, minimalRule } from "../domain/alerts/rule-fixture.js";
 import type { Clock } from "../domain/clock.js";
 import { openSqliteFixture, type SqliteFixture } from "../test/support/sqlite-fixture.js";
 import { type AlertRulesRepository, createAlertRulesRepository } from "./alert-rules-repository.js";
 
 const T0 = Date.UTC(2026, 10, 21, 1, 0, 0);
-
-// The issue's minimal rule, exactly as written there.
-const MINIMAL_RULE = JSON.parse(
-  '{"name": "PM2.5 high", "metric": "pm25", "scope": {"device": "tn-air-001"}, "condition": {"type": "threshold", "above": 100, "clearBelow": 80, "forSeconds": 0}, "severity": "major", "audience": "public"}',
-);
 
 describe("alert rules repository (SQLite)", () => {
   let now = T0;
@@ -29,15 +24,12 @@ describe("alert rules repository (SQLite)", () => {
   afterEach(() => fixture.close());
 
   it("creates version 1, enabled; every update is a new version and the old ones stay", async () => {
-    const created = await rules.create(ruleDefinitionSchema.parse(MINIMAL_RULE), "nguyen.van.a");
+    const created = await rules.create(minimalRule(), "nguyen.van.a");
     expect(created).toMatchObject({ ...MINIMAL_RULE, version: 1, enabled: true });
     expect(changes).toBe(1);
 
     now += 60_000;
-    const raised = ruleDefinitionSchema.parse({
-      ...MINIMAL_RULE,
-      condition: { type: "threshold", above: 150, clearBelow: 120 },
-    });
+    const raised = minimalRule({ condition: { type: "threshold", above: 150, clearBelow: 120 } });
     const updated = await rules.update(created.id, raised, "tran.thi.b");
     expect(updated).toMatchObject({ id: created.id, version: 2, condition: { above: 150 } });
     expect(await rules.get(created.id)).toEqual(updated);
@@ -55,7 +47,7 @@ describe("alert rules repository (SQLite)", () => {
   });
 
   it("disables and enables; a disabled rule is still listed, and repeating the same state changes nothing", async () => {
-    const rule = await rules.create(ruleDefinitionSchema.parse(MINIMAL_RULE), null);
+    const rule = await rules.create(minimalRule(), null);
     expect(await rules.setEnabled(rule.id, false)).toMatchObject({ id: rule.id, enabled: false, version: 1 });
     expect(changes).toBe(2);
     expect(await rules.setEnabled(rule.id, false)).toMatchObject({ enabled: false });
@@ -67,15 +59,15 @@ describe("alert rules repository (SQLite)", () => {
   });
 
   it("deletes softly: gone from the lists, its versions kept for the alerts raised under it", async () => {
-    const kept = await rules.create(ruleDefinitionSchema.parse({ ...MINIMAL_RULE, name: "kept" }), null);
-    const gone = await rules.create(ruleDefinitionSchema.parse(MINIMAL_RULE), null);
+    const kept = await rules.create(minimalRule({ name: "kept" }), null);
+    const gone = await rules.create(minimalRule(), null);
     expect(await rules.remove(gone.id)).toEqual(gone);
     expect(changes).toBe(3);
     expect(await rules.get(gone.id)).toBeUndefined();
     expect(await rules.getWithVersions(gone.id)).toBeUndefined();
     expect((await rules.list()).map((r) => r.name)).toEqual(["kept"]);
     expect(await rules.remove(gone.id)).toBeUndefined();
-    expect(await rules.update(gone.id, ruleDefinitionSchema.parse(MINIMAL_RULE), null)).toBeUndefined();
+    expect(await rules.update(gone.id, minimalRule(), null)).toBeUndefined();
     expect(await rules.setEnabled(gone.id, false)).toBeUndefined();
     const versions = await fixture.metadata
       .selectFrom("alert_rule_versions")
@@ -91,8 +83,8 @@ describe("alert rules repository (SQLite)", () => {
     const repository = createAlertRulesRepository(fixture.metadata, clock, {
       onInvalidDefinition: (id, version, problem) => reported.push(`${id}/${version}: ${problem}`),
     });
-    const good = await repository.create(ruleDefinitionSchema.parse(MINIMAL_RULE), null);
-    const bad = await repository.create(ruleDefinitionSchema.parse({ ...MINIMAL_RULE, name: "bad" }), null);
+    const good = await repository.create(minimalRule(), null);
+    const bad = await repository.create(minimalRule({ name: "bad" }), null);
     await fixture.metadata
       .updateTable("alert_rule_versions")
       .set({ definition: JSON.stringify({ ...MINIMAL_RULE, severity: "apocalyptic" }) })
@@ -112,9 +104,9 @@ describe("alert rules repository (SQLite)", () => {
       throw new Error("broken listener");
     });
     const unsubscribe = repository.onChange(() => told++);
-    await repository.create(ruleDefinitionSchema.parse(MINIMAL_RULE), null);
+    await repository.create(minimalRule(), null);
     unsubscribe();
-    await repository.create(ruleDefinitionSchema.parse(MINIMAL_RULE), null);
+    await repository.create(minimalRule(), null);
     expect(told).toBe(1);
     expect(errors).toHaveLength(2);
   });

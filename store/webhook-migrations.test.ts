@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteFixture, type SqliteFixture } from "../test/support/sqlite-fixture.js";
 import { createAlertRulesRepository } from "./alert-rules-repository.js";
 import { createAlertStore } from "./alert-store.js";
+import { openTestAlert } from "./testing/open-test-alert.js";
 import { webhookMigrations } from "./webhook-migrations.js";
 
 describe("webhook migration 2026-11-22-008", () => {
@@ -37,33 +38,15 @@ describe("webhook migration 2026-11-22-008", () => {
       db,
     );
     const clock = { now: () => 0 };
-    const rule = await createAlertRulesRepository(fixture.metadata, clock).create(
+    const opened = await openTestAlert(
       {
-        name: "PM2.5 high",
-        metric: "pm25",
-        scope: {},
-        condition: { type: "threshold", above: 100, forSeconds: 0 },
-        severity: "major",
-        audience: "public",
-        cooldownSeconds: 0,
+        rules: createAlertRulesRepository(fixture.metadata, clock),
+        alerts: createAlertStore(fixture.metadata, clock),
       },
-      "test",
-    );
-    const opened = await createAlertStore(fixture.metadata, clock).applySignal(
-      {
-        kind: "open",
-        ruleId: rule.id,
-        ruleVersion: 1,
-        source: "tn-air-001",
-        subject: "pm25",
-        value: 120,
-        severity: "major",
-        at: 0,
-      },
-      { area: null, audience: "public", message: { vi: "vi", en: "en" } },
+      0,
     );
     const insert = sql`INSERT INTO webhook_deliveries (webhook_id, transition_id, status, next_attempt_at)
-      VALUES (1, ${opened?.id}, 'pending', 0)`;
+      VALUES (1, ${opened.id}, 'pending', 0)`;
     await insert.execute(db);
     await expect(insert.execute(db)).rejects.toThrow(/UNIQUE/);
   });

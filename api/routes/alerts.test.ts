@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AlertSignal } from "../../domain/alerts/evaluator.js";
-import { ruleDefinitionSchema } from "../../domain/alerts/rule.js";
+import { minimalRule } from "../../domain/alerts/rule-fixture.js";
 import type { Clock } from "../../domain/clock.js";
 import type { SignalContext } from "../../store/alert-store.js";
 import {
@@ -76,14 +76,7 @@ describe("alerts API", () => {
   beforeEach(async () => {
     now = T0;
     api = await openAlertApiHarness(clock);
-    const definition = ruleDefinitionSchema.parse({
-      name: "PM2.5",
-      metric: "pm25",
-      condition: { type: "threshold", above: 100 },
-      severity: "major",
-      audience: "public",
-    });
-    ruleId = (await api.rules.create(definition, "admin")).id;
+    ruleId = (await api.rules.create(minimalRule(), "admin")).id;
   });
   afterEach(() => api.close());
 

@@ -1,13 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MINIMAL_RULE, MINIMAL_RULE_TEXT } from "../../domain/alerts/rule-fixture.js";
 import type { Clock } from "../../domain/clock.js";
 import { type AlertApiHarness, openAlertApiHarness, TEST_USER_HEADER } from "./alert-api-harness.js";
 
 const T0 = Date.UTC(2026, 10, 21, 1, 0, 0);
-
-// The minimal rule, character for character.
-const MINIMAL_RULE_TEXT =
-  '{"name": "PM2.5 high", "metric": "pm25", "scope": {"device": "tn-air-001"}, "condition": {"type": "threshold", "above": 100, "clearBelow": 80, "forSeconds": 0}, "severity": "major", "audience": "public"}';
-const MINIMAL_RULE = JSON.parse(MINIMAL_RULE_TEXT) as Record<string, unknown>;
 
 describe("rules API", () => {
   let now = T0;

@@ -7,6 +7,7 @@ import { createAlertRulesRepository } from "../../store/alert-rules-repository.j
 import { createAlertStore } from "../../store/alert-store.js";
 import { type AuditLog, createAuditLog } from "../../store/audit-log.js";
 import type { MetadataDatabase } from "../../store/metadata-schema.js";
+import { openTestAlert } from "../../store/testing/open-test-alert.js";
 import { webhookMigrations } from "../../store/webhook-migrations.js";
 import { createWebhookRepository, type WebhookRepository } from "../../store/webhook-repository.js";
 import type { WebhookTables } from "../../store/webhook-schema.js";
@@ -132,32 +133,13 @@ describe("webhook routes", () => {
   });
 
   it("shows deliveries per webhook and per alert, then deletes a webhook with its history", async () => {
-    const rule = await createAlertRulesRepository(fixture.metadata, clock).create(
+    const opened = await openTestAlert(
       {
-        name: "PM2.5 high",
-        metric: "pm25",
-        scope: { device: "tn-air-001" },
-        condition: { type: "threshold", above: 100, clearBelow: 80, forSeconds: 0 },
-        severity: "major",
-        audience: "public",
-        cooldownSeconds: 300,
+        rules: createAlertRulesRepository(fixture.metadata, clock),
+        alerts: createAlertStore(fixture.metadata, clock),
       },
-      "test",
+      now,
     );
-    const opened = await createAlertStore(fixture.metadata, clock).applySignal(
-      {
-        kind: "open",
-        ruleId: rule.id,
-        ruleVersion: 1,
-        source: "tn-air-001",
-        subject: "pm25",
-        value: 130,
-        severity: "major",
-        at: now,
-      },
-      { area: "tan-ninh", audience: "public", message: { vi: "Bụi cao", en: "Dust high" } },
-    );
-    if (!opened) throw new Error("the alert did not open");
     const [zalo] = await webhooks.list();
     if (!zalo) throw new Error("no webhook");
     expect(await webhooks.enqueue(opened.id)).toBe(1); // the disabled SMS gateway gets nothing

@@ -15,6 +15,7 @@ import { type AlertStore, createAlertStore } from "../../store/alert-store.js";
 import { openMetadataDatabase } from "../../store/metadata-database.js";
 import type { MetadataDatabase } from "../../store/metadata-schema.js";
 import { openSqliteDatabase } from "../../store/sqlite-database.js";
+import { openTestAlert } from "../../store/testing/open-test-alert.js";
 import { webhookMigrations } from "../../store/webhook-migrations.js";
 import { createWebhookRepository, type WebhookRepository } from "../../store/webhook-repository.js";
 import type { WebhookTables } from "../../store/webhook-schema.js";
@@ -107,39 +108,7 @@ async function openHarness(dataDir: string, clock: Clock = systemClock): Promise
       dispatchers.push(dispatcher);
       return dispatcher;
     },
-    async raise(audience = "public") {
-      const rule = await rules.create(
-        {
-          name: "PM2.5 high",
-          metric: "pm25",
-          scope: { device: "tn-air-001" },
-          condition: { type: "threshold", above: 100, clearBelow: 80, forSeconds: 0 },
-          severity: "major",
-          audience,
-          cooldownSeconds: 0,
-        },
-        "test",
-      );
-      const event = await alerts.applySignal(
-        {
-          kind: "open",
-          ruleId: rule.id,
-          ruleVersion: 1,
-          source: "tn-air-001",
-          subject: "pm25",
-          value: 142.5,
-          severity: "major",
-          at: clock.now(),
-        },
-        {
-          area: "tan-ninh",
-          audience,
-          message: { vi: "Bụi PM2.5 cao", en: "PM2.5 high" },
-        },
-      );
-      if (!event) throw new Error("the alert did not open");
-      return event;
-    },
+    raise: (audience = "public") => openTestAlert({ rules, alerts }, clock.now(), { audience }),
     async close() {
       for (const dispatcher of dispatchers.splice(0)) await dispatcher.stop();
       await db.destroy();

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { describeRuleProblems, ruleDefinitionSchema } from "./rule.js";
-
-const MINIMAL = {
-  name: "PM2.5 high",
-  metric: "pm25",
-  scope: { device: "tn-air-001" },
-  condition: { type: "threshold", above: 100, clearBelow: 80, forSeconds: 0 },
-  severity: "major",
-  audience: "public",
-};
+import { MINIMAL_RULE } from "./rule-fixture.js";
 
 const base = { name: "r", metric: "pm25", severity: "major", audience: "operators" };
 
@@ -20,8 +12,8 @@ function problems(input: unknown): string[] {
 
 describe("rule definitions", () => {
   it("accepts the issue's minimal rule as written, filling the defaults", () => {
-    const parsed = ruleDefinitionSchema.parse(MINIMAL);
-    expect(parsed).toEqual({ ...MINIMAL, cooldownSeconds: 300 });
+    const parsed = ruleDefinitionSchema.parse(MINIMAL_RULE);
+    expect(parsed).toEqual({ ...MINIMAL_RULE, cooldownSeconds: 300 });
   });
 
   it("accepts the full model", () => {
@@ -46,12 +38,12 @@ describe("rule definitions", () => {
   it.each([[{ device: "tn-air-001" }], [{ kind: "air" }], [{ area: "25747" }], [{}], [{ all: true }]])(
     "accepts the scope %j",
     (scope) => {
-      expect(problems({ ...MINIMAL, scope })).toEqual([]);
+      expect(problems({ ...MINIMAL_RULE, scope })).toEqual([]);
     },
   );
 
   it("takes no scope to mean everything", () => {
-    const { scope: _omitted, ...rest } = MINIMAL;
+    const { scope: _omitted, ...rest } = MINIMAL_RULE;
     expect(ruleDefinitionSchema.parse(rest).scope).toEqual({});
   });
 
@@ -91,7 +83,7 @@ describe("rule definitions", () => {
 describe("garbage rules are refused with readable messages", () => {
   it.each([
     ["null", null, "a rule must be a JSON object"],
-    ["an array", [MINIMAL], "a rule must be a JSON object"],
+    ["an array", [MINIMAL_RULE], "a rule must be a JSON object"],
     ["a string", "PM2.5 high", "a rule must be a JSON object"],
     ["nothing in it", {}, "name: name is required"],
     ["no condition", { ...base }, "condition: condition is required"],
@@ -162,57 +154,65 @@ describe("garbage rules are refused with readable messages", () => {
       { ...base, condition: { type: "nodata", seconds: 1 } },
       "seconds must be at least 10",
     ],
-    ["an unknown key", { ...MINIMAL, colour: "red" }, 'Unrecognized key: "colour"'],
+    ["an unknown key", { ...MINIMAL_RULE, colour: "red" }, 'Unrecognized key: "colour"'],
     [
       "an unknown metric",
-      { ...MINIMAL, metric: "radon" },
+      { ...MINIMAL_RULE, metric: "radon" },
       "metric must be a catalogue metric or one of aqi, flood_level",
     ],
-    ["an empty name", { ...MINIMAL, name: "   " }, "name must not be empty"],
+    ["an empty name", { ...MINIMAL_RULE, name: "   " }, "name must not be empty"],
     [
       "an unknown severity",
-      { ...MINIMAL, severity: "apocalyptic" },
+      { ...MINIMAL_RULE, severity: "apocalyptic" },
       "severity must be one of minor, major, critical",
     ],
     [
       "an unknown audience",
-      { ...MINIMAL, audience: "everyone" },
+      { ...MINIMAL_RULE, audience: "everyone" },
       "audience must be one of operators, public",
     ],
     [
       "two scopes",
-      { ...MINIMAL, scope: { device: "a", area: "b" } },
+      { ...MINIMAL_RULE, scope: { device: "a", area: "b" } },
       "scope takes one of device, kind, area or all",
     ],
-    ["an unknown kind", { ...MINIMAL, scope: { kind: "volcano" } }, "scope.kind must be one of"],
-    ["a bad device id", { ...MINIMAL, scope: { device: "a/b" } }, "scope.device is not a valid device id"],
-    ["all: false", { ...MINIMAL, scope: { all: false } }, "scope.all can only be true"],
+    ["an unknown kind", { ...MINIMAL_RULE, scope: { kind: "volcano" } }, "scope.kind must be one of"],
+    [
+      "a bad device id",
+      { ...MINIMAL_RULE, scope: { device: "a/b" } },
+      "scope.device is not a valid device id",
+    ],
+    ["all: false", { ...MINIMAL_RULE, scope: { all: false } }, "scope.all can only be true"],
     [
       "an hour past 24",
-      { ...MINIMAL, schedule: { from: "25:00", to: "06:00" } },
+      { ...MINIMAL_RULE, schedule: { from: "25:00", to: "06:00" } },
       "schedule.from must be a time HH:MM",
     ],
-    ["from without to", { ...MINIMAL, schedule: { from: "08:00" } }, "schedule needs both 'from' and 'to'"],
+    [
+      "from without to",
+      { ...MINIMAL_RULE, schedule: { from: "08:00" } },
+      "schedule needs both 'from' and 'to'",
+    ],
     [
       "from equal to to",
-      { ...MINIMAL, schedule: { from: "08:00", to: "08:00" } },
+      { ...MINIMAL_RULE, schedule: { from: "08:00", to: "08:00" } },
       "leave both out for the whole day",
     ],
-    ["day 0", { ...MINIMAL, schedule: { days: [0] } }, "schedule.days are 1 (Monday) to 7 (Sunday)"],
-    ["no days", { ...MINIMAL, schedule: { days: [] } }, "schedule.days must name at least one day"],
+    ["day 0", { ...MINIMAL_RULE, schedule: { days: [0] } }, "schedule.days are 1 (Monday) to 7 (Sunday)"],
+    ["no days", { ...MINIMAL_RULE, schedule: { days: [] } }, "schedule.days must name at least one day"],
     [
       "an escalation that is not more severe",
-      { ...MINIMAL, escalation: [{ severity: "minor", above: 150 }] },
+      { ...MINIMAL_RULE, escalation: [{ severity: "minor", above: 150 }] },
       "more severe than the rule's major",
     ],
     [
       "an escalation the wrong way",
-      { ...MINIMAL, escalation: [{ severity: "critical", below: 10 }] },
+      { ...MINIMAL_RULE, escalation: [{ severity: "critical", below: 10 }] },
       "escalation steps of this rule use 'above'",
     ],
     [
       "an escalation without a level",
-      { ...MINIMAL, escalation: [{ severity: "critical" }] },
+      { ...MINIMAL_RULE, escalation: [{ severity: "critical" }] },
       "exactly one of 'above' or 'below'",
     ],
     [
@@ -224,11 +224,11 @@ describe("garbage rules are refused with readable messages", () => {
       },
       "a no-data rule cannot escalate",
     ],
-    ["an empty template", { ...MINIMAL, message: { vi: "", en: "x" } }, "message.vi must not be empty"],
-    ["one language only", { ...MINIMAL, message: { vi: "x" } }, "message.en must be text"],
+    ["an empty template", { ...MINIMAL_RULE, message: { vi: "", en: "x" } }, "message.vi must not be empty"],
+    ["one language only", { ...MINIMAL_RULE, message: { vi: "x" } }, "message.en must be text"],
     [
       "a cooldown over a day",
-      { ...MINIMAL, cooldownSeconds: 100_000 },
+      { ...MINIMAL_RULE, cooldownSeconds: 100_000 },
       "cooldownSeconds must be at most 86400",
     ],
   ])("refuses %s", (_what, input, message) => {

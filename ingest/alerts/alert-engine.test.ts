@@ -6,7 +6,7 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AlertSignal } from "../../domain/alerts/evaluator.js";
 import type { AlertRule, RuleDefinitionInput } from "../../domain/alerts/rule.js";
-import { testRule } from "../../domain/alerts/rule-fixture.js";
+import { minimalRule, testRule } from "../../domain/alerts/rule-fixture.js";
 import type { MetricKey } from "../../domain/catalogue.js";
 import type { Clock } from "../../domain/clock.js";
 import { alertStateMigrations } from "../../store/alert-state-migrations.js";
@@ -148,20 +148,7 @@ describe("alert engine", () => {
   });
 
   it("opens on the issue's minimal rule, with the station's names and a bilingual message", async () => {
-    harness.rules = [
-      {
-        name: "PM2.5 high",
-        metric: "pm25",
-        scope: { device: "tn-air-001" },
-        condition: { type: "threshold", above: 100, clearBelow: 80, forSeconds: 0 },
-        severity: "major",
-        audience: "public",
-        cooldownSeconds: 300,
-        id: 1,
-        version: 1,
-        enabled: true,
-      },
-    ];
+    harness.rules = [{ ...minimalRule(), id: 1, version: 1, enabled: true }];
     await harness.start();
     await harness.publish(0, AIR.id, { pm25: 120.44 });
     await harness.publish(1, AIR_2.id, { pm25: 500 });
