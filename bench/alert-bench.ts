@@ -4,10 +4,10 @@
  */
 import { connectAsync } from "mqtt";
 import { io } from "socket.io-client";
+import { type BenchFleet, PROBE_DEVICE } from "./bench-fleet.js";
 import { percentile } from "./latency-probe.js";
 import { startServiceUnderTest } from "./service-under-test.js";
 
-const PROBE_DEVICE = "bench-alert-probe";
 /** Values above this open the probe rule's alert; LOW clears it. */
 const THRESHOLD = 500;
 const LOW = 10;
@@ -21,7 +21,13 @@ async function postRule(httpUrl: string, rule: object, headers: Record<string, s
   if (response.status !== 201) throw new Error(`rule refused: ${response.status} ${await response.text()}`);
 }
 
-export type LoadRunner = (mqttUrl: string, rate: number, durationS: number) => Promise<{ acked: number }>;
+/** A load generator run: `sending` once its devices are connected and the load starts, `done` at its end. */
+export interface LoadRun {
+  readonly sending: Promise<void>;
+  readonly done: Promise<{ acked: number }>;
+}
+
+export type LoadRunner = (mqttUrl: string, rate: number, durationS: number) => LoadRun;
 
 /**
  * A probe device alternates a value over and under a rule's threshold every `spacingMs` while the
@@ -34,10 +40,12 @@ export async function alertLatencyRun(options: {
   readonly spacingMs: number;
   readonly runLoad: LoadRunner;
   readonly env: Record<string, string>;
+  /** The registered devices: the load's and the probe. */
+  readonly fleet: BenchFleet;
 }) {
-  const service = await startServiceUnderTest({ DEMO: "0", ...options.env });
+  const service = await startServiceUnderTest({ DEMO: "0", ...options.env }, options.fleet);
   try {
-    const headers: Record<string, string> = {};
+    const headers = await service.authHeaders();
     await postRule(
       service.httpUrl,
       {
@@ -53,7 +61,10 @@ export async function alertLatencyRun(options: {
     );
     const sentAt = new Map<number, number>();
     const latencies: number[] = [];
-    const socket = io(`${service.httpUrl}/ops`, { transports: ["websocket"] });
+    const socket = io(`${service.httpUrl}/ops`, {
+      transports: ["websocket"],
+      auth: await service.socketAuth(),
+    });
     socket.on("alert", (event: { value: number | null; transition: string }) => {
       const sent = event.value === null ? undefined : sentAt.get(event.value);
       if (sent !== undefined && (event.transition === "opened" || event.transition === "cleared")) {
@@ -62,11 +73,16 @@ export async function alertLatencyRun(options: {
     });
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", () => resolve());
-      socket.once("connect_error", reject);
+      socket.once("connect_error", (error) => reject(new Error(`/ops refused the bench: ${error.message}`)));
     });
-    const probe = await connectAsync(service.mqttUrl, { clientId: PROBE_DEVICE });
+    const probe = await connectAsync(service.mqttUrl, {
+      clientId: PROBE_DEVICE,
+      username: PROBE_DEVICE,
+      password: options.fleet.probeSecret,
+    });
     const load = options.runLoad(service.mqttUrl, options.backgroundRate, options.durationS);
-    // Let the load settle before timing.
+    // Let the load's devices connect and the load settle before timing.
+    await load.sending;
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const deadline = Date.now() + (options.durationS - 5) * 1000;
     let sequence = 0;
@@ -85,7 +101,7 @@ export async function alertLatencyRun(options: {
       );
       await new Promise((resolve) => setTimeout(resolve, options.spacingMs));
     }
-    await load;
+    await load.done;
     await new Promise((resolve) => setTimeout(resolve, 2000));
     socket.close();
     await probe.endAsync();
@@ -102,19 +118,19 @@ export async function alertLatencyRun(options: {
   }
 }
 
-/** 10,000 rules that the load generator's readings really hit: 4 metrics on each of 2,500 devices. */
+/** `count` rules that the load generator's readings really hit: 4 metrics on each of its devices in turn. */
 export async function loadRules(
   httpUrl: string,
   count: number,
-  devices: number,
-  headers: Record<string, string>,
+  deviceIds: readonly string[],
+  headersOf: () => Promise<Record<string, string>>,
 ): Promise<void> {
   const metrics = ["pm25", "pm10", "no2", "so2"];
-  const width = String(devices).length;
   const pending: Promise<void>[] = [];
+  let headers = await headersOf();
   for (let i = 0; i < count; i++) {
-    const device = `load-${String((i % devices) + 1).padStart(width, "0")}`;
-    const metric = metrics[Math.floor(i / devices) % metrics.length];
+    const device = deviceIds[i % deviceIds.length] as string;
+    const metric = metrics[Math.floor(i / deviceIds.length) % metrics.length];
     // Thresholds above anything the generator sends: evaluated on every reading, never firing.
     pending.push(
       postRule(
@@ -130,7 +146,10 @@ export async function loadRules(
         headers,
       ),
     );
-    if (pending.length >= 50) await Promise.all(pending.splice(0));
+    if (pending.length >= 50) {
+      await Promise.all(pending.splice(0));
+      headers = await headersOf(); // renewed when the access token nears its expiry
+    }
   }
   await Promise.all(pending);
 }

@@ -4,12 +4,16 @@ import { io, type Socket } from "socket.io-client";
  * An operator screen: subscribed to everything on /ops, it notes for each `reading` event how long
  * after the reading's timestamp (the load generator stamps the publish time) it arrived.
  */
-export async function startLatencyProbe(httpUrl: string): Promise<{
+export async function startLatencyProbe(
+  httpUrl: string,
+  /** The /ops handshake `auth` (an operator's access token). */
+  auth: Record<string, unknown>,
+): Promise<{
   latenciesMs(since?: number): number[];
   events(): number;
   close(): void;
 }> {
-  const socket: Socket = io(`${httpUrl}/ops`, { transports: ["websocket"] });
+  const socket: Socket = io(`${httpUrl}/ops`, { transports: ["websocket"], auth });
   const latencies: number[] = [];
   const arrivals: number[] = [];
   let events = 0;
@@ -20,7 +24,7 @@ export async function startLatencyProbe(httpUrl: string): Promise<{
     latencies.push(now - Date.parse(event.ts));
   });
   await new Promise<void>((resolve, reject) => {
-    socket.once("connect_error", reject);
+    socket.once("connect_error", (error) => reject(new Error(`/ops refused the probe: ${error.message}`)));
     socket.emit("subscribe", { all: true }, (answer: { ok: boolean }) =>
       answer.ok ? resolve() : reject(new Error("subscribe refused")),
     );

@@ -1,16 +1,21 @@
 /**
  * End-to-end benchmark: a load generator in another process publishes over MQTT to the service
  * (embedded SQLite store); we measure readings/s durably stored, publish → Socket.IO latency and
- * the service's memory. Results go to bench/results/. Not part of `npm test`.
+ * the service's memory. Security is on as in production: the bench devices are registered once
+ * (bench-fleet.ts) and each connects with its own secret; the screen logs in. Results go to
+ * bench/results/. Not part of `npm test`.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { alertLatencyRun, loadRules } from "./alert-bench.js";
+import { SENDING_MARKER } from "../simulators/load-generator-flags.js";
+import { alertLatencyRun, type LoadRun, loadRules } from "./alert-bench.js";
+import { type BenchFleet, prepareBenchFleet } from "./bench-fleet.js";
+import { runInfluxBench } from "./influx-bench.js";
 import { percentile, startLatencyProbe } from "./latency-probe.js";
-import { scrapeMetric, startServiceUnderTest } from "./service-under-test.js";
+import { type ServiceUnderTest, scrapeMetric, startServiceUnderTest } from "./service-under-test.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const METRICS_PER_READING = 6;
@@ -32,7 +37,9 @@ const flagsSchema = z.object({
   duration: z.coerce.number().int().min(5).max(600).default(30),
   idle: z.coerce.number().int().min(0).max(600).default(30),
   /** Which benchmarks: the end-to-end ingest runs, the alert runs, or both. */
-  suite: z.enum(["all", "e2e", "alerts"], { error: "--suite must be all, e2e or alerts" }).default("all"),
+  suite: z
+    .enum(["all", "e2e", "alerts", "influx"], { error: "--suite must be all, e2e, alerts or influx" })
+    .default("all"),
   /** Rules loaded for the "with rules" throughput comparison. */
   rules: z.coerce.number().int().min(1).max(100_000).default(10_000),
 });
@@ -52,22 +59,42 @@ function parseFlags(argv: string[]) {
 
 const loadSummarySchema = z.object({ sent: z.number(), acked: z.number(), errors: z.number() }).passthrough();
 
-function runLoadGenerator(mqttUrl: string, rate: number, durationS: number, batch: number) {
-  const devices = devicesFor(rate);
+/**
+ * The load generator with each of `devicesFor(rate, batch)` registered devices on its own connection.
+ * `sending` resolves when every device is connected and the paced load starts.
+ */
+function runLoadGenerator(
+  fleet: BenchFleet,
+  mqttUrl: string,
+  rate: number,
+  durationS: number,
+  batch: number,
+): LoadRun & { readonly done: Promise<z.infer<typeof loadSummarySchema>> } {
+  const devices = devicesFor(rate, batch);
   const args = [
     "--import",
     "tsx",
     "simulators/load-generator.ts",
     ...["--broker", mqttUrl, "--rate", String(rate), "--duration", String(durationS)],
-    ...["--connections", "20", "--devices", String(devices), "--metrics", String(METRICS_PER_READING)],
-    ...["--batch", String(batch), "--max-inflight", "1000"],
+    ...["--credentials", fleet.credentialsFile, "--devices", String(devices)],
+    ...["--metrics", String(METRICS_PER_READING), "--batch", String(batch), "--max-inflight", "1000"],
   ];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (chunk: Buffer) => {
     out += chunk.toString();
   });
-  return new Promise<z.infer<typeof loadSummarySchema>>((resolve, reject) => {
+  let err = "";
+  let markSending: () => void = () => {};
+  const sending = new Promise<void>((resolve) => {
+    markSending = resolve;
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    err += chunk.toString();
+    if (err.includes(SENDING_MARKER)) markSending();
+  });
+  const done = new Promise<z.infer<typeof loadSummarySchema>>((resolve, reject) => {
     child.once("exit", (code) => {
       const line = out.trim().split("\n").at(-1) ?? "";
       try {
@@ -77,30 +104,51 @@ function runLoadGenerator(mqttUrl: string, rate: number, durationS: number, batc
       }
     });
   });
+  // Never sending (it failed while connecting): `done` carries the reason.
+  return { sending: Promise.race([sending, done.then(() => undefined)]), done };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const devicesFor = (rate: number) => Math.min(5000, Math.max(50, Math.round(rate / 2)));
+/**
+ * The live feed sends operators at most one event per device per 250 ms (LIVE_THROTTLE_MS) and
+ * merges what a device sends faster into the next one, whose latency then includes the wait. At 3
+ * messages/s per device (safely under 4) every reading's event goes out at once, so latency is the
+ * pipeline's.
+ */
+const MESSAGES_PER_DEVICE_PER_S = 3;
+/**
+ * Each device has its own connection and secret (a device may publish only as itself), and every
+ * connection costs a secret check at CONNECT and a registration before the bench: at most this
+ * many. Above MAX_DEVICES × 3 messages/s devices publish faster and their latency includes merging.
+ */
+const MAX_DEVICES = 1500;
+
+/** Registered devices that offer `rate` readings/s in messages of `batch` readings. */
+const devicesFor = (rate: number, batch = 1) =>
+  Math.min(MAX_DEVICES, Math.max(50, Math.ceil(rate / batch / MESSAGES_PER_DEVICE_PER_S)));
 
 async function throughputRun(
+  fleet: BenchFleet,
   rate: number,
   durationS: number,
   batch: number,
-  prepare?: (httpUrl: string) => Promise<void>,
+  prepare?: (service: ServiceUnderTest) => Promise<void>,
 ) {
-  const service = await startServiceUnderTest({ DEMO: "0" });
+  const service = await startServiceUnderTest({ DEMO: "0" }, fleet);
   try {
-    await prepare?.(service.httpUrl);
-    const probe = await startLatencyProbe(service.httpUrl);
+    await prepare?.(service);
+    const probe = await startLatencyProbe(service.httpUrl, await service.socketAuth());
     service.resetPeak();
     const storedAtStart = await scrapeMetric(service.httpUrl, STORED);
     const started = Date.now();
-    const load = runLoadGenerator(service.mqttUrl, rate, durationS, batch);
-    // Sustained rate: what became durable between 5 s into the run and its end.
+    const load = runLoadGenerator(fleet, service.mqttUrl, rate, durationS, batch);
+    await load.sending;
+    const connectedAfterMs = Date.now() - started;
+    // Sustained rate: what became durable between 5 s into the load and its end.
     await sleep(5000);
     const windowStart = { at: Date.now(), stored: await scrapeMetric(service.httpUrl, STORED) };
-    const summary = await load;
+    const summary = await load.done;
     const windowEnd = { at: Date.now(), stored: await scrapeMetric(service.httpUrl, STORED) };
     // Then let the service catch up with what it had accepted.
     let stored = windowEnd.stored;
@@ -119,6 +167,9 @@ async function throughputRun(
       offeredRate: rate,
       readingsPerMessage: batch,
       durationS,
+      devices: devicesFor(rate, batch),
+      connections: devicesFor(rate, batch),
+      devicesConnectedAfterMs: connectedAfterMs,
       generator: summary,
       sustainedDurableReadingsPerS: Math.round(
         (windowEnd.stored - windowStart.stored) /
@@ -134,7 +185,7 @@ async function throughputRun(
         p50Ms: percentile(latencies, 50),
         p99Ms: percentile(latencies, 99),
         maxMs: percentile(latencies, 100),
-        note: "events after the first 5 s (connections and device registration warm up)",
+        note: "events after the first 5 s of load (the ingest and the live feed warm up)",
         warmUp: { events: warmUp.length, p50Ms: percentile(warmUp, 50), p99Ms: percentile(warmUp, 99) },
       },
       peakRssMB: Math.round(service.peakRssBytes() / MB),
@@ -159,6 +210,9 @@ async function idleDemoRun(seconds: number) {
 }
 
 const flags = parseFlags(process.argv.slice(2));
+// InfluxDB is measured at the store, against a local influxd (see bench/influx-bench.ts).
+if (flags.suite === "influx" || flags.suite === "all") await runInfluxBench({ duration: flags.duration });
+if (flags.suite === "influx") process.exit(0);
 const machine = {
   cores: availableParallelism(),
   cpu: cpus()[0]?.model ?? "unknown",
@@ -168,6 +222,9 @@ const machine = {
 process.stderr.write(`bench: ${machine.cores} cores, ${machine.cpu}\n`);
 
 const e2e = flags.suite !== "alerts";
+/** Offered rate of the alert suite's throughput runs; its latency run sends 5000 readings/s. */
+const ALERT_SUITE_RATE = 10_000;
+const ALERT_BACKGROUND_RATE = 5000;
 const idle = e2e && flags.idle > 0 ? await idleDemoRun(flags.idle) : null;
 if (idle) process.stderr.write(`idle with demo fleet: ${idle.rssMB} MB RSS (peak ${idle.peakRssMB} MB)\n`);
 const runs = [];
@@ -177,38 +234,59 @@ const scenarios = e2e
       ...flags.batchRates.map((rate) => ({ rate, batch: 10 })),
     ]
   : [];
+const deviceCounts = [
+  ...scenarios.map(({ rate, batch }) => devicesFor(rate, batch)),
+  ...(flags.suite === "e2e" ? [] : [devicesFor(ALERT_SUITE_RATE), devicesFor(ALERT_BACKGROUND_RATE)]),
+];
+let fleet: BenchFleet | undefined;
+if (deviceCounts.length > 0) {
+  const registeredAt = Date.now();
+  fleet = await prepareBenchFleet(Math.max(...deviceCounts));
+  process.stderr.write(
+    `registered ${fleet.loadDeviceIds.length} bench devices in ${Math.round((Date.now() - registeredAt) / 1000)} s\n`,
+  );
+}
+const benchFleet = () => {
+  if (!fleet) throw new Error("no bench fleet registered");
+  return fleet;
+};
 for (const { rate, batch } of scenarios) {
-  process.stderr.write(`offered ${rate} readings/s (${batch} per message) for ${flags.duration} s…\n`);
-  const run = await throughputRun(rate, flags.duration, batch);
+  process.stderr.write(
+    `offered ${rate} readings/s (${batch} per message) from ${devicesFor(rate, batch)} devices for ${flags.duration} s…\n`,
+  );
+  const run = await throughputRun(benchFleet(), rate, flags.duration, batch);
   process.stderr.write(
     `  durable ${run.sustainedDurableReadingsPerS}/s, p50 ${run.latency.p50Ms} ms, p99 ${run.latency.p99Ms} ms, ` +
-      `peak RSS ${run.peakRssMB} MB, lost ${run.lostReadings}\n`,
+      `peak RSS ${run.peakRssMB} MB, lost ${run.lostReadings}, devices connected after ${run.devicesConnectedAfterMs} ms\n`,
   );
   runs.push(run);
 }
 
 let alerts: Record<string, unknown> | null = null;
 if (flags.suite !== "e2e") {
-  const backgroundRate = 5000;
+  const backgroundRate = ALERT_BACKGROUND_RATE;
   process.stderr.write(`alert latency with ${backgroundRate} readings/s in the background…\n`);
   const latency = await alertLatencyRun({
     backgroundRate,
     durationS: flags.duration,
     spacingMs: 250,
     env: {},
-    runLoad: (mqttUrl, rate, durationS) => runLoadGenerator(mqttUrl, rate, durationS, 1),
+    fleet: benchFleet(),
+    runLoad: (mqttUrl, rate, durationS) => runLoadGenerator(benchFleet(), mqttUrl, rate, durationS, 1),
   });
   process.stderr.write(
     `  p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.alertEvents} alerts\n`,
   );
   // Saturating offered rate: the comparison is of what the service sustains, rules or not.
-  const rate = 10_000;
+  const rate = ALERT_SUITE_RATE;
   process.stderr.write(`throughput at ${rate} readings/s offered, no rules…\n`);
-  const withoutRules = await throughputRun(rate, flags.duration, 1);
+  const withoutRules = await throughputRun(benchFleet(), rate, flags.duration, 1);
   process.stderr.write(`  durable ${withoutRules.sustainedDurableReadingsPerS}/s\n`);
   process.stderr.write(`throughput at ${rate} readings/s offered, ${flags.rules} rules…\n`);
-  const withRules = await throughputRun(rate, flags.duration, 1, (httpUrl) =>
-    loadRules(httpUrl, flags.rules, devicesFor(rate), {}),
+  const withRules = await throughputRun(benchFleet(), rate, flags.duration, 1, (service) =>
+    loadRules(service.httpUrl, flags.rules, benchFleet().loadDeviceIds.slice(0, devicesFor(rate)), () =>
+      service.authHeaders(),
+    ),
   );
   process.stderr.write(`  durable ${withRules.sustainedDurableReadingsPerS}/s\n`);
   alerts = {
@@ -227,7 +305,16 @@ if (flags.suite !== "e2e") {
   };
 }
 
-const result = { at: new Date().toISOString(), machine, store: "sqlite", idle, runs, alerts };
+fleet?.remove();
+const result = {
+  at: new Date().toISOString(),
+  machine,
+  store: "sqlite",
+  security: "devices registered, one connection per device with its own secret; /ops with a token",
+  idle,
+  runs,
+  alerts,
+};
 mkdirSync(new URL("results/", import.meta.url), { recursive: true });
 const file = new URL(`results/${flags.suite}-${result.at.replace(/[:.]/g, "-")}.json`, import.meta.url);
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

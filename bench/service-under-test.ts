@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServiceProcess } from "../test/support/service-process.js";
+import { type BenchFleet, copyOfTemplate } from "./bench-fleet.js";
 
 /** Resident set size of a process in bytes, from /proc (Linux). */
 function rssBytes(pid: number): number | undefined {
@@ -18,6 +19,10 @@ export interface ServiceUnderTest {
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly pid: number;
+  /** `Authorization: Bearer …` of the admin, for /api/v1. */
+  authHeaders(): Promise<Record<string, string>>;
+  /** The /ops handshake `auth` of the admin. */
+  socketAuth(): Promise<Record<string, unknown>>;
   /** Highest RSS seen since start or the last reset, sampled every 200 ms. */
   peakRssBytes(): number;
   currentRssBytes(): number;
@@ -25,9 +30,26 @@ export interface ServiceUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startServiceUnderTest(env: Record<string, string>): Promise<ServiceUnderTest> {
-  const dataDir = mkdtempSync(join(tmpdir(), "envmon-bench-"));
-  const service = await startServiceProcess({ env: { LOG_LEVEL: "error", ...env }, dataDir });
+/**
+ * Starts the service for one run: on a copy of the bench fleet's template (its devices registered,
+ * its admin's password) when given, else on an empty DATA_DIR.
+ */
+export async function startServiceUnderTest(
+  env: Record<string, string>,
+  fleet?: BenchFleet,
+): Promise<ServiceUnderTest> {
+  const dataDir = fleet ? copyOfTemplate(fleet) : mkdtempSync(join(tmpdir(), "envmon-bench-"));
+  const service = await startServiceProcess({
+    env: {
+      LOG_LEVEL: "error",
+      // The bench's hundreds of devices all connect from 127.0.0.1 within seconds; in the field each
+      // has its own address, and the per-address limit (20/s by default) is about one address.
+      MQTT_MAX_CONNECTIONS_PER_IP_PER_S: "100000",
+      ...(fleet ? { BOOTSTRAP_ADMIN_PASSWORD: fleet.adminPassword } : {}),
+      ...env,
+    },
+    dataDir,
+  });
   const pid = service.child.pid as number;
   let peak = rssBytes(pid) ?? 0;
   const sampler = setInterval(() => {
@@ -37,6 +59,8 @@ export async function startServiceUnderTest(env: Record<string, string>): Promis
     httpUrl: service.httpUrl,
     mqttUrl: service.mqttUrl,
     pid,
+    authHeaders: () => service.authHeaders(),
+    socketAuth: () => service.socketAuth(),
     peakRssBytes: () => Math.max(peak, rssBytes(pid) ?? 0),
     currentRssBytes: () => rssBytes(pid) ?? 0,
     resetPeak: () => {

@@ -1,10 +1,13 @@
 /**
- * Benchmark load: many device ids multiplexed over a few MQTT connections, paced by a token bucket
- * refilled in small timer ticks, with a bounded number of unacknowledged messages per connection.
+ * Benchmark load paced by a token bucket refilled in small timer ticks, with a bounded number of
+ * unacknowledged messages per connection. Either each registered device on its own connection
+ * with its own secret (a credentials file; what a broker that checks devices requires), or many
+ * made-up device ids multiplexed over a few anonymous connections (a broker that does not check).
  * Every reading's `ts` is its publish time so a subscriber can measure end-to-end latency.
  */
-import mqtt, { type MqttClient } from "mqtt";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { deviceTopic } from "../domain/topics.js";
+import { readFleetCredentials } from "./fleet-credentials-file.js";
 import type { LoadGeneratorOptions } from "./load-generator-flags.js";
 import { LOAD_METRICS } from "./load-generator-flags.js";
 import { createSeededRandom, type RandomSource } from "./random.js";
@@ -35,7 +38,10 @@ export interface LoadProgress {
 const TICK_MS = 5;
 /** The bucket holds at most this much of the rate, so a stalled loop does not release a burst. */
 const BURST_SECONDS = 0.1;
-const CONNECT_TIMEOUT_MS = 10_000;
+/** Per connection, from its turn to CONNACK; the broker may be checking hundreds of secrets. */
+const CONNECT_TIMEOUT_MS = 30_000;
+/** Connections being set up at once: a thousand devices do not all knock in the same millisecond. */
+const CONNECTS_AT_ONCE = 32;
 const DRAIN_TIMEOUT_MS = 5_000;
 
 interface LoadConnection {
@@ -47,12 +53,18 @@ interface LoadConnection {
 
 export async function runLoadGeneration(
   options: LoadGeneratorOptions,
-  hooks: { readonly onProgress?: (progress: LoadProgress) => void; readonly signal?: AbortSignal } = {},
+  hooks: {
+    readonly onProgress?: (progress: LoadProgress) => void;
+    /** Every connection is up and sending starts now (connecting many devices takes a while). */
+    readonly onSending?: (connections: number) => void;
+    readonly signal?: AbortSignal;
+  } = {},
 ): Promise<LoadSummary> {
   const random = createSeededRandom(options.seed);
   const metrics = LOAD_METRICS.slice(0, options.metrics);
   const counts = { sent: 0, acked: 0, errors: 0 };
-  const connections = await connectAll(options, counts);
+  const connections = await connectAll(await connectionPlan(options), options.brokerUrl, counts);
+  hooks.onSending?.(connections.length);
 
   const startedAtMs = Date.now();
   const startedAt = performance.now();
@@ -146,10 +158,25 @@ export async function runLoadGeneration(
   };
 }
 
-async function connectAll(
-  options: LoadGeneratorOptions,
-  counts: { errors: number },
-): Promise<LoadConnection[]> {
+interface PlannedConnection {
+  readonly deviceIds: readonly string[];
+  readonly login: Pick<IClientOptions, "clientId" | "username" | "password">;
+}
+
+/** Which connections to open and which device ids each one publishes for. */
+async function connectionPlan(options: LoadGeneratorOptions): Promise<PlannedConnection[]> {
+  if (options.credentialsFile !== undefined) {
+    const credentials = [...(await readFleetCredentials(options.credentialsFile))];
+    if (credentials.length < options.devices) {
+      throw new Error(
+        `${options.credentialsFile} has ${credentials.length} devices, --devices asks for ${options.devices}`,
+      );
+    }
+    return credentials.slice(0, options.devices).map(([deviceId, secret]) => ({
+      deviceIds: [deviceId],
+      login: { clientId: deviceId, username: deviceId, password: secret },
+    }));
+  }
   const deviceIdsPerConnection: string[][] = Array.from({ length: options.connections }, () => []);
   const width = String(options.devices).length;
   for (let device = 0; device < options.devices; device += 1) {
@@ -157,35 +184,47 @@ async function connectAll(
       `load-${String(device + 1).padStart(width, "0")}`,
     );
   }
-  const connections = deviceIdsPerConnection.map(
-    (deviceIds, index): LoadConnection => ({
-      client: mqtt.connect(options.brokerUrl, {
-        clientId: `loadgen-${process.pid}-${index + 1}`,
+  return deviceIdsPerConnection.map((deviceIds, index) => ({
+    deviceIds,
+    login: { clientId: `loadgen-${process.pid}-${index + 1}` },
+  }));
+}
+
+async function connectAll(
+  plan: readonly PlannedConnection[],
+  brokerUrl: string,
+  counts: { errors: number },
+): Promise<LoadConnection[]> {
+  const connections: LoadConnection[] = [];
+  let next = 0;
+  const connectNext = async (): Promise<void> => {
+    while (next < plan.length) {
+      const planned = plan[next++] as PlannedConnection;
+      const client = mqtt.connect(brokerUrl, {
+        ...planned.login,
         protocolVersion: 4,
         clean: true,
         reconnectPeriod: 0,
         connectTimeout: CONNECT_TIMEOUT_MS,
-      }),
-      deviceIds,
-      nextDevice: 0,
-      inFlight: 0,
-    }),
-  );
+      });
+      connections.push({ client, deviceIds: planned.deviceIds, nextDevice: 0, inFlight: 0 });
+      await waitForConnect(client, `${brokerUrl} as ${planned.login.clientId}`);
+      client.on("error", () => {
+        counts.errors += 1;
+      });
+    }
+  };
   try {
-    await Promise.all(connections.map((connection) => waitForConnect(connection.client, options.brokerUrl)));
+    await Promise.all(Array.from({ length: Math.min(CONNECTS_AT_ONCE, plan.length) }, connectNext));
   } catch (error) {
+    next = plan.length; // the other workers stop taking new connections
     await Promise.all(connections.map((connection) => connection.client.endAsync(true)));
     throw error;
-  }
-  for (const connection of connections) {
-    connection.client.on("error", () => {
-      counts.errors += 1;
-    });
   }
   return connections;
 }
 
-function waitForConnect(client: MqttClient, brokerUrl: string): Promise<void> {
+function waitForConnect(client: MqttClient, target: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => fail(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)),
@@ -203,7 +242,7 @@ function waitForConnect(client: MqttClient, brokerUrl: string): Promise<void> {
     };
     const fail = (error: Error) => {
       cleanUp();
-      reject(new Error(`could not connect to ${brokerUrl}: ${error.message}`));
+      reject(new Error(`could not connect to ${target}: ${error.message}`));
     };
     const closed = () => fail(new Error("connection closed"));
     client.on("connect", succeed);

@@ -2,6 +2,9 @@
 import { z } from "zod";
 import { brokerUrlFlag, choiceFlag, type FlagOutcome, numberFlag, parseFlags } from "./flag-parsing.js";
 
+/** Printed on stderr when every connection is up and the paced load starts (a bench times from it). */
+export const SENDING_MARKER = "[loadgen] sending";
+
 /** Air-station metrics in the order `--metrics n` takes them. */
 export const LOAD_METRICS = ["pm25", "pm10", "o3", "no2", "so2", "co", "temperature", "humidity"] as const;
 
@@ -10,8 +13,16 @@ export interface LoadGeneratorOptions {
   /** Offered load: readings per second over all connections. */
   readonly rate: number;
   readonly durationS: number;
+  /** With a credentials file: one per device, the same as `devices`. */
   readonly connections: number;
   readonly devices: number;
+  /**
+   * A credentials file (simulators/fleet-credentials-file.ts format, {devices: {id: secret}}): the
+   * first `devices` of its devices each connect with their own secret (client id = username =
+   * device id), as a broker that checks who publishes requires. Without it, `devices` made-up ids
+   * share `connections` anonymous connections.
+   */
+  readonly credentialsFile?: string;
   readonly metrics: number;
   readonly qos: 0 | 1;
   /** Readings per message; above 1 a message is a JSON array. */
@@ -26,6 +37,7 @@ export const LOAD_GENERATOR_HELP = `Máy tạo tải MQTT cho đo hiệu năng /
 Cách dùng / Usage:
   npx tsx simulators/load-generator.ts --broker mqtt://localhost:1883 --rate 2000 --duration 30 \\
       --connections 20 --devices 1000 --metrics 6 [--qos 1] [--batch 1]
+  npx tsx simulators/load-generator.ts --credentials bench-devices.json --devices 500 --rate 5000 …
 
 Tham số / Flags:
   --broker <url>        Địa chỉ broker / broker URL                           (mặc định/default mqtt://localhost:1883)
@@ -34,6 +46,12 @@ Tham số / Flags:
   --connections <n>     Số kết nối MQTT / MQTT connections                    (mặc định/default 10)
   --devices <n>         Số mã thiết bị chia đều trên các kết nối               (mặc định/default 100)
                         Device ids spread over the connections
+  --credentials <file>  Tệp mật khẩu thiết bị {"devices": {"mã": "mật khẩu"}} (như demo-fleet-credentials.json):
+                        mỗi thiết bị (--devices thiết bị đầu tiên của tệp) một kết nối riêng, đăng nhập
+                        bằng mã và mật khẩu của nó; không dùng cùng --connections
+                        Device secrets (the demo-fleet-credentials.json format): each of the first
+                        --devices devices of the file gets its own connection and logs in with its
+                        id and secret, as a broker that checks devices requires; not with --connections
   --metrics <n>         Số chỉ số không khí mỗi bản tin, 1–${LOAD_METRICS.length} / air metrics per reading (mặc định/default 6)
   --qos <0|1>           Mức QoS / MQTT QoS                                    (mặc định/default 1)
   --batch <n>           Số bản tin trong một thông điệp (mảng JSON khi > 1)    (mặc định/default 1)
@@ -59,6 +77,7 @@ const FLAGS = {
   batch: { type: "string" },
   "max-inflight": { type: "string" },
   seed: { type: "string" },
+  credentials: { type: "string" },
 } as const;
 
 const loadGeneratorFlagsSchema = z
@@ -119,9 +138,10 @@ const loadGeneratorFlagsSchema = z
       min: 0,
       max: 4_294_967_295,
     }),
+    credentials: z.string().min(1, "--credentials needs the path of a credentials file").optional(),
   })
   .superRefine((flags, context) => {
-    if (flags.connections > flags.devices) {
+    if (flags.credentials === undefined && flags.connections > flags.devices) {
       context.addIssue({
         code: "custom",
         message: `--connections (${flags.connections}) cannot exceed --devices (${flags.devices}): every connection carries at least one device`,
@@ -133,8 +153,9 @@ const loadGeneratorFlagsSchema = z
       brokerUrl: flags.broker,
       rate: flags.rate,
       durationS: flags.duration,
-      connections: flags.connections,
+      connections: flags.credentials === undefined ? flags.connections : flags.devices,
       devices: flags.devices,
+      ...(flags.credentials === undefined ? {} : { credentialsFile: flags.credentials }),
       metrics: flags.metrics,
       qos: flags.qos === "0" ? 0 : 1,
       batch: flags.batch,
@@ -143,6 +164,18 @@ const loadGeneratorFlagsSchema = z
     }),
   );
 
+/** With credentials every device has its own connection: a connection count would contradict it. */
+const flagsWithOneConnectionPerDevice = z.preprocess((raw, context) => {
+  const given = raw as { credentials?: unknown; connections?: unknown };
+  if (given.credentials !== undefined && given.connections !== undefined) {
+    context.addIssue({
+      code: "custom",
+      message: "--connections cannot be used with --credentials: each device has its own connection",
+    });
+  }
+  return raw;
+}, loadGeneratorFlagsSchema);
+
 export function parseLoadGeneratorFlags(argv: readonly string[]): FlagOutcome<LoadGeneratorOptions> {
-  return parseFlags(argv, FLAGS, loadGeneratorFlagsSchema);
+  return parseFlags(argv, FLAGS, flagsWithOneConnectionPerDevice);
 }

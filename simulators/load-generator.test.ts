@@ -1,11 +1,21 @@
-import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { LOAD_METRICS } from "./load-generator-flags.js";
-import { type MessageRecorder, recordMessages, startTestBroker, type TestBroker } from "./test-broker.js";
+import { runCli } from "../scripts/testing/run-cli.js";
+import { writeFleetCredentials } from "./fleet-credentials-file.js";
+import { LOAD_METRICS, SENDING_MARKER } from "./load-generator-flags.js";
+import {
+  type CheckingBroker,
+  type MessageRecorder,
+  recordMessages,
+  startCheckingBroker,
+  startTestBroker,
+  type TestBroker,
+} from "./test-broker.js";
 
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCRIPT = fileURLToPath(new URL("./load-generator.ts", import.meta.url));
 
 const summarySchema = z.object({
@@ -20,26 +30,7 @@ const summarySchema = z.object({
   endedAt: z.iso.datetime(),
 });
 
-function runLoadGenerator(
-  args: readonly string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], {
-      cwd: PROJECT_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runLoadGenerator = (args: readonly string[]) => runCli(SCRIPT, args);
 
 describe("load generator process", () => {
   let broker: TestBroker;
@@ -104,5 +95,73 @@ describe("load generator process", () => {
     expect(result.stderr).toContain(
       "--rate must be a positive number (total readings per second), got 'fast'",
     );
+  });
+});
+
+describe("load generator with a credentials file", () => {
+  const secrets = new Map([
+    ["bench-0001", "secret-of-bench-0001"],
+    ["bench-0002", "secret-of-bench-0002"],
+    ["bench-0003", "secret-of-bench-0003"],
+    ["bench-0004", "secret-of-bench-0004"],
+    ["bench-0005", "secret-of-bench-0005"],
+  ]);
+  let broker: CheckingBroker;
+  let dir: string;
+  let file: string;
+
+  beforeAll(async () => {
+    broker = await startCheckingBroker(secrets);
+    dir = await mkdtemp(join(tmpdir(), "envmon-loadgen-"));
+    file = join(dir, "devices.json");
+    await writeFleetCredentials(file, secrets, new Date());
+  });
+
+  afterAll(async () => {
+    await broker.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("connects each of the first --devices devices with its own secret and publishes only as itself", async () => {
+    const result = await runLoadGenerator([
+      ...["--broker", broker.url, "--credentials", file, "--devices", "4"],
+      ...["--rate", "200", "--duration", "1.5", "--metrics", "2"],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = summarySchema.parse(JSON.parse(result.stdout.trim()));
+    expect(summary.acked).toBeGreaterThan(0);
+    expect(summary.errors).toBe(0);
+    expect(result.stderr).toContain(`${SENDING_MARKER} over 4 connections`);
+
+    const first4 = [...secrets.keys()].slice(0, 4);
+    expect(broker.logins.map((l) => l.clientId).sort()).toEqual(first4);
+    expect(broker.logins.every((l) => l.username === l.clientId)).toBe(true);
+    expect(broker.refusedPublishes).toEqual([]);
+    expect(new Set(broker.published.map((p) => p.clientId))).toEqual(new Set(first4));
+    expect(broker.published.every((p) => p.topic === `sensors/${p.clientId}/readings`)).toBe(true);
+    expect(broker.published.length).toBe(summary.sent);
+  });
+
+  it("exits with 1 naming the device when the broker refuses a secret", async () => {
+    const wrong = join(dir, "wrong.json");
+    await writeFleetCredentials(wrong, new Map([["bench-0001", "not-the-secret"]]), new Date());
+    const result = await runLoadGenerator([
+      ...["--broker", broker.url, "--credentials", wrong, "--devices", "1", "--duration", "1"],
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(
+      /could not connect to mqtt:\/\/127\.0\.0\.1:\d+ as bench-0001: .*Bad username or password/i,
+    );
+  });
+
+  it("refuses more devices than the file has, and --connections beside --credentials", async () => {
+    const tooMany = await runLoadGenerator(["--broker", broker.url, "--credentials", file, "--devices", "6"]);
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toContain(`${file} has 5 devices, --devices asks for 6`);
+
+    const both = await runLoadGenerator(["--credentials", file, "--connections", "2"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--connections cannot be used with --credentials");
   });
 });

@@ -10,12 +10,15 @@ import type { AlertEventPayload } from "../api/contract.js";
 import { runCommand } from "./support/command-line-client.js";
 import { getJson, sendJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
-import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+import { mosquittoDeviceArgs, type ServiceProcess, startServiceProcess } from "./support/service-process.js";
 
 const TEST_TIMEOUT_MS = 120_000;
-// A demo station: registered with its commune, so public alerts have an area. The demo fleet
-// never sends the water-quality metrics used here, so only this test's readings trigger them.
-const STATION = "tn-air-001";
+// A demo station, registered with its commune by the demo fleet.
+const DEMO_STATION = "tn-air-001";
+// This test's own water-quality station in the same commune, so public alerts have an area. The
+// demo fleet's stations are registered for their own metrics and connected with their own
+// secrets: the readings here come from a station registered for the metrics the rules watch.
+const STATION = "e2e-wq-001";
 
 interface Watcher {
   readonly socket: Socket;
@@ -25,6 +28,10 @@ interface Watcher {
 describe("alerts from a published reading to operators and residents", () => {
   let service: ServiceProcess;
   let area: string;
+  let stationSecret: string;
+  /** The admin's access token, for the API and the /ops handshake. */
+  let token: string;
+  const authorized = () => ({ authorization: `Bearer ${token}` });
   const sockets: Socket[] = [];
   const api = (path: string) => `${service.httpUrl}${path}`;
 
@@ -32,7 +39,10 @@ describe("alerts from a published reading to operators and residents", () => {
     const socket = io(`${service.httpUrl}${namespace}`, {
       transports: ["websocket"],
       reconnection: false,
-      auth: lastAlertId === undefined ? {} : { lastAlertId },
+      auth: {
+        ...(namespace === "/ops" ? { token } : {}),
+        ...(lastAlertId === undefined ? {} : { lastAlertId }),
+      },
     });
     sockets.push(socket);
     const events: AlertEventPayload[] = [];
@@ -47,7 +57,7 @@ describe("alerts from a published reading to operators and residents", () => {
   }
 
   async function createRule(rule: object): Promise<number> {
-    const created = await sendJson<{ id: number }>("POST", api("/api/v1/rules"), rule);
+    const created = await sendJson<{ id: number }>("POST", api("/api/v1/rules"), rule, authorized());
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body.id;
   }
@@ -56,7 +66,7 @@ describe("alerts from a published reading to operators and residents", () => {
     const port = new URL(service.mqttUrl).port;
     const message = JSON.stringify({ values });
     const result = await runCommand("mosquitto_pub", [
-      ...["-h", "127.0.0.1", "-p", port, "-q", "1"],
+      ...["-h", "127.0.0.1", "-p", port, "-q", "1", ...mosquittoDeviceArgs(STATION, stationSecret)],
       ...["-t", `sensors/${STATION}/readings`, "-m", message],
     ]);
     expect(result.code, result.stderr).toBe(0);
@@ -65,9 +75,17 @@ describe("alerts from a published reading to operators and residents", () => {
   beforeAll(async () => {
     // The demo fleet registers the stations; a long interval keeps it from publishing during the test.
     service = await startServiceProcess({ env: { DEMO: "1", DEMO_INTERVAL_MS: "3600000" } });
-    const device = await getJson<{ area: string }>(api(`/api/v1/devices/${STATION}`));
+    token = await service.login();
+    const device = await getJson<{ area: string }>(api(`/api/v1/devices/${DEMO_STATION}`), authorized());
     area = device.body.area;
     expect(area).toBeTruthy();
+    stationSecret = await service.registerDevice({
+      id: STATION,
+      name: "Trạm chất lượng nước thử nghiệm",
+      kind: "water_quality",
+      area,
+      metrics: ["coliform", "cod", "bod5", "nh4"],
+    });
   }, TEST_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -81,26 +99,33 @@ describe("alerts from a published reading to operators and residents", () => {
     const rule = {
       name: "PM2.5 high",
       metric: "pm25",
-      scope: { device: "tn-air-001" },
+      scope: { device: DEMO_STATION },
       condition: { type: "threshold", above: 100, clearBelow: 80, forSeconds: 0 },
       severity: "major",
       audience: "public",
     };
     const id = await createRule(rule);
-    const stored = await getJson<Record<string, unknown>>(api(`/api/v1/rules/${id}`));
+    const stored = await getJson<Record<string, unknown>>(api(`/api/v1/rules/${id}`), authorized());
     expect(stored.body).toMatchObject({ ...rule, id, version: 1, enabled: true });
     // Disabled again so the demo station's own PM2.5 cannot raise alerts during the rest of the test.
-    expect((await sendJson("POST", api(`/api/v1/rules/${id}/disable`))).status).toBe(200);
+    expect((await sendJson("POST", api(`/api/v1/rules/${id}/disable`), undefined, authorized())).status).toBe(
+      200,
+    );
   });
 
   it("refuses a garbage rule with a readable 400", async () => {
-    const answer = await sendJson<{ error: string; message: string }>("POST", api("/api/v1/rules"), {
-      name: "x",
-      metric: "coliform",
-      condition: { type: "threshold", above: 10, below: 5 },
-      severity: "dire",
-      audience: "public",
-    });
+    const answer = await sendJson<{ error: string; message: string }>(
+      "POST",
+      api("/api/v1/rules"),
+      {
+        name: "x",
+        metric: "coliform",
+        condition: { type: "threshold", above: 10, below: 5 },
+        severity: "dire",
+        audience: "public",
+      },
+      authorized(),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.message).toContain("severity must be one of minor, major, critical");
   });
@@ -140,9 +165,12 @@ describe("alerts from a published reading to operators and residents", () => {
       const publicCopy = await pollUntil("the alert on /public", () => neighbour.events[0]);
       expect(publicCopy).toMatchObject({ id: opened.id, alertId: opened.alertId, transition: "opened" });
 
-      const ack = await sendJson<AlertEventPayload>("POST", api(`/api/v1/alerts/${opened.alertId}/ack`), {
-        comment: "Đã cử người kiểm tra",
-      });
+      const ack = await sendJson<AlertEventPayload>(
+        "POST",
+        api(`/api/v1/alerts/${opened.alertId}/ack`),
+        { comment: "Đã cử người kiểm tra" },
+        authorized(),
+      );
       expect(ack.status).toBe(200);
       const acknowledged = await pollUntil("the acknowledgement on /ops", () =>
         operator.events.find((e) => e.transition === "acknowledged"),
@@ -151,6 +179,8 @@ describe("alerts from a published reading to operators and residents", () => {
         alertId: opened.alertId,
         acknowledged: true,
         comment: "Đã cử người kiểm tra",
+        // Traceable to the operator who logged in.
+        actor: "admin",
       });
       const residentAck = await pollUntil("the acknowledgement on /public", () =>
         neighbour.events.find((e) => e.transition === "acknowledged"),
@@ -164,11 +194,13 @@ describe("alerts from a published reading to operators and residents", () => {
         "POST",
         api(`/api/v1/alerts/${opened.alertId}/ack`),
         {},
+        authorized(),
       );
       expect(again.status).toBe(409);
 
       const listed = await getJson<{ alerts: { id: number; acknowledged: boolean }[] }>(
         api("/api/v1/alerts"),
+        authorized(),
       );
       expect(listed.body.alerts).toContainEqual(
         expect.objectContaining({ id: opened.alertId, acknowledged: true }),
@@ -208,7 +240,7 @@ describe("alerts from a published reading to operators and residents", () => {
       }
       await publish({ cod: 120, bod5: 80, nh4: 5 });
       const missed = await pollUntil("three alerts stored", async () => {
-        const { body } = await getJson<{ alerts: { metric: string }[] }>(api("/api/v1/alerts"));
+        const { body } = await getJson<{ alerts: { metric: string }[] }>(api("/api/v1/alerts"), authorized());
         return body.alerts.filter((a) => ["cod", "bod5", "nh4"].includes(a.metric)).length === 3
           ? body
           : undefined;

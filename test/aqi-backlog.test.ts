@@ -13,7 +13,12 @@ import { HOUR_MS, hourStartOf } from "../ingest/indices/index-time.js";
 import { readingsWithHourlyMeans, workedExampleHour } from "../ingest/indices/known-hourly-readings.js";
 import { getJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
-import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+import {
+  deviceMqttOptions,
+  type ServiceProcess,
+  startServiceProcess,
+  TEST_AREA,
+} from "./support/service-process.js";
 
 const TEST_TIMEOUT_MS = 90_000;
 const STATION = "e2e-aqi-backlog";
@@ -50,7 +55,17 @@ describe("hourly AQI from a backlog upload", () => {
     "stores, serves and pushes the hourly AQI the calculator gives for the uploaded hours",
     async () => {
       const { httpUrl, mqttUrl } = running();
-      socket = io(`${httpUrl}/ops`, { transports: ["websocket"], reconnection: false });
+      // A station is registered (with its commune) before the broker lets it in.
+      const secret = await running().registerDevice({
+        id: STATION,
+        metrics: ["pm25", "pm10", "o3", "no2", "so2", "co"],
+      });
+      const headers = await running().authHeaders();
+      socket = io(`${httpUrl}/ops`, {
+        transports: ["websocket"],
+        reconnection: false,
+        auth: await running().socketAuth(),
+      });
       const events: LiveAqi[] = [];
       socket.on("aqi", (event: LiveAqi) => events.push(event));
       expect(await socket.timeout(15_000).emitWithAck("subscribe", { devices: [STATION] })).toEqual({
@@ -70,7 +85,7 @@ describe("hourly AQI from a backlog upload", () => {
       }
       const backlog = [...entries].map(([ts, values]) => ({ ts, values }));
       expect(backlog).toHaveLength(HOURS * 12);
-      client = await connectAsync(mqttUrl, { clientId: STATION, protocolVersion: 4 });
+      client = await connectAsync(mqttUrl, { ...deviceMqttOptions(STATION, secret), protocolVersion: 4 });
       const half = Math.ceil(backlog.length / 2);
       for (const part of [backlog.slice(0, half), backlog.slice(half)]) {
         await client.publishAsync(`sensors/${STATION}/readings`, JSON.stringify(part), { qos: 1 });
@@ -102,7 +117,7 @@ describe("hourly AQI from a backlog upload", () => {
       const series = await pollUntil(
         "the 12 hourly AQIs of the backlog",
         async () => {
-          const { status, body } = await getJson(url);
+          const { status, body } = await getJson(url, headers);
           if (status !== 200) return undefined;
           const parsed = aqiSeriesResponseSchema.parse(body);
           return parsed.points.length >= expected.size ? parsed : undefined;
@@ -134,7 +149,7 @@ describe("hourly AQI from a backlog upload", () => {
       // (Should the clock pass into the next hour meanwhile, the current hour gets its AQI too.)
       const hourly = events.filter((e) => e.period === "hour" && Date.parse(e.ts) < currentHour);
       expect(new Map(hourly.map((e) => [e.ts, e.aqi]))).toEqual(expected);
-      expect(hourly.every((e) => e.station === STATION && e.area === null)).toBe(true);
+      expect(hourly.every((e) => e.station === STATION && e.area === TEST_AREA.code)).toBe(true);
 
       // And counted for the operators' monitoring.
       const metrics = await (await fetch(`${httpUrl}/metrics`)).text();

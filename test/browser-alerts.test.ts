@@ -7,14 +7,18 @@ import { connectAsync, type MqttClient } from "mqtt";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./support/chromium.js";
+import { logInToDashboard } from "./support/dashboard-login.js";
 import { getJson, sendJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
-import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+import { deviceMqttOptions, type ServiceProcess, startServiceProcess } from "./support/service-process.js";
 
 const TIMEOUT_MS = 90_000;
 const WAIT_MS = 30_000;
-// A demo station: registered with its commune. The demo never sends turbidity from it.
-const STATION = "tn-air-001";
+// A demo station, registered with its commune by the demo fleet.
+const DEMO_STATION = "tn-air-001";
+// This test's own station in the same commune, registered for the metric the rule watches (the
+// demo's stations are registered for their own metrics and connected with their own secrets).
+const STATION = "bt-wq-001";
 
 describe("alerts in the dashboard and on the residents' page (Chromium)", () => {
   let service: ServiceProcess;
@@ -27,18 +31,36 @@ describe("alerts in the dashboard and on the residents' page (Chromium)", () => 
 
   beforeAll(async () => {
     service = await startServiceProcess({ env: { DEMO: "1", DEMO_INTERVAL_MS: "3600000" } });
-    area = (await getJson<{ area: string }>(`${service.httpUrl}/api/v1/devices/${STATION}`)).body.area;
-    const rule = await sendJson("POST", `${service.httpUrl}/api/v1/rules`, {
-      name: "Độ đục cao",
-      metric: "turbidity",
-      scope: { device: STATION },
-      condition: { type: "threshold", above: 100, clearBelow: 50 },
-      severity: "critical",
-      audience: "public",
-      message: { vi: "Độ đục {value} {unit} tại {station}", en: "Turbidity {value} {unit} at {station}" },
+    const headers = await service.authHeaders();
+    area = (await getJson<{ area: string }>(`${service.httpUrl}/api/v1/devices/${DEMO_STATION}`, headers))
+      .body.area;
+    expect(area).toBeTruthy();
+    const secret = await service.registerDevice({
+      id: STATION,
+      name: "Trạm chất lượng nước thử nghiệm",
+      kind: "water_quality",
+      area,
+      metrics: ["turbidity"],
     });
+    const rule = await sendJson(
+      "POST",
+      `${service.httpUrl}/api/v1/rules`,
+      {
+        name: "Độ đục cao",
+        metric: "turbidity",
+        scope: { device: STATION },
+        condition: { type: "threshold", above: 100, clearBelow: 50 },
+        severity: "critical",
+        audience: "public",
+        message: { vi: "Độ đục {value} {unit} tại {station}", en: "Turbidity {value} {unit} at {station}" },
+      },
+      headers,
+    );
     expect(rule.status).toBe(201);
-    device = await connectAsync(service.mqttUrl, { clientId: `${STATION}-test`, reconnectPeriod: 0 });
+    device = await connectAsync(service.mqttUrl, {
+      ...deviceMqttOptions(STATION, secret),
+      reconnectPeriod: 0,
+    });
     browser = await launchChromium();
     operators = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     residents = await browser.newPage({ viewport: { width: 420, height: 900 } });
@@ -59,6 +81,7 @@ describe("alerts in the dashboard and on the residents' page (Chromium)", () => 
     "shows the alert live to operators and to residents of the area, and records the acknowledgement",
     async () => {
       await operators.goto(service.httpUrl);
+      await logInToDashboard(operators, { password: service.adminPassword }, WAIT_MS);
       await operators.locator("#feed-state[data-state='connected']").waitFor({ timeout: WAIT_MS });
       await residents.goto(`${service.httpUrl}/public.html#area=${encodeURIComponent(area)}`);
       await residents.locator("#alerts-section:not([hidden])").waitFor({ timeout: WAIT_MS });
@@ -89,16 +112,19 @@ describe("alerts in the dashboard and on the residents' page (Chromium)", () => 
       const listed = await pollUntil("the acknowledgement stored", async () => {
         const { body } = await getJson<{ alerts: { acknowledged: boolean; metric: string; id: number }[] }>(
           `${service.httpUrl}/api/v1/alerts`,
+          await service.authHeaders(),
         );
         return body.alerts.find((a) => a.metric === "turbidity" && a.acknowledged);
       });
-      const detail = await getJson<{ transitions: { transition: string; comment: string | null }[] }>(
-        `${service.httpUrl}/api/v1/alerts/${listed.id}`,
-      );
+      const detail = await getJson<{
+        transitions: { transition: string; comment: string | null; actor: string | null }[];
+      }>(`${service.httpUrl}/api/v1/alerts/${listed.id}`, await service.authHeaders());
       expect(detail.body.transitions.map((t) => [t.transition, t.comment])).toEqual([
         ["opened", null],
         ["acknowledged", "Đã báo đội kiểm tra hiện trường"],
       ]);
+      // The acknowledgement is the logged-in operator's.
+      expect(detail.body.transitions[1]?.actor).toBe("admin");
 
       // Clearing takes it off the residents' page.
       await device.publishAsync(

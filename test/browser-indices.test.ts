@@ -16,9 +16,10 @@ import { createDeviceRegistry } from "../store/device-registry.js";
 import { openMetadataDatabase } from "../store/metadata-database.js";
 import { openSqliteDatabase } from "../store/sqlite-database.js";
 import { launchChromium } from "./support/chromium.js";
+import { logInToDashboard } from "./support/dashboard-login.js";
 import { getJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
-import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+import { deviceMqttOptions, type ServiceProcess, startServiceProcess } from "./support/service-process.js";
 
 const TIMEOUT_MS = 90_000;
 const WAIT_MS = 30_000;
@@ -93,7 +94,8 @@ function hourlyBacklog(hours: readonly number[], pm25: number) {
 
 describe("indices on the operators' and residents' pages in Chromium", () => {
   let service: ServiceProcess | undefined;
-  let mqttClient: MqttClient | undefined;
+  /** One connection per station: a device may publish only on its own topics. */
+  const mqttClients = new Map<string, MqttClient>();
   let browser: Browser | undefined;
   let page: Page;
   let residentPage: Page;
@@ -103,8 +105,9 @@ describe("indices on the operators' and residents' pages in Chromium", () => {
   const closedHours: number[] = [];
 
   const publish = async (deviceId: string, payload: unknown) => {
-    if (mqttClient === undefined) throw new Error("MQTT client not connected");
-    await mqttClient.publishAsync(`sensors/${deviceId}/readings`, JSON.stringify(payload), { qos: 1 });
+    const client = mqttClients.get(deviceId);
+    if (client === undefined) throw new Error(`${deviceId} is not connected`);
+    await client.publishAsync(`sensors/${deviceId}/readings`, JSON.stringify(payload), { qos: 1 });
   };
 
   const watch = (target: Page) => {
@@ -125,18 +128,35 @@ describe("indices on the operators' and residents' pages in Chromium", () => {
       dataDir,
       env: { DEMO: "0", INDEX_TICK_MS: "500", INDEX_GRACE_MS: "0" },
     });
-    mqttClient = await connectAsync(service.mqttUrl, { clientId: "bt-indices-uploader", reconnectPeriod: 0 });
+    const running = service;
+    // Registered in the database before the start, the stations have no broker secret yet: the
+    // admin issues one for each through the API.
+    for (const { id } of [air, river]) {
+      const issued = await fetch(`${running.httpUrl}/api/v1/devices/${id}/secret`, {
+        method: "POST",
+        headers: await running.authHeaders(),
+      });
+      const answer = (await issued.json()) as { secret: string };
+      expect(issued.status, JSON.stringify(answer)).toBe(200);
+      const { secret } = answer;
+      mqttClients.set(
+        id,
+        await connectAsync(running.mqttUrl, { ...deviceMqttOptions(id, secret), reconnectPeriod: 0 }),
+      );
+    }
 
     const currentHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     closedHours.push(...[4, 3, 2, 1].map((back) => currentHour - back * HOUR_MS));
     await publish(air.id, hourlyBacklog(closedHours, STEADY_PM25));
     await publish(river.id, { ts: Date.now(), values: { water_level: 1.72 } });
     const httpUrl = service.httpUrl;
+    const headers = await service.authHeaders();
     await pollUntil(
       "the backlog's hourly AQI in /api/v1/aqi/latest",
       async () => {
         const { body } = await getJson<{ stations: { station: string; aqi: number }[] }>(
           `${httpUrl}/api/v1/aqi/latest`,
+          headers,
         );
         return body.stations.find((s) => s.station === air.id && s.aqi === EXPECTED_AQI);
       },
@@ -156,7 +176,7 @@ describe("indices on the operators' and residents' pages in Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await mqttClient?.endAsync();
+    await Promise.all([...mqttClients.values()].map((client) => client.endAsync()));
     await service?.stop();
   }, TIMEOUT_MS);
 
@@ -168,6 +188,7 @@ describe("indices on the operators' and residents' pages in Chromium", () => {
     async () => {
       if (service === undefined) throw new Error("service not started");
       await page.goto(service.httpUrl);
+      await logInToDashboard(page, { password: service.adminPassword }, WAIT_MS);
       await expect
         .poll(() => marker().getAttribute("data-aqi-category"), { timeout: WAIT_MS })
         .toBe(POOR.key);

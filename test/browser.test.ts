@@ -8,12 +8,14 @@ import { connectAsync, type MqttClient } from "mqtt";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./support/chromium.js";
-import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+import { logInToDashboard } from "./support/dashboard-login.js";
+import { deviceMqttOptions, type ServiceProcess, startServiceProcess } from "./support/service-process.js";
 
 const TIMEOUT_MS = 60_000;
 /** Waits inside a test end well before the test's own timeout, so a failure reports what was awaited. */
 const WAIT_MS = 30_000;
 const DEVICE_ID = "browser-test-aq-1";
+const DEVICE_NAME = "Trạm không khí thử nghiệm trình duyệt";
 const METRIC = "pm25";
 const builtDashboard = fileURLToPath(new URL("../dashboard/dist/index.html", import.meta.url));
 
@@ -51,8 +53,9 @@ describe("operations dashboard in Chromium", () => {
       throw new Error(`${builtDashboard} is missing: run \`npm run build\` before this test`);
     }
     service = await startServiceProcess({ env: { DEMO: "0" } });
+    const secret = await service.registerDevice({ id: DEVICE_ID, name: DEVICE_NAME });
     mqttClient = await connectAsync(service.mqttUrl, {
-      clientId: `${DEVICE_ID}-publisher`,
+      ...deviceMqttOptions(DEVICE_ID, secret),
       reconnectPeriod: 0,
     });
     browser = await launchChromium();
@@ -78,13 +81,18 @@ describe("operations dashboard in Chromium", () => {
       await publishReading({ [METRIC]: 12.3, temperature: 31.4 });
 
       await page.goto(service.httpUrl);
+      // Nothing of the dashboard before the operator logs in.
+      await logInToDashboard(page, { password: service.adminPassword }, WAIT_MS);
       await page.waitForSelector(`tr[data-device="${DEVICE_ID}"]`, { timeout: WAIT_MS });
       const cell = page.locator(`[data-device="${DEVICE_ID}"][data-metric="${METRIC}"]`);
       await expect.poll(() => cell.getAttribute("data-value"), { timeout: WAIT_MS }).toBe("12.3");
       await expect.poll(() => cell.textContent()).toContain(viNumber(12.3, 1));
+      // Registered by the admin (an unregistered device can no longer connect): listed by its name.
       await expect
         .poll(() => page.locator(`tr[data-device="${DEVICE_ID}"]`).textContent())
-        .toContain("chưa đăng ký");
+        .toContain(DEVICE_NAME);
+      expect(await page.locator(`tr[data-device="${DEVICE_ID}"] .badge-unregistered`).count()).toBe(0);
+      expect(await page.locator("#session-user").textContent()).toBe("admin (admin)");
       // A marker on the window survives only if the page is not reloaded.
       await page.evaluate(() => {
         (window as unknown as { notReloaded?: boolean }).notReloaded = true;
@@ -131,14 +139,16 @@ describe("operations dashboard in Chromium", () => {
         .toBe("Tây Ninh Environmental Monitoring Centre");
       expect(await page.locator("html").getAttribute("lang")).toBe("en");
       expect(await page.locator("#stations thead").textContent()).toContain("Status");
-      expect(await page.locator(`tr[data-device="${DEVICE_ID}"]`).textContent()).toContain("unregistered");
+      expect(await page.locator(`tr[data-device="${DEVICE_ID}"]`).textContent()).toContain(DEVICE_NAME);
       // English numbers use a decimal point.
       expect(
         await page.locator(`[data-device="${DEVICE_ID}"][data-metric="${METRIC}"]`).textContent(),
       ).toContain("47.9");
 
+      // The session lives in the tab: a reload stays logged in.
       await page.reload();
       await page.waitForSelector(`tr[data-device="${DEVICE_ID}"]`, { timeout: WAIT_MS });
+      expect(await page.locator("#login").isHidden()).toBe(true);
       expect(await page.locator("h1").textContent()).toBe("Tây Ninh Environmental Monitoring Centre");
     },
     TIMEOUT_MS,

@@ -1,7 +1,9 @@
 /**
  * Hostile input against one running service: the process must survive all of it, store every
  * valid reading exactly, dead-letter every invalid one with the right reason, and count it.
- * The mix is seeded: a failure replays with the same SEED.
+ * The senders are registered devices with their own secrets (security is on), so this is what a
+ * device that got in, broken or compromised, can do. The mix is seeded: a failure replays with the
+ * same SEED.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -22,7 +24,12 @@ import { getJson, getText } from "./support/http-json.js";
 import { pollUntil, withTimeout } from "./support/poll.js";
 import { labelledSample, metricSamples } from "./support/prometheus-text.js";
 import { createSeededRandom } from "./support/seeded-random.js";
-import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+import {
+  deviceMqttOptions,
+  mosquittoDeviceArgs,
+  type ServiceProcess,
+  startServiceProcess,
+} from "./support/service-process.js";
 
 const SEED = 20_261_121;
 const TEST_TIMEOUT_MS = 120_000;
@@ -48,16 +55,34 @@ const identity = (r: { reason: string; entryIndex?: number; metric?: string }) =
   ...(r.metric === undefined ? {} : { metric: r.metric }),
 });
 
-/** An MQTT CONNECT (3.1.1, clean session) written by hand, to follow with bytes no client would send. */
-function connectPacket(clientId: string): Buffer {
-  const id = Buffer.from(clientId);
+const RAW_GARBAGE_DEVICE = "raw-garbage";
+
+/** An MQTT string: two bytes of length, then the UTF-8 bytes. */
+const mqttString = (value: string) => {
+  const bytes = Buffer.from(value, "utf8");
+  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+};
+
+/**
+ * An MQTT CONNECT (3.1.1, clean session, username and password) written by hand, to follow with
+ * bytes no client would send.
+ */
+function connectPacket(clientId: string, password: string): Buffer {
   const body = Buffer.concat([
-    Buffer.from([0, 4]),
-    Buffer.from("MQTT"),
-    Buffer.from([4, 0b10, 0, 60, 0, id.length]),
-    id,
+    mqttString("MQTT"),
+    Buffer.from([4, 0b1100_0010, 0, 60]),
+    mqttString(clientId),
+    mqttString(clientId),
+    mqttString(password),
   ]);
-  return Buffer.concat([Buffer.from([0x10, body.length]), body]);
+  const remainingLength: number[] = [];
+  let length = body.length;
+  do {
+    const digit = length % 128;
+    length = Math.floor(length / 128);
+    remainingLength.push(length > 0 ? digit | 0x80 : digit);
+  } while (length > 0);
+  return Buffer.concat([Buffer.from([0x10, ...remainingLength]), body]);
 }
 
 /** Writes raw bytes to the MQTT port and waits until the broker has let go of the connection. */
@@ -78,7 +103,10 @@ describe(`garbage device input (seed ${SEED})`, () => {
   const sendOrder: InputCase[] = random.shuffle([...catalogue.cases]);
   const payloadDir = mkdtempSync(join(tmpdir(), "envmon-garbage-"));
   let service: ServiceProcess | undefined;
-  let client: MqttClient | undefined;
+  /** Device id → MQTT secret. */
+  const secrets = new Map<string, string>();
+  /** mqtt.js connections of the devices, each kept open for that device's next mqtt.js case. */
+  const clients = new Map<string, MqttClient>();
 
   const running = (): ServiceProcess => {
     if (!service) throw new Error("service not started");
@@ -86,19 +114,51 @@ describe(`garbage device input (seed ${SEED})`, () => {
   };
   const api = (path: string) => `${running().httpUrl}${path}`;
   const mqttPort = () => Number(new URL(running().mqttUrl).port);
+  const secretOf = (deviceId: string): string => {
+    const secret = secrets.get(deviceId);
+    if (secret === undefined) throw new Error(`${deviceId} is not registered`);
+    return secret;
+  };
+  const getApi = async <T = unknown>(path: string) => getJson<T>(api(path), await running().authHeaders());
 
-  beforeAll(async () => {
-    // Debug level: the broker logs the connections it drops, which the first test looks for.
-    service = await startServiceProcess({ env: { DEMO: "0", LOG_LEVEL: "debug" } });
-    client = await connectAsync(service.mqttUrl, {
-      clientId: "garbage-sender",
+  /** The device's open mqtt.js connection, made on first use. */
+  async function clientOf(deviceId: string): Promise<MqttClient> {
+    const open = clients.get(deviceId);
+    if (open?.connected) return open;
+    const client = await connectAsync(running().mqttUrl, {
+      ...deviceMqttOptions(deviceId, secretOf(deviceId)),
       reconnectPeriod: 0,
       connectTimeout: 15_000,
     });
+    clients.set(deviceId, client);
+    return client;
+  }
+
+  /** Ends the device's mqtt.js connection: another connection with its client id would take its session over. */
+  async function closeClientOf(deviceId: string): Promise<void> {
+    const open = clients.get(deviceId);
+    clients.delete(deviceId);
+    await open?.endAsync();
+  }
+
+  beforeAll(async () => {
+    service = await startServiceProcess({
+      env: {
+        DEMO: "0",
+        // Debug level: the broker logs the connections it drops, which the first test looks for.
+        LOG_LEVEL: "debug",
+        // Some 150 devices connect from 127.0.0.1 within seconds; in the field each has its own address.
+        MQTT_MAX_CONNECTIONS_PER_IP_PER_S: "1000",
+      },
+    });
+    const devices = new Map(catalogue.devices).set(RAW_GARBAGE_DEVICE, ["pm25"]);
+    for (const [deviceId, metrics] of devices) {
+      secrets.set(deviceId, await service.registerDevice({ id: deviceId, metrics: [...metrics] }));
+    }
   }, TEST_TIMEOUT_MS);
 
   afterAll(async () => {
-    await client?.endAsync(true);
+    await Promise.all([...clients.values()].map((client) => client.endAsync(true)));
     rmSync(payloadDir, { recursive: true, force: true });
     if (service) {
       const code = await service.stop();
@@ -109,15 +169,17 @@ describe(`garbage device input (seed ${SEED})`, () => {
 
   async function send(inputCase: InputCase, index: number): Promise<void> {
     if (inputCase.sender === "mqtt.js") {
-      if (!client) throw new Error("MQTT client not connected");
+      const client = await clientOf(inputCase.senderId);
       await client.publishAsync(inputCase.topic, inputCase.payload, { qos: inputCase.qos });
       return;
     }
+    await closeClientOf(inputCase.senderId);
     const args = [
       "-h",
       "127.0.0.1",
       "-p",
       String(mqttPort()),
+      ...mosquittoDeviceArgs(inputCase.senderId, secretOf(inputCase.senderId)),
       "-q",
       String(inputCase.qos),
       "-t",
@@ -146,7 +208,13 @@ describe(`garbage device input (seed ${SEED})`, () => {
         if (index === rawGarbageAt) {
           await sendRawBytes(mqttPort(), random.bytes(1000));
           await sendRawBytes(mqttPort(), Buffer.from("GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
-          await sendRawBytes(mqttPort(), Buffer.concat([connectPacket("raw-garbage"), random.bytes(500)]));
+          await sendRawBytes(
+            mqttPort(),
+            Buffer.concat([
+              connectPacket(RAW_GARBAGE_DEVICE, secretOf(RAW_GARBAGE_DEVICE)),
+              random.bytes(500),
+            ]),
+          );
         }
         await send(inputCase, index);
       }
@@ -157,10 +225,12 @@ describe(`garbage device input (seed ${SEED})`, () => {
           `${sendOrder.reduce((n, c) => n + c.rejections.length, 0)} expected rejections`,
       );
 
-      // Every mosquitto_pub run ends a connection that published for one device: the broker then
-      // announces that device offline, which the ingest takes in as a status message too.
+      // Every mosquitto_pub run whose publish was let through ends a connection that published for
+      // its device: the broker then announces that device offline, which the ingest takes in as a
+      // status message too (at least these; an mqtt.js connection closed for a mosquitto_pub run of
+      // the same device adds one more).
       const offlineNotices = sendOrder.filter(
-        (c) => c.sender === "mosquitto_pub" && DEVICE_ID_PATTERN.test(c.topic.split("/")[1] ?? ""),
+        (c) => c.sender === "mosquitto_pub" && !c.refusedByBroker,
       ).length;
       let lastCounts = "";
       const settled = await pollUntil(
@@ -217,10 +287,10 @@ describe(`garbage device input (seed ${SEED})`, () => {
       const to = new Date(startedAt + 10 * 60_000).toISOString();
       const series = async (deviceId: string, metric: string) => {
         const query = new URLSearchParams({ device: deviceId, metric, from, to });
-        const { status, body } = await getJson<{
+        const { status, body } = await getApi<{
           points: Array<{ ts: string; value: number }>;
           truncated: boolean;
-        }>(api(`/api/v1/readings?${query}`));
+        }>(`/api/v1/readings?${query}`);
         expect(status).toBe(200);
         expect(body.truncated).toBe(false);
         return body.points;
@@ -270,8 +340,8 @@ describe(`garbage device input (seed ${SEED})`, () => {
       const letters: DeadLetterBody[] = [];
       let before: number | null = null;
       do {
-        const page: { body: { rejected: DeadLetterBody[]; nextBefore: number | null } } = await getJson(
-          api(`/api/v1/rejected?limit=1000${before === null ? "" : `&before=${before}`}`),
+        const page: { body: { rejected: DeadLetterBody[]; nextBefore: number | null } } = await getApi(
+          `/api/v1/rejected?limit=1000${before === null ? "" : `&before=${before}`}`,
         );
         letters.push(...page.body.rejected);
         before = page.body.nextBefore;
@@ -329,11 +399,18 @@ describe(`garbage device input (seed ${SEED})`, () => {
       }
       for (const c of sendOrder) for (const r of c.rejections) sent[r.reason] = (sent[r.reason] ?? 0) + 1;
       expect(counted).toEqual(sent);
+      // Refused by the broker before the ingest: publishes to another topic than the device's own
+      // (among them every id the protocol does not allow), and payloads over the size limit.
       const refused = labelledSample(text, "envmon_broker_refused_publishes_total", {
-        reason: "empty_topic_level",
+        reason: "topic_not_allowed",
       });
-      expect(refused).toBe(catalogue.refusedByBroker);
-      expect(catalogue.refusedByBroker).toBeGreaterThan(0);
+      expect(refused).toBe(catalogue.refusedByBroker.topic_not_allowed);
+      expect(catalogue.refusedByBroker.topic_not_allowed).toBeGreaterThan(0);
+      const oversized = labelledSample(text, "envmon_broker_limit_violations_total", {
+        limit: "payload_size",
+      });
+      expect(oversized).toBe(catalogue.refusedByBroker.payload_size);
+      expect(catalogue.refusedByBroker.payload_size).toBeGreaterThan(0);
     },
     TEST_TIMEOUT_MS,
   );
@@ -341,7 +418,7 @@ describe(`garbage device input (seed ${SEED})`, () => {
   it(
     "lists only devices with valid ids, whatever was published on odd topics",
     async () => {
-      const { body } = await getJson<{ devices: Array<{ id: string }> }>(api("/api/v1/devices"));
+      const { body } = await getApi<{ devices: Array<{ id: string }> }>("/api/v1/devices");
       const invalid = body.devices.map((d) => d.id).filter((id) => !DEVICE_ID_PATTERN.test(id));
       expect(invalid).toEqual([]);
       expect(body.devices.map((d) => d.id)).toEqual(

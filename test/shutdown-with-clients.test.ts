@@ -1,7 +1,7 @@
 import mqtt from "mqtt";
 import { io } from "socket.io-client";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+import { deviceMqttOptions, type ServiceProcess, startServiceProcess } from "./support/service-process.js";
 
 describe("shutdown while screens and devices stay connected and keep reconnecting", () => {
   let service: ServiceProcess | undefined;
@@ -11,10 +11,19 @@ describe("shutdown while screens and devices stay connected and keep reconnectin
 
   it("exits cleanly on SIGTERM within the shutdown timeout", async () => {
     service = await startServiceProcess({ env: { SHUTDOWN_TIMEOUT_MS: "20000" } });
+    const secret = await service.registerDevice({ id: "tn-air-900" });
     // Both clients reconnect at once when dropped, as an operations-centre screen and a device do.
-    const screen = io(`${service.httpUrl}/ops`, { transports: ["websocket"], reconnectionDelay: 50 });
-    await new Promise<void>((resolve) => screen.emit("subscribe", { all: true }, () => resolve()));
-    const device = await mqtt.connectAsync(service.mqttUrl, { clientId: "tn-air-900", reconnectPeriod: 50 });
+    const screen = io(`${service.httpUrl}/ops`, {
+      transports: ["websocket"],
+      reconnectionDelay: 50,
+      auth: await service.socketAuth(),
+    });
+    const subscribed: unknown = await screen.timeout(15_000).emitWithAck("subscribe", { all: true });
+    expect(subscribed).toEqual({ ok: true });
+    const device = await mqtt.connectAsync(service.mqttUrl, {
+      ...deviceMqttOptions("tn-air-900", secret),
+      reconnectPeriod: 50,
+    });
     await device.publishAsync("sensors/tn-air-900/readings", JSON.stringify({ values: { pm25: 12 } }), {
       qos: 1,
     });

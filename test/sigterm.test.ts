@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { pollUntil, withTimeout } from "./support/poll.js";
-import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+import { deviceMqttOptions, type ServiceProcess, startServiceProcess } from "./support/service-process.js";
 
 const TEST_TIMEOUT_MS = 120_000;
 const CONNECTIONS = 8;
@@ -96,9 +96,10 @@ describe("SIGTERM during a burst of QoS 1 readings", () => {
       const baseTs = Date.now() - 6 * 3_600_000;
       const deviceIds = Array.from({ length: CONNECTIONS }, (_, i) => `sigterm-${i + 1}`);
       for (const deviceId of deviceIds) {
+        const secret = await running.registerDevice({ id: deviceId, metrics: [...METRICS] });
         clients.push(
           await connectAsync(running.mqttUrl, {
-            clientId: deviceId,
+            ...deviceMqttOptions(deviceId, secret),
             reconnectPeriod: 0,
             connectTimeout: 15_000,
           }),

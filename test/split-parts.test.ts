@@ -1,7 +1,9 @@
 /**
  * The production layout: broker, ingest and API as three processes of the same code (PARTS),
- * sharing DATA_DIR as the containers of docker-compose.yml share a volume. A reading published
- * to the broker process is stored by the ingest process and served live and over REST by the API.
+ * sharing DATA_DIR as the containers of docker-compose.yml share a volume, and one
+ * MQTT_SERVICE_PASSWORD for the service's own MQTT clients. A device the API process registers
+ * is let in by the broker process; its reading is stored by the ingest process and served live
+ * and over REST by the API.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +13,12 @@ import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
-import { type ServiceProcess, startServiceProcess } from "./support/service-process.js";
+import {
+  deviceMqttOptions,
+  randomPassword,
+  type ServiceProcess,
+  startServiceProcess,
+} from "./support/service-process.js";
 
 const TEST_TIMEOUT_MS = 120_000;
 const DEVICE_ID = "split-001";
@@ -25,9 +32,11 @@ describe("broker, ingest and API in separate processes", () => {
   let socket: Socket | undefined;
 
   beforeAll(async () => {
-    broker = await startServiceProcess({ dataDir, env: { PARTS: "broker" } });
+    // Parts apart cannot make up a service password each: the broker must know the clients'.
+    const servicePassword = { MQTT_SERVICE_PASSWORD: randomPassword() };
+    broker = await startServiceProcess({ dataDir, env: { ...servicePassword, PARTS: "broker" } });
     processes.push(broker);
-    const shared = { MQTT_URL: broker.mqttUrl };
+    const shared = { ...servicePassword, MQTT_URL: broker.mqttUrl };
     processes.push(await startServiceProcess({ dataDir, env: { ...shared, PARTS: "ingest" } }));
     api = await startServiceProcess({ dataDir, env: { ...shared, PARTS: "api" } });
     processes.push(api);
@@ -55,10 +64,21 @@ describe("broker, ingest and API in separate processes", () => {
     expect(Object.keys(brokerChecks.body.checks)).toContain("broker");
   });
 
+  it("a part started alone without MQTT_SERVICE_PASSWORD refuses to start rather than make one up", async () => {
+    await expect(
+      startServiceProcess({ dataDir, env: { PARTS: "ingest", MQTT_URL: broker.mqttUrl } }),
+    ).rejects.toThrow(/service exited with \d[\s\S]*MQTT_SERVICE_PASSWORD/);
+  });
+
   it(
     "a reading published to the broker process is live on the API process and stored",
     async () => {
-      socket = io(`${api.httpUrl}/ops`, { transports: ["websocket"], reconnection: false });
+      const secret = await api.registerDevice({ id: DEVICE_ID });
+      socket = io(`${api.httpUrl}/ops`, {
+        transports: ["websocket"],
+        reconnection: false,
+        auth: await api.socketAuth(),
+      });
       const live: unknown[] = [];
       socket.on("reading", (event: { deviceId: string }) => {
         if (event.deviceId === DEVICE_ID) live.push(event);
@@ -67,7 +87,10 @@ describe("broker, ingest and API in separate processes", () => {
         ok: true,
       });
 
-      device = await connectAsync(broker.mqttUrl, { clientId: DEVICE_ID });
+      device = await connectAsync(broker.mqttUrl, {
+        ...deviceMqttOptions(DEVICE_ID, secret),
+        reconnectPeriod: 0,
+      });
       await device.publishAsync(`sensors/${DEVICE_ID}/readings`, JSON.stringify({ values: { pm25: 17.5 } }), {
         qos: 1,
       });
@@ -75,6 +98,7 @@ describe("broker, ingest and API in separate processes", () => {
       await pollUntil("the live reading on the API process", () => live[0]);
       const latest = await getJson<{ devices: { values: Record<string, { value: number }> }[] }>(
         `${api.httpUrl}/api/v1/latest?device=${DEVICE_ID}`,
+        await api.authHeaders(),
       );
       expect(latest.body.devices[0]?.values.pm25?.value).toBe(17.5);
     },

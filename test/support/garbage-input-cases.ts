@@ -1,9 +1,10 @@
 /**
  * The catalogue of hostile and valid device input for test/garbage-input.test.ts, each case with
  * what the service must make of it. Expectations are written from the device protocol, not
- * computed with the service's own validation code.
+ * computed with the service's own validation code. Every sender is a registered device that
+ * connects with its own secret: garbage comes from devices that got in, not from strangers.
  */
-import { METRIC_DEFINITIONS } from "../../domain/catalogue.js";
+import { METRIC_DEFINITIONS, METRIC_KEYS, type MetricKey } from "../../domain/catalogue.js";
 import type { SeededRandom } from "./seeded-random.js";
 
 /** Label values of envmon_ingest_rejected_total, spelled out here so the test does not borrow them. */
@@ -19,6 +20,7 @@ export const REJECTION_REASONS = [
   "invalid_value",
   "non_finite_value",
   "out_of_range",
+  "metric_not_allowed",
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -42,8 +44,17 @@ export interface ExpectedReading {
 
 export type Sender = "mqtt.js" | "mosquitto_pub";
 
+/**
+ * Why the broker refuses a publish before the ingest sees it, disconnecting the device:
+ * topic_not_allowed (envmon_broker_refused_publishes_total) for a topic other than its own,
+ * payload_size (envmon_broker_limit_violations_total) for a payload over the size limit.
+ */
+export type BrokerRefusalReason = "topic_not_allowed" | "payload_size";
+
 export interface InputCase {
   readonly name: string;
+  /** The registered device that sends it (client id = username = this id). */
+  readonly senderId: string;
   readonly topic: string;
   readonly payload: Buffer;
   /** Forced for some cases; otherwise drawn at random. */
@@ -55,10 +66,10 @@ export interface InputCase {
   /** Readings without ts: the service stamps the arrival time; checked by value. */
   readonly arrivalTimeReadings: readonly Omit<ExpectedReading, "ts">[];
   /**
-   * The broker itself refuses the publish and disconnects the client (topics with an empty
-   * level); nothing reaches the ingest, so there is no dead letter.
+   * The broker itself refuses the publish and disconnects the client; nothing reaches the ingest,
+   * so there is no dead letter.
    */
-  readonly refusedByBroker?: boolean;
+  readonly refusedByBroker?: BrokerRefusalReason;
   /** Series that must stay empty because everything sent to them was refused. */
   readonly emptySeries: readonly { readonly deviceId: string; readonly metric: string }[];
 }
@@ -86,12 +97,17 @@ function isoWithOffset(ts: number, compact: boolean): string {
 
 export interface CaseCatalogue {
   readonly cases: InputCase[];
+  /** Every device a case is sent by, with the metrics to register it for. */
+  readonly devices: ReadonlyMap<string, readonly MetricKey[]>;
   /** Every topic a case publishes to on sensors/+/readings (each one message). */
   readonly readingsMessages: number;
   readonly statusMessages: number;
-  /** Publishes the broker refuses before the ingest sees them. */
-  readonly refusedByBroker: number;
+  /** Publishes the broker refuses before the ingest sees them, by reason. */
+  readonly refusedByBroker: Readonly<Record<BrokerRefusalReason, number>>;
 }
+
+/** Test devices may send every metric of the catalogue, unless a case says otherwise. */
+const ALL_METRICS: readonly MetricKey[] = METRIC_KEYS;
 
 /**
  * Builds the mix: valid readings of known values interleaved (by the caller's shuffle) with
@@ -99,6 +115,7 @@ export interface CaseCatalogue {
  */
 export function buildInputCases(random: SeededRandom, now: number): CaseCatalogue {
   const cases: InputCase[] = [];
+  const devices = new Map<string, readonly MetricKey[]>();
   let deviceCounter = 0;
   let tsCounter = 0;
   const newDevice = (prefix: string) => `${prefix}-${String(++deviceCounter).padStart(3, "0")}`;
@@ -112,7 +129,15 @@ export function buildInputCases(random: SeededRandom, now: number): CaseCatalogu
   const drawSender = (): Sender => (random.next() < 0.2 ? "mosquitto_pub" : "mqtt.js");
   const text = (value: string) => Buffer.from(value, "utf8");
 
-  const add = (c: Partial<InputCase> & Pick<InputCase, "name" | "topic" | "payload">): void => {
+  /** The sender defaults to the device of the topic, registered for every metric. */
+  const add = (
+    c: Partial<InputCase> & Pick<InputCase, "name" | "topic" | "payload">,
+    metrics: readonly MetricKey[] = ALL_METRICS,
+  ): void => {
+    const senderId = c.senderId ?? (c.topic.split("/")[1] as string);
+    const known = devices.get(senderId);
+    if (known && known !== metrics) throw new Error(`${senderId} is registered with other metrics already`);
+    devices.set(senderId, metrics);
     cases.push({
       sender: drawSender(),
       qos: 1,
@@ -121,6 +146,7 @@ export function buildInputCases(random: SeededRandom, now: number): CaseCatalogu
       arrivalTimeReadings: [],
       emptySeries: [],
       ...c,
+      senderId,
     });
   };
   const readingsTopic = (deviceId: string) => `sensors/${deviceId}/readings`;
@@ -292,7 +318,12 @@ export function buildInputCases(random: SeededRandom, now: number): CaseCatalogu
   refused("NaN literal", text('{"values":{"pm25":NaN}}'), { reason: "invalid_json" });
   refused("trailing garbage", text(`{"ts":${nextTs()},"values":{"pm25":1}} x`), { reason: "invalid_json" });
   refused("single quotes", text("{'values':{'pm25':1}}"), { reason: "invalid_json" });
-  refused("unterminated deep array", text("[".repeat(100_000)), { reason: "invalid_json" });
+  // Kept as a dead letter cut to its first 16 KiB.
+  refused("unterminated deep array", text("[".repeat(100_000)), {
+    reason: "invalid_json",
+    truncated: true,
+    payloadLength: DEAD_LETTER_PAYLOAD_CHARS,
+  });
 
   // --- Deep nesting that does parse --------------------------------------------------------
   refused("balanced deep array", text(`${"[".repeat(100_000)}${"]".repeat(100_000)}`), {
@@ -340,25 +371,23 @@ export function buildInputCases(random: SeededRandom, now: number): CaseCatalogu
       "pm25",
     );
   }
-  {
-    const body = `{"ts":${nextTs()},"values":{"pm25":5},"pad":"${"x".repeat(2 * 1024 * 1024)}"}`;
-    refused(
-      "a 2 MB message",
-      text(body),
-      {
-        reason: "payload_too_large",
-        messageIncludes: String(MAX_PAYLOAD_BYTES),
-        truncated: true,
-        payloadLength: DEAD_LETTER_PAYLOAD_CHARS,
-      },
-      "pm25",
-    );
-  }
-  {
-    const body = JSON.stringify({ ts: nextTs(), values: { pm25: 6 } });
-    refused("one byte over the size limit", text(body + " ".repeat(MAX_PAYLOAD_BYTES + 1 - body.length)), {
-      reason: "payload_too_large",
-      messageIncludes: String(MAX_PAYLOAD_BYTES + 1),
+  // The broker enforces the payload limit itself (cut while reading a packet that announces far
+  // more, refused at authorisation just over it) and disconnects the device: nothing reaches the
+  // ingest, so no dead letter with a truncated payload is kept.
+  for (const [name, body] of [
+    ["a 2 MB message", `{"ts":${nextTs()},"values":{"pm25":5},"pad":"${"x".repeat(2 * 1024 * 1024)}"}`],
+    ["one byte over the size limit", JSON.stringify({ ts: nextTs(), values: { pm25: 6 } })],
+  ] as const) {
+    const deviceId = newDevice("big");
+    const payload =
+      body.length > MAX_PAYLOAD_BYTES ? body : body + " ".repeat(MAX_PAYLOAD_BYTES + 1 - body.length);
+    add({
+      name,
+      topic: readingsTopic(deviceId),
+      payload: text(payload),
+      sender: "mosquitto_pub",
+      refusedByBroker: "payload_size",
+      emptySeries: [{ deviceId, metric: "pm25" }],
     });
   }
 
@@ -534,9 +563,27 @@ export function buildInputCases(random: SeededRandom, now: number): CaseCatalogu
     });
   }
 
+  // --- A metric the device is not registered for ---------------------------------------------
+  {
+    const deviceId = newDevice("narrow");
+    const ts = nextTs();
+    add(
+      {
+        name: "a metric the device is not registered for, beside one it is",
+        topic: readingsTopic(deviceId),
+        payload: text(`{"ts":${ts},"values":{"pm25":14.5,"noise":61}}`),
+        rejections: [{ reason: "metric_not_allowed", metric: "noise", messageIncludes: "not registered" }],
+        readings: [{ deviceId, metric: "pm25", ts, value: 14.5 }],
+        emptySeries: [{ deviceId, metric: "noise" }],
+      },
+      ["pm25", "pm10"],
+    );
+  }
+
   // --- Topics with device ids the protocol does not allow -------------------------------------
-  // Each from its own mosquitto_pub connection: whatever the broker does with such a topic must
-  // not take the shared connection of the other cases down with it.
+  // No such id can be registered, so a registered device tries to publish there: the broker allows
+  // a device its own topics only, refuses the publish and disconnects it. Each from its own
+  // mosquitto_pub connection, as a refused publish ends the connection.
   for (const deviceId of [
     "..",
     "a b",
@@ -548,14 +595,25 @@ export function buildInputCases(random: SeededRandom, now: number): CaseCatalogu
     "a.b",
     "%2e%2e",
   ]) {
-    const emptyLevel = deviceId === "";
     add({
       name: `device id '${deviceId.slice(0, 20)}'`,
+      senderId: newDevice("intruder"),
       topic: readingsTopic(deviceId),
       payload: text(JSON.stringify({ ts: nextTs(), values: { pm25: 10 } })),
-      rejections: emptyLevel ? [] : [{ reason: "invalid_device_id" }],
       sender: "mosquitto_pub",
-      ...(emptyLevel ? { refusedByBroker: true } : {}),
+      refusedByBroker: "topic_not_allowed",
+    });
+  }
+  {
+    // A valid id, but another device's.
+    const victim = GOOD_DEVICES[1].id;
+    add({
+      name: "another device's topic",
+      senderId: newDevice("intruder"),
+      topic: readingsTopic(victim),
+      payload: text(JSON.stringify({ ts: nextTs(), values: { temperature: 99 } })),
+      sender: "mosquitto_pub",
+      refusedByBroker: "topic_not_allowed",
     });
   }
 
@@ -583,10 +641,16 @@ export function buildInputCases(random: SeededRandom, now: number): CaseCatalogu
 
   const reachingIngest = cases.filter((c) => !c.refusedByBroker);
   const statusMessages = reachingIngest.filter((c) => c.topic.endsWith("/status")).length;
+  const refusedFor = (reason: BrokerRefusalReason) =>
+    cases.filter((c) => c.refusedByBroker === reason).length;
   return {
     cases,
+    devices,
     readingsMessages: reachingIngest.length - statusMessages,
     statusMessages,
-    refusedByBroker: cases.length - reachingIngest.length,
+    refusedByBroker: {
+      topic_not_allowed: refusedFor("topic_not_allowed"),
+      payload_size: refusedFor("payload_size"),
+    },
   };
 }

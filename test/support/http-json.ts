@@ -5,8 +5,11 @@ export interface JsonResponse<T> {
 }
 
 /** GET a URL of the service and parse its JSON body, keeping the status for assertions. */
-export async function getJson<T = unknown>(url: string): Promise<JsonResponse<T>> {
-  const response = await fetch(url);
+export async function getJson<T = unknown>(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
+  const response = await fetch(url, { headers });
   const text = await response.text();
   let body: T;
   try {
@@ -20,8 +23,11 @@ export async function getJson<T = unknown>(url: string): Promise<JsonResponse<T>
 }
 
 /** GET a URL and return its text (for /metrics, /docs). */
-export async function getText(url: string): Promise<{ status: number; contentType: string; text: string }> {
-  const response = await fetch(url);
+export async function getText(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; contentType: string; text: string }> {
+  const response = await fetch(url, { headers });
   return {
     status: response.status,
     contentType: response.headers.get("content-type") ?? "",
