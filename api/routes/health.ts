@@ -49,13 +49,11 @@ export const healthRoutes: FastifyPluginAsyncZod<{
       }
       const ready = Object.values(results).every(Boolean);
       const figures = Object.entries(details).map(([name, read]) => [name, read()] as const);
-      return reply
-        .code(ready ? 200 : 503)
-        .send({
-          ready,
-          checks: results,
-          ...(figures.length > 0 ? { details: Object.fromEntries(figures) } : {}),
-        });
+      return reply.code(ready ? 200 : 503).send({
+        ready,
+        checks: results,
+        ...(figures.length > 0 ? { details: Object.fromEntries(figures) } : {}),
+      });
     },
   );
 
