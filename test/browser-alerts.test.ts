@@ -84,7 +84,10 @@ describe("alerts in the dashboard and on the residents' page (Chromium)", () => 
       await logInToDashboard(operators, { password: service.adminPassword }, WAIT_MS);
       await operators.locator("#feed-state[data-state='connected']").waitFor({ timeout: WAIT_MS });
       await residents.goto(`${service.httpUrl}/public.html#area=${encodeURIComponent(area)}`);
-      await residents.locator("#alerts-section:not([hidden])").waitFor({ timeout: WAIT_MS });
+      // Subscribed and loaded: from here a new alert for the area arrives live.
+      await residents
+        .locator("#alerts-section[data-live='true']:not([hidden])")
+        .waitFor({ timeout: WAIT_MS });
       await residents.locator("#resident-alerts-empty:not([hidden])").waitFor({ timeout: WAIT_MS });
 
       await device.publishAsync(

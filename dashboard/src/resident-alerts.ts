@@ -20,6 +20,8 @@ export interface ResidentAlerts {
   lastEventId(): number | undefined;
 }
 
+const SUBSCRIBE_TIMEOUT_MS = 15_000;
+
 const SEVERITY_KEY: Record<ResidentAlert["severity"], MessageKey> = {
   minor: "severityMinor",
   major: "severityMajor",
@@ -65,11 +67,17 @@ export function createResidentAlerts(deps: {
     if (context) render(context);
   };
 
+  /**
+   * Subscribes first and reads the current alerts once the server has the subscription: an alert
+   * raised in between then arrives live rather than falling between the two.
+   */
   async function follow(chosen: string) {
-    deps.socket.emit("subscribe", { areas: [chosen] }, (answer: { ok: boolean; error?: string }) => {
-      if (!answer.ok) deps.log.warn("alert subscription refused", answer.error);
-    });
+    deps.section.dataset.live = "false";
     try {
+      const answer = (await deps.socket.timeout(SUBSCRIBE_TIMEOUT_MS).emitWithAck("subscribe", {
+        areas: [chosen],
+      })) as { ok: boolean; error?: string };
+      if (!answer.ok) deps.log.warn("alert subscription refused", answer.error);
       const { alerts } = await getJson("/api/v1/public/alerts", { area: chosen }, publicAlertsResponseSchema);
       if (area !== chosen) return;
       for (const alert of alerts) {
@@ -80,9 +88,10 @@ export function createResidentAlerts(deps: {
           at: alert.openedAt,
         });
       }
+      deps.section.dataset.live = "true";
       rerender();
     } catch (error) {
-      deps.log.warn("public alerts could not be loaded", error);
+      deps.log.warn("public alerts could not be followed", error);
     }
   }
 
