@@ -104,7 +104,13 @@ export function createAlertGateway(deps: AlertGatewayDeps): AlertGateway {
     try {
       if (client.cursor === undefined) {
         // A client naming an id beyond the newest (a database started afresh) starts from the newest.
-        const latest = await alerts.latestTransitionId();
+        // A transition held since the client arrived came after its start, even when the newest id
+        // is read later: begin before the first held one so it is not mistaken for old news.
+        const firstHeld = client.held?.[0]?.id;
+        const latest = Math.min(
+          await alerts.latestTransitionId(),
+          (firstHeld ?? Number.POSITIVE_INFINITY) - 1,
+        );
         client.cursor = client.requested === undefined ? latest : Math.min(client.requested, latest);
         client.requested = undefined;
       }
