@@ -16,16 +16,16 @@ import { pathToFileURL } from "node:url";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { z } from "zod";
-import type { MetricKey } from "../domain/catalogue.js";
-import { systemClock } from "../domain/clock.js";
-import { parseConfig } from "../domain/config.js";
-import type { SeriesPoint } from "../domain/series.js";
+import type { MetricKey } from "../kernel/catalogue.js";
+import { systemClock } from "../kernel/clock.js";
+import type { SeriesPoint } from "../kernel/series.js";
+import { parseConfig } from "../platform/config.js";
 import {
   createInfluxTimeSeriesStore,
   type InfluxTimeSeriesStore,
   influxStoreOptionsFromConfig,
-} from "../store/influx/influx-time-series-store.js";
-import { createInfluxStoreMetrics, type InfluxStoreMetrics } from "../store/influx/metrics.js";
+} from "../readings/store/influx/influx-time-series-store.js";
+import { createInfluxStoreMetrics, type InfluxStoreMetrics } from "../readings/store/influx/metrics.js";
 import { acquireInfluxServer, type InfluxServer } from "../test/support/influxdb-server.js";
 import { openSqliteFixture, type SqliteFixture } from "../test/support/sqlite-fixture.js";
 

@@ -4,17 +4,17 @@
  */
 import type { IPublishPacket, MqttClient } from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDeviceCredentials } from "../store/device-credentials.js";
+import { createDeviceCredentials } from "../devices/store/device-credentials.js";
+import { createCleanupList } from "../test/support/cleanup-list.js";
 import { runCommand, startCommand } from "../test/support/command-line-client.js";
-import { waitUntil } from "../test/support/wait-until.js";
-import { createCleanupList } from "./testing/cleanup-list.js";
 import {
   closed,
   connectClient,
   refusalCode,
   type SecuredBroker,
   startSecuredBroker,
-} from "./testing/secured-broker.js";
+} from "../test/support/secured-broker.js";
+import { waitUntil } from "../test/support/wait-until.js";
 
 const TEST_TIMEOUT_MS = 60_000;
 /** How mqtt.js reports a SUBACK failure (0x80) for every filter of a SUBSCRIBE. */

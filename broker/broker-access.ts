@@ -1,11 +1,11 @@
 /**
  * The one place that decides who may connect to the broker and what they may do there. The
  * embedded Aedes broker calls it from its hooks (broker/aedes-access-control.ts), and the HTTP
- * endpoints for EMQX and mosquitto-go-auth (api/routes/broker-auth.ts) call the same functions.
+ * endpoints for EMQX and mosquitto-go-auth (broker/api/broker-auth-routes.ts) call the same functions.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Clock } from "../domain/clock.js";
-import type { DeviceCredentials } from "../store/device-credentials.js";
+import type { DeviceCredentials } from "../devices/store/device-credentials.js";
+import type { Clock } from "../kernel/clock.js";
 import {
   type BrokerIdentity,
   type Identification,

@@ -3,10 +3,10 @@ import type { AddressInfo } from "node:net";
 import { connect as connectTcp } from "node:net";
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
+import { createCleanupList } from "../test/support/cleanup-list.js";
+import { startSecuredBroker } from "../test/support/secured-broker.js";
 import { waitUntil } from "../test/support/wait-until.js";
 import { MQTT_WEBSOCKET_PATH, type MqttBroker } from "./broker.js";
-import { createCleanupList } from "./testing/cleanup-list.js";
-import { startSecuredBroker } from "./testing/secured-broker.js";
 
 const TEST_TIMEOUT_MS = 60_000;
 

@@ -5,7 +5,7 @@ import type { Server as TlsServer } from "node:tls";
 import { Aedes, type Client } from "aedes";
 import type { Logger } from "pino";
 import { createWebSocketStream, WebSocketServer } from "ws";
-import { type Clock, systemClock } from "../domain/clock.js";
+import { type Clock, systemClock } from "../kernel/clock.js";
 import { type AedesAccessControl, installAccessControl } from "./aedes-access-control.js";
 import { type BrokerAccess, MAX_STANDING_TTL_MS } from "./broker-access.js";
 import {
@@ -32,7 +32,7 @@ export interface BrokerOptions {
   /** Client ids of the service's own parts start with this; everything else counts as a device. */
   readonly serviceClientPrefix: string;
   readonly drainTimeoutMs: number;
-  /** Each limit defaults to the configuration's default (domain/config.ts). */
+  /** Each limit defaults to the configuration's default (platform/config.ts). */
   readonly limits?: Partial<BrokerLimits>;
   /** Certificate and key for MQTT over TLS (listenTls). */
   readonly tls?: TlsFiles;

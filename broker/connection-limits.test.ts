@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../domain/config.js";
+import { parseConfig } from "../platform/config.js";
 import {
   brokerLimitsFrom,
   createConnectionRateLimiter,

@@ -3,8 +3,8 @@
  * envmon_broker_limit_violations_total{limit}.
  */
 import type { Client } from "aedes";
-import type { Clock } from "../domain/clock.js";
-import { parseConfig, type ServiceConfig } from "../domain/config.js";
+import type { Clock } from "../kernel/clock.js";
+import { parseConfig, type ServiceConfig } from "../platform/config.js";
 import { BrokerRefusal } from "./refusal.js";
 
 export type BrokerLimit =
@@ -58,7 +58,7 @@ export function brokerLimitsFrom(
   };
 }
 
-/** The configuration's defaults, so that the numbers live in one place (domain/config.ts). */
+/** The configuration's defaults, so that the numbers live in one place (platform/config.ts). */
 export const DEFAULT_BROKER_LIMITS: BrokerLimits = brokerLimitsFrom(parseConfig({}));
 
 /** Highest topic depth Aedes' routing can take. */

@@ -1,6 +1,6 @@
 import type { Aedes, Client, PublishPacket } from "aedes";
 import type { Logger } from "pino";
-import { deviceTopic, parseDeviceTopic } from "../domain/topics.js";
+import { deviceTopic, parseDeviceTopic } from "../kernel/topics.js";
 
 /**
  * Marks devices offline when their connection ends, from the broker's own disconnect events:

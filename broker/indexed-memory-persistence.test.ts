@@ -1,9 +1,9 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { deliverWithDeferredAcks } from "../ingest/deferred-ack.js";
+import { deliverWithDeferredAcks } from "../readings/ingest/deferred-ack.js";
+import { type SecuredBroker, startSecuredBroker } from "../test/support/secured-broker.js";
 import { waitUntil } from "../test/support/wait-until.js";
 import { IndexedMemoryPersistence } from "./indexed-memory-persistence.js";
-import { type SecuredBroker, startSecuredBroker } from "./testing/secured-broker.js";
 
 interface Queued {
   brokerId: string;

@@ -4,9 +4,7 @@
  */
 import type { MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { waitUntil } from "../test/support/wait-until.js";
-import type { BrokerLimits } from "./connection-limits.js";
-import { createCleanupList } from "./testing/cleanup-list.js";
+import { createCleanupList } from "../test/support/cleanup-list.js";
 import {
   connackCode,
   connectPacket,
@@ -15,14 +13,16 @@ import {
   type RawConnection,
   remainingLength,
   subscribePacket,
-} from "./testing/raw-mqtt.js";
+} from "../test/support/raw-mqtt.js";
 import {
   closed,
   connectClient,
   refusalCode,
   type SecuredBroker,
   startSecuredBroker,
-} from "./testing/secured-broker.js";
+} from "../test/support/secured-broker.js";
+import { waitUntil } from "../test/support/wait-until.js";
+import type { BrokerLimits } from "./connection-limits.js";
 
 const TEST_TIMEOUT_MS = 60_000;
 

@@ -1,19 +1,19 @@
 /** MQTT over TLS with a certificate made for the test: mqtt.js and mosquitto_pub connect with its CA. */
 import type { IPublishPacket } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCleanupList } from "../test/support/cleanup-list.js";
 import { runCommand } from "../test/support/command-line-client.js";
-import { waitUntil } from "../test/support/wait-until.js";
-import { createCleanupList } from "./testing/cleanup-list.js";
 import {
   connectClient,
   refusalCode,
   type SecuredBroker,
   startSecuredBroker,
-} from "./testing/secured-broker.js";
+} from "../test/support/secured-broker.js";
 import {
   createSelfSignedCertificate,
   type SelfSignedCertificate,
-} from "./testing/self-signed-certificate.js";
+} from "../test/support/self-signed-certificate.js";
+import { waitUntil } from "../test/support/wait-until.js";
 
 const TEST_TIMEOUT_MS = 60_000;
 

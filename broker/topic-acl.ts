@@ -8,8 +8,8 @@ import {
   parseDeviceTopic,
   READINGS_SUBSCRIPTION,
   STATUS_SUBSCRIPTION,
-} from "../domain/topics.js";
-import { STORED_READINGS_TOPIC } from "../ingest/mqtt-readings-feed.js";
+} from "../kernel/topics.js";
+import { STORED_READINGS_TOPIC } from "../readings/feed/mqtt-readings-feed.js";
 
 export type ServiceRole = "ingest" | "feed";
 
@@ -29,7 +29,7 @@ export type Identification =
 /** Service client ids: one topic level of safe characters, so their own topics hold no wildcard. */
 const SERVICE_CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Where the ingest sends itself its shutdown marker (see ingest/ingest-worker.ts). */
+/** Where the ingest sends itself its shutdown marker (see readings/ingest/ingest-worker.ts). */
 export const drainTopicOf = (clientId: string): string => `services/${clientId}/drain`;
 
 /**

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../domain/clock.js";
-import { createAuditLog } from "../store/audit-log.js";
-import { createDeviceCredentials } from "../store/device-credentials.js";
-import { openMetadataDatabase } from "../store/metadata-database.js";
-import { openSqliteDatabase } from "../store/sqlite-database.js";
-import { runCli } from "./testing/run-cli.js";
+import { createAuditLog } from "../auth/store/audit-log.js";
+import { createDeviceCredentials } from "../devices/store/device-credentials.js";
+import { systemClock } from "../kernel/clock.js";
+import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
+import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
+import { runCli } from "../test/support/run-cli.js";
 
 const SCRIPT = fileURLToPath(new URL("./devices.ts", import.meta.url));
 

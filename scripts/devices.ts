@@ -11,21 +11,25 @@
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { z } from "zod";
-import { systemClock } from "../domain/clock.js";
+import { createAuditLog } from "../auth/store/audit-log.js";
+import { type AdminActor, createDeviceAdministration } from "../devices/device-administration.js";
 import {
   type DEVICE_LIFECYCLES,
   devicePatchSchema,
   EDITABLE_LIFECYCLES,
   newDeviceSchema,
-} from "../domain/device-admin.js";
-import { CellValueError, calibrationCell, DeviceCsvError, decimal } from "../domain/device-csv.js";
-import { type AdminActor, createDeviceAdministration } from "../service/device-administration.js";
+} from "../devices/model/device-admin.js";
+import { CellValueError, calibrationCell, DeviceCsvError, decimal } from "../devices/model/device-csv.js";
+import { createDeviceCredentials } from "../devices/store/device-credentials.js";
+import {
+  createDeviceRegistry,
+  type DeviceRecord,
+  DeviceRegistryError,
+} from "../devices/store/device-registry.js";
+import { systemClock } from "../kernel/clock.js";
+import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
+import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
 import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
-import { createAuditLog } from "../store/audit-log.js";
-import { createDeviceCredentials } from "../store/device-credentials.js";
-import { createDeviceRegistry, type DeviceRecord, DeviceRegistryError } from "../store/device-registry.js";
-import { openMetadataDatabase } from "../store/metadata-database.js";
-import { openSqliteDatabase } from "../store/sqlite-database.js";
 
 const DEVICES_HELP = `Quản lý trạm quan trắc trong cơ sở dữ liệu của DATA_DIR
 Manages the monitoring stations in DATA_DIR's database

@@ -8,13 +8,8 @@
  */
 import { userInfo } from "node:os";
 import { z } from "zod";
-import type { Role } from "../api/access.js";
-import { systemClock } from "../domain/clock.js";
-import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
-import { createAuditLog } from "../store/audit-log.js";
-import { openMetadataDatabase } from "../store/metadata-database.js";
-import { generatePassword } from "../store/operator-password-hash.js";
-import { openSqliteDatabase } from "../store/sqlite-database.js";
+import { createAuditLog } from "../auth/store/audit-log.js";
+import { generatePassword } from "../auth/store/operator-password-hash.js";
 import {
   createUserAccounts,
   passwordSchema,
@@ -22,7 +17,12 @@ import {
   type UserAccount,
   UserExistsError,
   usernameSchema,
-} from "../store/user-accounts.js";
+} from "../auth/store/user-accounts.js";
+import { systemClock } from "../kernel/clock.js";
+import type { Role } from "../platform/http/access.js";
+import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
+import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
+import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
 
 const USERS_HELP = `Quản lý tài khoản vận hành trong cơ sở dữ liệu của DATA_DIR
 Manages operator accounts in DATA_DIR's database

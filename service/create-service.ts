@@ -5,54 +5,60 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Server as SocketServer } from "socket.io";
-import { type AlertGateway, createAlertGateway } from "../api/alert-gateway.js";
-import { type BootstrapOutcome, ensureBootstrapAdmin } from "../api/auth/bootstrap-admin.js";
-import { loadOrCreateJwtSecret } from "../api/auth/jwt-secret.js";
-import { assertHandshakeChecksOnRecovery, createSocketAuthenticator } from "../api/auth/socket-auth.js";
-import { createEventRateLimit, createHandshakeRateLimit } from "../api/auth/socket-rate-limit.js";
-import { createHealthServer } from "../api/health-server.js";
-import { createLiveGateway, type LiveGateway } from "../api/live-gateway.js";
-import type { ReadinessChecks, ReadinessDetails } from "../api/routes/health.js";
-import { createApiServer } from "../api/server.js";
-import { createWebhookDispatcher, type WebhookDispatcher } from "../api/webhooks/webhook-dispatcher.js";
+import { type AlertGateway, createAlertGateway } from "../alerts/delivery/alert-gateway.js";
+import {
+  createWebhookDispatcher,
+  type WebhookDispatcher,
+} from "../alerts/delivery/webhooks/webhook-dispatcher.js";
+import { type AlertEngine, createAlertEngine } from "../alerts/engine/alert-engine.js";
+import { createReminderTimer } from "../alerts/engine/reminder-timer.js";
+import { createAlertRulesRepository } from "../alerts/store/alert-rules-repository.js";
+import { createAlertStateStore } from "../alerts/store/alert-state-store.js";
+import { createAlertStore } from "../alerts/store/alert-store.js";
+import { createWebhookRepository } from "../alerts/store/webhook-repository.js";
+import { type BootstrapOutcome, ensureBootstrapAdmin } from "../auth/bootstrap-admin.js";
+import { loadOrCreateJwtSecret } from "../auth/jwt-secret.js";
+import { assertHandshakeChecksOnRecovery, createSocketAuthenticator } from "../auth/socket-auth.js";
+import { createEventRateLimit, createHandshakeRateLimit } from "../auth/socket-rate-limit.js";
+import { createAuditLog } from "../auth/store/audit-log.js";
+import { createOperatorSessions } from "../auth/store/operator-sessions.js";
+import { createUserAccounts } from "../auth/store/user-accounts.js";
 import { createBroker, type MqttBroker } from "../broker/broker.js";
 import { createBrokerAccess } from "../broker/broker-access.js";
 import { brokerLimitsFrom } from "../broker/connection-limits.js";
 import { createBrokerMetrics } from "../broker/metrics.js";
-import type { Clock } from "../domain/clock.js";
-import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../domain/config.js";
-import { type AlertEngine, createAlertEngine } from "../ingest/alerts/alert-engine.js";
-import { createReminderTimer } from "../ingest/alerts/reminder-timer.js";
-import { createIndexEngine, type IndexEngine } from "../ingest/indices/index-engine.js";
-import { createIndexEngineMetrics } from "../ingest/indices/metrics.js";
-import { createIngestWorker, type IngestWorker } from "../ingest/ingest-worker.js";
-import { createIngestMetrics } from "../ingest/metrics.js";
-import { createMqttReadingsFeed } from "../ingest/mqtt-readings-feed.js";
-import { createInProcessReadingsFeed, type StoredReadingsFeed } from "../ingest/stored-readings-feed.js";
-import { createAlertRulesRepository } from "../store/alert-rules-repository.js";
-import { createAlertStateStore } from "../store/alert-state-store.js";
-import { createAlertStore } from "../store/alert-store.js";
-import { createAuditLog } from "../store/audit-log.js";
-import { createDeadLetterRepository } from "../store/dead-letter-repository.js";
-import { createDeviceCredentials } from "../store/device-credentials.js";
-import { createDeviceRegistry } from "../store/device-registry.js";
-import { checkInfluxConnection } from "../store/influx/connection-check.js";
+import { createDeviceCredentials } from "../devices/store/device-credentials.js";
+import { createDeviceRegistry } from "../devices/store/device-registry.js";
+import { createIndexEngine, type IndexEngine } from "../indices/engine/index-engine.js";
+import { createIndexEngineMetrics } from "../indices/engine/metrics.js";
+import type { Clock } from "../kernel/clock.js";
+import { coalescedTask } from "../platform/coalesced-task.js";
+import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../platform/config.js";
+import type { ReadinessChecks, ReadinessDetails } from "../platform/http/health-routes.js";
+import { createHealthServer } from "../platform/http/health-server.js";
+import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
+import type { MetadataDatabase } from "../platform/sqlite/metadata-schema.js";
+import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
+import { createLiveGateway, type LiveGateway } from "../readings/api/live-gateway.js";
+import { createMqttReadingsFeed } from "../readings/feed/mqtt-readings-feed.js";
+import {
+  createInProcessReadingsFeed,
+  type StoredReadingsFeed,
+} from "../readings/feed/stored-readings-feed.js";
+import { createIngestWorker, type IngestWorker } from "../readings/ingest/ingest-worker.js";
+import { createIngestMetrics } from "../readings/ingest/metrics.js";
+import { createDeadLetterRepository } from "../readings/store/dead-letter-repository.js";
+import { checkInfluxConnection } from "../readings/store/influx/connection-check.js";
 import {
   createInfluxTimeSeriesStore,
   type InfluxTimeSeriesStore,
   influxStoreOptionsFromConfig,
-} from "../store/influx/influx-time-series-store.js";
-import { createInfluxStoreMetrics } from "../store/influx/metrics.js";
-import { openMetadataDatabase } from "../store/metadata-database.js";
-import type { MetadataDatabase } from "../store/metadata-schema.js";
-import { createOperatorSessions } from "../store/operator-sessions.js";
-import { openSqliteDatabase } from "../store/sqlite-database.js";
-import { createSqliteTimeSeriesStore } from "../store/sqlite-time-series-store.js";
-import type { TimeSeriesStore } from "../store/time-series-store.js";
-import { createUserAccounts } from "../store/user-accounts.js";
-import { createWebhookRepository } from "../store/webhook-repository.js";
-import { createWorkerSeriesWriter } from "../store/worker-series-writer.js";
-import { coalescedTask } from "./coalesced-task.js";
+} from "../readings/store/influx/influx-time-series-store.js";
+import { createInfluxStoreMetrics } from "../readings/store/influx/metrics.js";
+import { createSqliteTimeSeriesStore } from "../readings/store/sqlite/sqlite-time-series-store.js";
+import { createWorkerSeriesWriter } from "../readings/store/sqlite/worker-series-writer.js";
+import type { TimeSeriesStore } from "../readings/store/time-series-store.js";
+import { createApiServer } from "./api-server.js";
 import { startDemoFleet } from "./demo-fleet.js";
 
 export const SERVICE_CLIENT_PREFIX = "svc-";
@@ -353,7 +359,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         now: () => clock.now(),
       });
       alertGateway = createAlertGateway({ io, alerts, logger });
-      // One dispatcher per database: it runs with the API (see api/webhooks/README.md).
+      // One dispatcher per database: it runs with the API (see alerts/delivery/webhooks/README.md).
       webhookDispatcher = createWebhookDispatcher({}, { webhooks, transitions: alerts, clock, logger });
       await webhookDispatcher.start();
       // Alerts are evaluated where the API runs, on the same stored-readings feed as the live view.

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../domain/clock.js";
+import { createDeviceCredentials, type DeviceCredentials } from "../devices/store/device-credentials.js";
+import { systemClock } from "../kernel/clock.js";
 import { fleetCredentialsPath, readFleetCredentials } from "../simulators/fleet-credentials-file.js";
 import { TAY_NINH_FLEET } from "../simulators/tay-ninh-fleet.js";
 import { startTestBroker, type TestBroker } from "../simulators/test-broker.js";
-import { createDeviceCredentials, type DeviceCredentials } from "../store/device-credentials.js";
 import { openSqliteFixture, type SqliteFixture } from "../test/support/sqlite-fixture.js";
 import { startDemoFleet } from "./demo-fleet.js";
 

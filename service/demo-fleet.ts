@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
-import type { Clock } from "../domain/clock.js";
+import type { DeviceCredentials } from "../devices/store/device-credentials.js";
+import type { DeviceRegistry } from "../devices/store/device-registry.js";
+import type { Clock } from "../kernel/clock.js";
 import { fleetCredentialsPath, writeFleetCredentials } from "../simulators/fleet-credentials-file.js";
 import { createFleetSimulator } from "../simulators/fleet-simulator.js";
 import { TAY_NINH_FLEET, TAY_NINH_SIMULATED_FLEET } from "../simulators/tay-ninh-fleet.js";
-import type { DeviceCredentials } from "../store/device-credentials.js";
-import type { DeviceRegistry } from "../store/device-registry.js";
 
 /** Fixed so that every demo shows the same episodes; the simulators' CLI takes --seed. */
 const DEMO_SEED = 20251121;

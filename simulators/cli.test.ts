@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCli } from "../scripts/testing/run-cli.js";
+import { startCli } from "../test/support/run-cli.js";
 import { type MessageRecorder, recordMessages, startTestBroker, type TestBroker } from "./test-broker.js";
 
 const SCRIPT = fileURLToPath(new URL("./cli.ts", import.meta.url));

@@ -3,7 +3,7 @@
  * rejections from the service on its errors topic, and a local buffer while the link is down.
  */
 import mqtt, { type MqttClient } from "mqtt";
-import { deviceTopic } from "../domain/topics.js";
+import { deviceTopic } from "../kernel/topics.js";
 import { MAX_BACKLOG_READINGS, type TimedReading } from "./sensor-faults.js";
 
 export interface SimulatorLogger {

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { DEVICE_ID_PATTERN } from "../domain/topics.js";
+import { DEVICE_ID_PATTERN } from "../kernel/topics.js";
 
 export const FLEET_CREDENTIALS_FILE = "demo-fleet-credentials.json";
 

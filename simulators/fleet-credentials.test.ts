@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, startCli } from "../scripts/testing/run-cli.js";
+import { type CliResult, startCli } from "../test/support/run-cli.js";
 import {
   fleetCredentialsPath,
   readFleetCredentials,

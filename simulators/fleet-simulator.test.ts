@@ -2,7 +2,7 @@ import net from "node:net";
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isMetricKey, type MetricKey, metricDefinition } from "../domain/catalogue.js";
+import { isMetricKey, type MetricKey, metricDefinition } from "../kernel/catalogue.js";
 import type { SimulatedDevice } from "./device-stream.js";
 import { fleetOfSize } from "./fleet-scaling.js";
 import { createFleetSimulator, type FleetSimulator } from "./fleet-simulator.js";

@@ -6,7 +6,7 @@
  * Every reading's `ts` is its publish time so a subscriber can measure end-to-end latency.
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { deviceTopic } from "../domain/topics.js";
+import { deviceTopic } from "../kernel/topics.js";
 import { readFleetCredentials } from "./fleet-credentials-file.js";
 import type { LoadGeneratorOptions } from "./load-generator-flags.js";
 import { LOAD_METRICS } from "./load-generator-flags.js";

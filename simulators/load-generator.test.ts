@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { runCli } from "../scripts/testing/run-cli.js";
+import { runCli } from "../test/support/run-cli.js";
 import { writeFleetCredentials } from "./fleet-credentials-file.js";
 import { LOAD_METRICS, SENDING_MARKER } from "./load-generator-flags.js";
 import {

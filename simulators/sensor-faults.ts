@@ -3,7 +3,7 @@
  * out-of-range values (to exercise the service's rejection path) and offline periods that end
  * in a backlog upload. Pure: state in, state out, randomness passed in.
  */
-import { type MetricKey, metricDefinition } from "../domain/catalogue.js";
+import { type MetricKey, metricDefinition } from "../kernel/catalogue.js";
 import { integerBetween, pickOne, type RandomSource, uniformBetween } from "./random.js";
 import { type MetricValues, roundForMetric } from "./signals.js";
 

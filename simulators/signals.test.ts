@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type MetricKey, metricDefinition } from "../domain/catalogue.js";
+import { type MetricKey, metricDefinition } from "../kernel/catalogue.js";
 import { createDeviceReadingStream, type SimulatedDevice } from "./device-stream.js";
 import { createSeededRandom } from "./random.js";
 import {

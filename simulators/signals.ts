@@ -3,7 +3,7 @@
  * Time is epoch ms; daily patterns use Vietnamese local time (UTC+7, no daylight saving).
  * Episode and rain time scales are compressed to minutes so that a demo shows them within an hour.
  */
-import { type DeviceKind, type MetricKey, metricDefinition } from "../domain/catalogue.js";
+import { type DeviceKind, type MetricKey, metricDefinition } from "../kernel/catalogue.js";
 import { integerBetween, type RandomSource, standardNormal, uniformBetween } from "./random.js";
 
 export type MetricValues = Partial<Record<MetricKey, number>>;

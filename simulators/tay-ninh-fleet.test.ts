@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deviceProfileSchema } from "../domain/device.js";
+import { deviceProfileSchema } from "../devices/model/device.js";
 import { fleetOfSize } from "./fleet-scaling.js";
 import { createSeededRandom } from "./random.js";
 import { initialStationState, stepStation } from "./signals.js";

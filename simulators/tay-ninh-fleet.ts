@@ -3,8 +3,9 @@
  * `area` is a slug of the commune/ward name after the 2025 reorganisation, not an official code.
  * Coordinates are plausible station sites, not surveyed positions.
  */
-import type { MetricKey } from "../domain/catalogue.js";
-import type { DeviceProfile, FloodLevels } from "../domain/device.js";
+
+import type { DeviceProfile, FloodLevels } from "../devices/model/device.js";
+import type { MetricKey } from "../kernel/catalogue.js";
 import type { SimulatedDevice } from "./device-stream.js";
 import {
   type AirSignalParameters,

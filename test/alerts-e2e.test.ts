@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AlertEventPayload } from "../api/contract.js";
+import type { AlertEventPayload } from "../kernel/api-contract.js";
 import { runCommand } from "./support/command-line-client.js";
 import { getJson, sendJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";

@@ -7,10 +7,10 @@ import { rmSync } from "node:fs";
 import { connectAsync, type MqttClient } from "mqtt";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aqiLatestResponseSchema, aqiSeriesResponseSchema, type LiveAqi } from "../api/contract.js";
-import { vnAqiHourly } from "../domain/indices/vn-aqi.js";
-import { HOUR_MS, hourStartOf } from "../ingest/indices/index-time.js";
-import { readingsWithHourlyMeans, workedExampleHour } from "../ingest/indices/known-hourly-readings.js";
+import { vnAqiHourly } from "../indices/calculators/vn-aqi.js";
+import { HOUR_MS, hourStartOf } from "../indices/engine/index-time.js";
+import { readingsWithHourlyMeans, workedExampleHour } from "../indices/engine/known-hourly-readings.js";
+import { aqiLatestResponseSchema, aqiSeriesResponseSchema, type LiveAqi } from "../kernel/api-contract.js";
 import { getJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
 import {

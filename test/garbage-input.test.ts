@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEVICE_ID_PATTERN } from "../domain/topics.js";
+import { DEVICE_ID_PATTERN } from "../kernel/topics.js";
 import { runCommand } from "./support/command-line-client.js";
 import {
   buildInputCases,

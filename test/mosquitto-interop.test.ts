@@ -7,15 +7,15 @@ import { connect, type IPublishPacket, type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { systemClock } from "../domain/clock.js";
-import { DEFAULT_MAX_PAYLOAD_BYTES } from "../domain/limits.js";
-import type { Reading } from "../domain/reading.js";
-import type { SeriesPoint } from "../domain/series.js";
-import { deviceTopic } from "../domain/topics.js";
-import { createIngestWorker, type IngestWorker } from "../ingest/ingest-worker.js";
-import { createIngestMetrics } from "../ingest/metrics.js";
-import { createInProcessReadingsFeed } from "../ingest/stored-readings-feed.js";
-import type { TimeSeriesStore } from "../store/time-series-store.js";
+import { systemClock } from "../kernel/clock.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES } from "../kernel/limits.js";
+import type { Reading } from "../kernel/reading.js";
+import type { SeriesPoint } from "../kernel/series.js";
+import { deviceTopic } from "../kernel/topics.js";
+import { createInProcessReadingsFeed } from "../readings/feed/stored-readings-feed.js";
+import { createIngestWorker, type IngestWorker } from "../readings/ingest/ingest-worker.js";
+import { createIngestMetrics } from "../readings/ingest/metrics.js";
+import type { TimeSeriesStore } from "../readings/store/time-series-store.js";
 import { createDeferred } from "./support/deferred.js";
 import {
   type MosquittoProcess,

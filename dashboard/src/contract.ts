@@ -27,4 +27,4 @@ export {
   type ReadingsResponse,
   readingsResponseSchema,
   subscribeAckSchema,
-} from "../../api/contract.js";
+} from "../../kernel/api-contract.js";

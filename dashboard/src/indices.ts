@@ -1,3 +1,3 @@
 /** The index calculators the service uses, shared so the pages agree with it to the colour. */
-export { floodAlarmLevel, floodLevelLabel } from "../../domain/indices/flood-level.js";
-export { vnAqiCategory } from "../../domain/indices/vn-aqi.js";
+export { floodAlarmLevel, floodLevelLabel } from "../../indices/calculators/flood-level.js";
+export { vnAqiCategory } from "../../indices/calculators/vn-aqi.js";

@@ -4,7 +4,7 @@
  * computed with the service's own validation code. Every sender is a registered device that
  * connects with its own secret: garbage comes from devices that got in, not from strangers.
  */
-import { METRIC_DEFINITIONS, METRIC_KEYS, type MetricKey } from "../../domain/catalogue.js";
+import { METRIC_DEFINITIONS, METRIC_KEYS, type MetricKey } from "../../kernel/catalogue.js";
 import type { SeededRandom } from "./seeded-random.js";
 
 /** Label values of envmon_ingest_rejected_total, spelled out here so the test does not borrow them. */

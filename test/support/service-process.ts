@@ -4,8 +4,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { METRIC_KEYS } from "../../domain/catalogue.js";
-import type { DeviceProfile } from "../../domain/device.js";
+import type { DeviceProfile } from "../../devices/model/device.js";
+import { METRIC_KEYS } from "../../kernel/catalogue.js";
 import { freePort } from "./free-port.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

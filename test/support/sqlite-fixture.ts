@@ -2,15 +2,18 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
-import type { Clock } from "../../domain/clock.js";
-import { createDeadLetterRepository, type DeadLetterRepository } from "../../store/dead-letter-repository.js";
-import { createDeviceRegistry, type DeviceRegistry } from "../../store/device-registry.js";
-import { openMetadataDatabase } from "../../store/metadata-database.js";
-import type { MetadataDatabase } from "../../store/metadata-schema.js";
-import { openSqliteDatabase } from "../../store/sqlite-database.js";
-import { createInlineSeriesWriter } from "../../store/sqlite-series-writer.js";
-import { createSqliteTimeSeriesStore } from "../../store/sqlite-time-series-store.js";
-import type { TimeSeriesStore } from "../../store/time-series-store.js";
+import { createDeviceRegistry, type DeviceRegistry } from "../../devices/store/device-registry.js";
+import type { Clock } from "../../kernel/clock.js";
+import { openMetadataDatabase } from "../../platform/sqlite/metadata-database.js";
+import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
+import { openSqliteDatabase } from "../../platform/sqlite/sqlite-database.js";
+import {
+  createDeadLetterRepository,
+  type DeadLetterRepository,
+} from "../../readings/store/dead-letter-repository.js";
+import { createInlineSeriesWriter } from "../../readings/store/sqlite/sqlite-series-writer.js";
+import { createSqliteTimeSeriesStore } from "../../readings/store/sqlite/sqlite-time-series-store.js";
+import type { TimeSeriesStore } from "../../readings/store/time-series-store.js";
 
 export interface SqliteFixture {
   readonly dataDir: string;

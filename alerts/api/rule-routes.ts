@@ -1,0 +1,189 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import {
+  alertRuleDetailSchema,
+  alertRuleSchema,
+  alertRulesResponseSchema,
+  errorResponseSchema,
+  invalidRuleResponseSchema,
+} from "../../kernel/api-contract.js";
+import { type AuditRecorder, actorOf, auditAction } from "../../platform/http/access.js";
+import { isoTime } from "../../platform/http/query-schemas.js";
+import { describeRuleProblems, type RuleDefinition, ruleDefinitionSchema } from "../model/rule.js";
+import type { AlertRulesRepository } from "../store/alert-rules-repository.js";
+
+export interface RuleRoutesOptions {
+  readonly rules: AlertRulesRepository;
+  readonly audit: AuditRecorder;
+  /** Resolves once the alert engine evaluates with the changed rules: the answer means "in force". */
+  readonly applied: () => Promise<void>;
+}
+
+const idParams = z.object({
+  id: z.coerce.number().int().positive({ error: "id must be a positive whole number" }),
+});
+const notFound = (id: number) => ({ error: "not_found", message: `no rule ${id}` });
+
+/**
+ * The body is checked by ruleDefinitionSchema (attachValidation), and a refused one is answered
+ * here with every problem by field, rather than by the generic validation message. Undefined
+ * when the request is good; otherwise the reply has been sent.
+ */
+function refuseInvalid(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const failure = request.validationError;
+  if (!failure) return undefined;
+  if (failure.validationContext === "body") {
+    const parsed = ruleDefinitionSchema.safeParse(request.body);
+    const problems = parsed.success ? [failure.message] : describeRuleProblems(parsed.error);
+    return reply
+      .code(400)
+      .send({ error: "invalid_rule", message: `rule refused: ${problems.join("; ")}`, problems });
+  }
+  return reply
+    .code(400)
+    .send({ error: "bad_request", message: `${failure.validationContext}: ${failure.message}` });
+}
+
+export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
+  app,
+  { rules, audit, applied },
+) => {
+  /** Audits the change, then waits until the engine has it. */
+  const changed = async (
+    request: FastifyRequest,
+    action: string,
+    id: number,
+    before: unknown,
+    after: unknown,
+  ) => {
+    await auditAction(audit, request, { action, target: `rule:${id}`, before, after });
+    await applied();
+  };
+
+  app.get(
+    "/api/v1/rules",
+    {
+      config: { access: "viewer" },
+      schema: {
+        tags: ["alerts"],
+        summary: "Alert rules (enabled or not), by id",
+        response: { 200: alertRulesResponseSchema },
+      },
+    },
+    async () => ({ rules: await rules.list() }),
+  );
+
+  app.get(
+    "/api/v1/rules/:id",
+    {
+      config: { access: "viewer" },
+      schema: {
+        tags: ["alerts"],
+        summary: "One rule with every version of its definition",
+        params: idParams,
+        response: { 200: alertRuleDetailSchema, 404: errorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const rule = await rules.getWithVersions(request.params.id);
+      if (!rule) return reply.code(404).send(notFound(request.params.id));
+      return { ...rule, versions: rule.versions.map((v) => ({ ...v, createdAt: isoTime(v.createdAt) })) };
+    },
+  );
+
+  app.post(
+    "/api/v1/rules",
+    {
+      config: { access: "operator" },
+      attachValidation: true,
+      schema: {
+        tags: ["alerts"],
+        summary: "Create a rule (version 1, enabled)",
+        body: ruleDefinitionSchema,
+        response: { 201: alertRuleSchema, 400: invalidRuleResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const refused = refuseInvalid(request, reply);
+      if (refused) return refused;
+      const rule = await rules.create(request.body as RuleDefinition, actorOf(request));
+      await changed(request, "rule.create", rule.id, null, rule);
+      return reply.code(201).send(rule);
+    },
+  );
+
+  app.put(
+    "/api/v1/rules/:id",
+    {
+      config: { access: "operator" },
+      attachValidation: true,
+      schema: {
+        tags: ["alerts"],
+        summary: "Replace a rule's definition (a new version; open alerts stay open)",
+        params: idParams,
+        body: ruleDefinitionSchema,
+        response: { 200: alertRuleSchema, 400: invalidRuleResponseSchema, 404: errorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const refused = refuseInvalid(request, reply);
+      if (refused) return refused;
+      const id = request.params.id;
+      const before = await rules.get(id);
+      const rule = before && (await rules.update(id, request.body as RuleDefinition, actorOf(request)));
+      if (!rule) return reply.code(404).send(notFound(id));
+      await changed(request, "rule.update", id, before, rule);
+      return rule;
+    },
+  );
+
+  for (const [action, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
+    app.post(
+      `/api/v1/rules/:id/${action}`,
+      {
+        config: { access: "operator" },
+        schema: {
+          tags: ["alerts"],
+          summary: enabled
+            ? "Enable a rule"
+            : "Disable a rule (its active alerts clear; it keeps its versions and can be enabled again)",
+          params: idParams,
+          response: { 200: alertRuleSchema, 404: errorResponseSchema },
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.id;
+        const before = await rules.get(id);
+        const rule = before && (await rules.setEnabled(id, enabled));
+        if (!before || !rule) return reply.code(404).send(notFound(id));
+        if (before.enabled !== enabled) {
+          await changed(request, `rule.${action}`, id, { enabled: before.enabled }, { enabled });
+        }
+        return rule;
+      },
+    );
+  }
+
+  app.delete(
+    "/api/v1/rules/:id",
+    {
+      config: { access: "admin" },
+      schema: {
+        tags: ["alerts"],
+        summary: "Delete a rule (its active alerts clear; its alerts and versions stay on record)",
+        params: idParams,
+        response: { 204: z.null(), 404: errorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const rule = await rules.remove(request.params.id);
+      if (!rule) return reply.code(404).send(notFound(request.params.id));
+      await changed(request, "rule.delete", rule.id, rule, null);
+      return reply.code(204).send(null);
+    },
+  );
+};

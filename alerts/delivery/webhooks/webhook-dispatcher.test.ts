@@ -1,0 +1,418 @@
+import { createHmac } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { alertEventSchema } from "../../../kernel/api-contract.js";
+import { type Clock, systemClock } from "../../../kernel/clock.js";
+import { openMetadataDatabase } from "../../../platform/sqlite/metadata-database.js";
+import type { MetadataDatabase } from "../../../platform/sqlite/metadata-schema.js";
+import { openSqliteDatabase } from "../../../platform/sqlite/sqlite-database.js";
+import { openTestAlert } from "../../../test/support/open-test-alert.js";
+import { waitUntil } from "../../../test/support/wait-until.js";
+import type { AlertEvent } from "../../model/alert-event.js";
+import type { Audience } from "../../model/rule.js";
+import { createAlertRulesRepository } from "../../store/alert-rules-repository.js";
+import { type AlertStore, createAlertStore } from "../../store/alert-store.js";
+import { webhookMigrations } from "../../store/webhook-migrations.js";
+import { createWebhookRepository, type WebhookRepository } from "../../store/webhook-repository.js";
+import type { WebhookTables } from "../../store/webhook-schema.js";
+import { EVENT_ID_HEADER, SIGNATURE_HEADER } from "./signature.js";
+import {
+  createWebhookDispatcher,
+  type WebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from "./webhook-dispatcher.js";
+
+const silent = pino({ level: "silent" });
+/** Fast retries so that eight attempts take milliseconds; no jitter (random = 0). */
+const FAST: WebhookDispatcherOptions = {
+  retry: { baseDelayMs: 4, maxDelayMs: 40 },
+  timeoutMs: 5_000,
+  rateLimit: { capacity: 1000, refillPerMinute: 60_000 },
+};
+
+interface ReceivedRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly signatureValid: boolean;
+  readonly status: number;
+}
+
+/** A real HTTP receiver on a free port that checks signatures and answers what `answer` says. */
+async function startReceiver(secretOf: () => string, answer: (index: number) => number) {
+  const requests: ReceivedRequest[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      // Computed here as a receiver would, not with the service's own helper.
+      const expected = `sha256=${createHmac("sha256", secretOf()).update(raw).digest("hex")}`;
+      const signatureValid = request.headers[SIGNATURE_HEADER] === expected;
+      // A receiver refuses what it cannot authenticate.
+      const status = signatureValid ? answer(requests.length) : 401;
+      requests.push({ headers: request.headers, body: raw.toString("utf8"), signatureValid, status });
+      response.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "not now");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface Harness {
+  readonly db: Kysely<MetadataDatabase & WebhookTables>;
+  readonly alerts: AlertStore;
+  readonly webhooks: WebhookRepository;
+  dispatcher(options?: WebhookDispatcherOptions): WebhookDispatcher;
+  /** Opens an alert of a fresh rule (one transition); returns the stored event. */
+  raise(audience?: Audience): Promise<AlertEvent>;
+  close(): Promise<void>;
+}
+
+async function openHarness(dataDir: string, clock: Clock = systemClock): Promise<Harness> {
+  const metadata = await openMetadataDatabase(openSqliteDatabase(dataDir));
+  // Idempotent ("if not exists"): the tables are there once the migration is merged, too.
+  await webhookMigrations["2026-11-22-008-webhooks"]?.up(metadata as Kysely<unknown>);
+  // The metadata schema lists the webhook tables once migration 008 is merged into it.
+  const db = metadata as unknown as Kysely<MetadataDatabase & WebhookTables>;
+  const rules = createAlertRulesRepository(db, clock);
+  const alerts = createAlertStore(db, clock);
+  const webhooks = createWebhookRepository(db, clock);
+  const dispatchers: WebhookDispatcher[] = [];
+  return {
+    db,
+    alerts,
+    webhooks,
+    dispatcher(options = FAST) {
+      const dispatcher = createWebhookDispatcher(options, {
+        webhooks,
+        transitions: alerts,
+        clock,
+        logger: silent,
+        random: () => 0,
+      });
+      dispatchers.push(dispatcher);
+      return dispatcher;
+    },
+    raise: (audience = "public") => openTestAlert({ rules, alerts }, clock.now(), { audience }),
+    async close() {
+      for (const dispatcher of dispatchers.splice(0)) await dispatcher.stop();
+      await db.destroy();
+    },
+  };
+}
+
+const deliveryOf = async (webhooks: WebhookRepository, webhookId: number) =>
+  (await webhooks.deliveries(webhookId, { limit: 10 }))[0];
+
+describe("webhook dispatcher", () => {
+  let dataDir: string;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "envmon-webhooks-"));
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function harness(clock?: Clock): Promise<Harness> {
+    const opened = await openHarness(dataDir, clock);
+    cleanups.push(() => opened.close());
+    return opened;
+  }
+
+  async function receiver(secretOf: () => string, answer: (index: number) => number) {
+    const started = await startReceiver(secretOf, answer);
+    cleanups.push(started.close);
+    return started;
+  }
+
+  it("retries a signed delivery that fails twice, then delivers it exactly once", async () => {
+    const h = await harness();
+    let secret = "";
+    const hook = await receiver(
+      () => secret,
+      (index) => (index < 2 ? 500 : 200),
+    );
+    const webhook = await h.webhooks.create({
+      name: "Zalo OA",
+      url: hook.url,
+      audience: "public",
+      secret: "s3cret-for-the-receiver-0123456789abcdef",
+      enabled: true,
+    });
+    secret = webhook.secret;
+    const dispatcher = h.dispatcher();
+    await dispatcher.start();
+
+    const event = await h.raise("public");
+    const delivered = await waitUntil("the delivery to be marked delivered", async () => {
+      const delivery = await deliveryOf(h.webhooks, webhook.id);
+      return delivery?.status === "delivered" ? delivery : undefined;
+    });
+    await dispatcher.stop();
+
+    expect(delivered.attempts).toBe(3);
+    expect(delivered.transitionId).toBe(event.id);
+    expect(delivered.deliveredAt).not.toBeNull();
+    expect(delivered.lastError).toBeNull();
+    expect(hook.requests.map((r) => r.status)).toEqual([500, 500, 200]);
+    expect(hook.requests.every((r) => r.signatureValid)).toBe(true);
+    // Every retry carries the same event id, so the receiver can drop repeats.
+    expect(hook.requests.map((r) => r.headers[EVENT_ID_HEADER])).toEqual(Array(3).fill(String(event.id)));
+    expect(hook.requests.map((r) => r.headers["x-delivery-attempt"])).toEqual(["1", "2", "3"]);
+    const payload = alertEventSchema.parse(JSON.parse(hook.requests[2]?.body ?? ""));
+    expect(payload).toMatchObject({
+      id: event.id,
+      alertId: event.alertId,
+      transition: "opened",
+      value: 142.5,
+    });
+    expect(hook.requests[2]?.headers["content-type"]).toContain("application/json");
+  });
+
+  it("gives up after eight failed attempts by default and marks the delivery dead", async () => {
+    const h = await harness();
+    let secret = "";
+    const hook = await receiver(
+      () => secret,
+      () => 503,
+    );
+    const webhook = await h.webhooks.create({
+      name: "SMS gateway",
+      url: hook.url,
+      audience: "operators",
+      secret: "another-secret-of-sufficient-length-42",
+      enabled: true,
+    });
+    secret = webhook.secret;
+    const dispatcher = h.dispatcher();
+    await dispatcher.start();
+    await h.raise("operators");
+
+    const dead = await waitUntil("the delivery to be dead", async () => {
+      const delivery = await deliveryOf(h.webhooks, webhook.id);
+      return delivery?.status === "dead" ? delivery : undefined;
+    });
+    await dispatcher.stop();
+    expect(dead.attempts).toBe(8);
+    expect(dead.lastError).toBe("HTTP 503: not now");
+    expect(hook.requests).toHaveLength(8);
+  });
+
+  it("records an unreachable receiver as a failed attempt", async () => {
+    const h = await harness();
+    const hook = await startReceiver(
+      () => "",
+      () => 200,
+    );
+    const url = hook.url;
+    await hook.close(); // nothing listens there any more
+    const webhook = await h.webhooks.create({
+      name: "gone",
+      url,
+      audience: "operators",
+      secret: "x".repeat(32),
+      enabled: true,
+    });
+    const dispatcher = h.dispatcher({ ...FAST, maxAttempts: 2 });
+    await dispatcher.start();
+    await h.raise("operators");
+    const dead = await waitUntil("the delivery to be dead", async () => {
+      const delivery = await deliveryOf(h.webhooks, webhook.id);
+      return delivery?.status === "dead" ? delivery : undefined;
+    });
+    expect(dead.attempts).toBe(2);
+    expect(dead.lastError).toBe("ECONNREFUSED");
+  });
+
+  it("resumes a failed delivery after a restart, and queues what was stored while it was down", async () => {
+    let secret = "";
+    const hook = await receiver(
+      () => secret,
+      (index) => (index === 0 ? 500 : 200),
+    );
+    const first = await openHarness(dataDir);
+    const webhook = await first.webhooks.create({
+      name: "Zalo OA",
+      url: hook.url,
+      audience: "public",
+      secret: "restart-secret-0123456789abcdef0123",
+      enabled: true,
+    });
+    secret = webhook.secret;
+    // Retries far in the future: the first run only gets to fail once.
+    const immediateRetry: WebhookDispatcherOptions = { ...FAST, retry: { baseDelayMs: 0, maxDelayMs: 0 } };
+    const dispatcher = first.dispatcher({
+      ...FAST,
+      retry: { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 },
+    });
+    await dispatcher.start();
+    const retried = await first.raise("public");
+    await waitUntil("the first attempt to fail", async () => {
+      const delivery = await deliveryOf(first.webhooks, webhook.id);
+      return delivery?.status === "failed" ? delivery : undefined;
+    });
+    await dispatcher.stop();
+    // Stored while no dispatcher runs: a crash between storing a transition and queueing it.
+    const missed = await first.raise("public");
+    await first.close();
+
+    // The retry time is in the future; bring it forward as if an hour had passed while down.
+    const second = await harness();
+    await second.db.updateTable("webhook_deliveries").set({ next_attempt_at: 0 }).execute();
+    await second.dispatcher(immediateRetry).start();
+    const deliveries = await waitUntil("both deliveries to be delivered", async () => {
+      const all = await second.webhooks.deliveries(webhook.id, { limit: 10 });
+      return all.length === 2 && all.every((d) => d.status === "delivered") ? all : undefined;
+    });
+    const byTransition = new Map(deliveries.map((d) => [d.transitionId, d]));
+    expect(byTransition.get(retried.id)?.attempts).toBe(2);
+    expect(byTransition.get(missed.id)?.attempts).toBe(1);
+    const [failedFirst, ...afterRestart] = hook.requests;
+    expect(failedFirst?.status).toBe(500);
+    expect(failedFirst?.headers[EVENT_ID_HEADER]).toBe(String(retried.id));
+    expect(afterRestart.map((r) => Number(r.headers[EVENT_ID_HEADER])).sort((x, y) => x - y)).toEqual([
+      retried.id,
+      missed.id,
+    ]);
+    expect(hook.requests.filter((r) => r.status === 200)).toHaveLength(2);
+  });
+
+  it("sends each public webhook only what residents are told, without operator names", async () => {
+    const h = await harness();
+    let secret = "";
+    const publicHook = await receiver(
+      () => secret,
+      () => 200,
+    );
+    const operatorsHook = await receiver(
+      () => secret,
+      () => 204,
+    );
+    secret = "shared-secret-for-both-receivers-0123";
+    const residents = await h.webhooks.create({
+      name: "residents",
+      url: publicHook.url,
+      audience: "public",
+      secret,
+      enabled: true,
+    });
+    const operators = await h.webhooks.create({
+      name: "duty officers",
+      url: operatorsHook.url,
+      audience: "operators",
+      secret,
+      enabled: true,
+    });
+    const dispatcher = h.dispatcher();
+    await dispatcher.start();
+
+    const publicAlert = await h.raise("public");
+    const internalAlert = await h.raise("operators");
+    const ack = await h.alerts.acknowledge(publicAlert.alertId, "nguyen.van.a", "đã kiểm tra");
+    const resolved = await h.alerts.resolve(publicAlert.alertId, "nguyen.van.a", "hết ô nhiễm");
+    expect(ack.ok && resolved.ok).toBe(true);
+
+    const operatorIds = [
+      publicAlert.id,
+      internalAlert.id,
+      ack.ok ? ack.transition.id : 0,
+      resolved.ok ? resolved.transition.id : 0,
+    ];
+    await waitUntil("operators to get all four transitions", async () => {
+      const all = await h.webhooks.deliveries(operators.id, { limit: 10 });
+      return all.length === 4 && all.every((d) => d.status === "delivered");
+    });
+    await waitUntil("residents to get the opening and the resolution", async () => {
+      const all = await h.webhooks.deliveries(residents.id, { limit: 10 });
+      return all.length === 2 && all.every((d) => d.status === "delivered");
+    });
+    await dispatcher.stop();
+
+    const received = (hook: typeof publicHook) =>
+      hook.requests.map((r) => alertEventSchema.parse(JSON.parse(r.body)));
+    expect(
+      received(operatorsHook)
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...operatorIds].sort());
+    const residentEvents = received(publicHook);
+    expect(residentEvents.map((e) => e.transition).sort()).toEqual(["opened", "resolved"]);
+    expect(residentEvents.every((e) => e.actor === null && e.comment === null)).toBe(true);
+    expect(received(operatorsHook).find((e) => e.transition === "resolved")?.actor).toBe("nguyen.van.a");
+
+    // Operators see per alert where each transition went.
+    const perAlert = await h.webhooks.deliveriesForAlert(publicAlert.alertId);
+    expect(perAlert?.map((d) => `${d.transition}→${d.webhookName}:${d.status}`)).toEqual([
+      "opened→residents:delivered",
+      "opened→duty officers:delivered",
+      "acknowledged→duty officers:delivered",
+      "resolved→residents:delivered",
+      "resolved→duty officers:delivered",
+    ]);
+    expect(await h.webhooks.deliveriesForAlert(999_999)).toBeUndefined();
+  });
+
+  it("limits the rate per webhook: a burst waits for tokens instead of flooding, and nothing is lost", async () => {
+    let now = Date.UTC(2026, 10, 21, 8, 0, 0);
+    const clock: Clock = { now: () => now };
+    const h = await harness(clock);
+    let secret = "";
+    const hook = await receiver(
+      () => secret,
+      () => 200,
+    );
+    const webhook = await h.webhooks.create({
+      name: "SMS gateway",
+      url: hook.url,
+      audience: "public",
+      secret: "rate-limit-secret-0123456789abcdef012",
+      enabled: true,
+    });
+    secret = webhook.secret;
+    // Two at once, then one a minute; the test clock stands still until the test moves it.
+    const dispatcher = h.dispatcher({ ...FAST, rateLimit: { capacity: 2, refillPerMinute: 1 } });
+    await dispatcher.start();
+    for (let i = 0; i < 5; i += 1) await h.raise("public");
+
+    const countBy = async () => {
+      const all = await h.webhooks.deliveries(webhook.id, { limit: 10 });
+      return {
+        delivered: all.filter((d) => d.status === "delivered").length,
+        waiting: all.filter((d) => d.status === "pending").length,
+      };
+    };
+    await dispatcher.settle();
+    expect(await countBy()).toEqual({ delivered: 2, waiting: 3 });
+    expect(hook.requests).toHaveLength(2);
+
+    now += 60_000; // one token
+    await dispatcher.settle();
+    expect(await countBy()).toEqual({ delivered: 3, waiting: 2 });
+
+    now += 10 * 60_000; // tokens for the rest (the bucket holds at most two)
+    await dispatcher.settle();
+    expect(await countBy()).toEqual({ delivered: 5, waiting: 0 });
+    await dispatcher.stop();
+    expect(hook.requests).toHaveLength(5);
+    expect(new Set(hook.requests.map((r) => r.headers[EVENT_ID_HEADER])).size).toBe(5);
+  });
+});

@@ -1,0 +1,118 @@
+import type { FastifyPluginAsync, FastifyReply, RouteOptions } from "fastify";
+import fastifyPlugin from "fastify-plugin";
+import { type AuthenticatedUser, ROLES, type RouteAccess, roleAllows } from "../platform/http/access.js";
+import { type AccessTokens, TokenRejectedError } from "./access-tokens.js";
+
+export const PROTECTED_PREFIX = "/api/v1";
+
+/** A route as the access control saw it: routes outside /api/v1 may declare no access (undefined). */
+export interface DeclaredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly access: RouteAccess | undefined;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Every route registered after the access control, with the access it declares. */
+    readonly declaredRoutes: readonly DeclaredRoute[];
+  }
+}
+
+const ACCESS_LEVELS: readonly RouteAccess[] = ["public", "broker", ...ROLES];
+
+export interface AccessControlOptions {
+  readonly tokens: AccessTokens;
+  /** The account behind a token while it may still act, with its current role. */
+  readonly activeUser: (username: string) => Promise<AuthenticatedUser | undefined>;
+  /** Applied to every public route that does not declare a rate limit of its own. */
+  readonly publicRateLimit: { readonly max: number; readonly timeWindow: number };
+}
+
+export const isProtectedPath = (url: string): boolean =>
+  url === PROTECTED_PREFIX || url.startsWith(`${PROTECTED_PREFIX}/`);
+
+/** Under /api/v1 only these may be public: residents' read-only copies, and logging in and out. */
+const PUBLIC_API_PATH = /^\/api\/v1\/(public\/|auth\/(login|refresh|logout)$)/;
+const READ_METHODS = new Set(["GET", "HEAD"]);
+
+const isRouteAccess = (value: unknown): value is RouteAccess =>
+  typeof value === "string" && (ACCESS_LEVELS as readonly string[]).includes(value);
+
+function refuse(reply: FastifyReply, status: 401 | 403, message: string) {
+  if (status === 401) reply.header("www-authenticate", 'Bearer realm="envmon"');
+  return reply.code(status).send({ error: status === 401 ? "unauthorized" : "forbidden", message });
+}
+
+/** "Bearer <token>" → the token; anything else → undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header ?? "");
+  return match?.[1];
+}
+
+/**
+ * Who may call what. Registered before any route (it applies to the whole server):
+ * - at startup, every route under /api/v1 must declare `config.access`, only /api/v1/public/* (read
+ *   only) and login/refresh/logout may be public, or the server refuses to start;
+ * - public routes get the public rate limit unless they bring their own;
+ * - on each request, routes that need a role get the bearer access token checked, the account
+ *   looked up (a disabled account stops at once), and the role compared; `request.user` is set.
+ * "broker" routes pass: the broker's HTTP auth plugin checks its own bearer token.
+ */
+const accessControl: FastifyPluginAsync<AccessControlOptions> = async (app, options) => {
+  const { tokens, activeUser, publicRateLimit } = options;
+  const declared: DeclaredRoute[] = [];
+  app.decorate("declaredRoutes", declared);
+
+  app.addHook("onRoute", (route: RouteOptions) => {
+    const access = route.config?.access;
+    for (const method of [route.method].flat()) declared.push({ method, url: route.url, access });
+    if (access === undefined && !isProtectedPath(route.url)) return;
+    if (!isRouteAccess(access)) {
+      throw new Error(
+        `${route.method} ${route.url} must declare config.access (one of ${ACCESS_LEVELS.join(", ")}); ` +
+          `got ${JSON.stringify(access)}`,
+      );
+    }
+    const methods = [route.method].flat();
+    const where = `${methods.join(",")} ${route.url}`;
+    if (access === "public" && isProtectedPath(route.url) && !PUBLIC_API_PATH.test(route.url)) {
+      throw new Error(`${where} is public, but under /api/v1 only /api/v1/public/* and login may be`);
+    }
+    if (route.url.startsWith(`${PROTECTED_PREFIX}/public/`)) {
+      if (access !== "public" || !methods.every((m) => READ_METHODS.has(m))) {
+        throw new Error(`${where}: /api/v1/public/* is for residents, read-only and public`);
+      }
+    }
+    if (access === "public" && route.config?.rateLimit === undefined) {
+      route.config = { ...route.config, rateLimit: { ...publicRateLimit } };
+    }
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    const access = request.routeOptions.config.access;
+    if (access === undefined || access === "public" || access === "broker") return;
+    const token = bearerToken(request.headers.authorization);
+    if (token === undefined) {
+      return refuse(reply, 401, "log in first: send Authorization: Bearer <access token>");
+    }
+    let claimed: AuthenticatedUser;
+    try {
+      claimed = tokens.verify(token).user;
+    } catch (error) {
+      if (error instanceof TokenRejectedError) return refuse(reply, 401, error.message);
+      throw error;
+    }
+    const user = await activeUser(claimed.username);
+    if (!user) return refuse(reply, 401, "the account is disabled or no longer exists");
+    if (!roleAllows(user.role, access)) {
+      return refuse(reply, 403, `this needs the ${access} role; ${user.username} is ${user.role}`);
+    }
+    request.user = user;
+  });
+};
+
+export const accessControlPlugin = fastifyPlugin(accessControl, {
+  fastify: "5.x",
+  name: "envmon-access-control",
+});

@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { DeviceRegistry } from "../../devices/store/device-registry.js";
+import { type FloodLatestResponse, floodLatestResponseSchema } from "../../kernel/api-contract.js";
+import { areaCodeSchema, isoTime } from "../../platform/http/query-schemas.js";
+import type { TimeSeriesStore } from "../../readings/store/time-series-store.js";
+import { floodAlarmLevel, floodLevelLabel } from "../calculators/flood-level.js";
+
+export interface FloodRoutesOptions {
+  readonly registry: DeviceRegistry;
+  readonly store: TimeSeriesStore;
+}
+
+const WATER_LEVEL = "water_level";
+
+export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app, { registry, store }) => {
+  /**
+   * Every station with flood alarm levels or water-level readings, with its newest level. A station
+   * without levels or without a reading still appears (level null), so operators see the gap.
+   */
+  async function floodLatest(area: string | undefined): Promise<FloodLatestResponse> {
+    const devices = await registry.list({ area });
+    const newest = new Map<string, { ts: number; value: number }>();
+    if (devices.length > 0) {
+      for (const v of await store.latest({ deviceIds: devices.map((d) => d.id) })) {
+        if (v.metric === WATER_LEVEL) newest.set(v.deviceId, { ts: v.ts, value: v.value });
+      }
+    }
+    const stations = devices.flatMap((device) => {
+      const reading = newest.get(device.id);
+      const thresholds = device.floodLevels;
+      if (thresholds === null && reading === undefined) return [];
+      const level =
+        thresholds === null || reading === undefined ? null : floodAlarmLevel(reading.value, thresholds);
+      return [
+        {
+          station: device.id,
+          name: device.name,
+          area: device.area,
+          areaName: device.areaName,
+          lat: device.lat,
+          lon: device.lon,
+          ts: reading === undefined ? null : isoTime(reading.ts),
+          waterLevel: reading?.value ?? null,
+          thresholds: thresholds === null ? null : { ...thresholds },
+          level,
+          label: level === null ? null : floodLevelLabel(level),
+        },
+      ];
+    });
+    return { stations };
+  }
+
+  const querystring = z.object({ area: areaCodeSchema.optional() });
+
+  app.get(
+    "/api/v1/flood/latest",
+    {
+      config: { access: "viewer" },
+      schema: {
+        tags: ["indices"],
+        summary:
+          "Flood alarm level (Decision 05/2020/QĐ-TTg: I, II, III) of each water-level station from its newest reading",
+        querystring,
+        response: { 200: floodLatestResponseSchema },
+      },
+    },
+    async (request) => floodLatest(request.query.area),
+  );
+
+  app.get(
+    "/api/v1/public/flood/latest",
+    {
+      config: { access: "public" },
+      schema: {
+        tags: ["public"],
+        summary: "Flood alarm levels for residents (no login): the same as /api/v1/flood/latest",
+        querystring,
+        response: { 200: floodLatestResponseSchema },
+      },
+    },
+    async (request) => floodLatest(request.query.area),
+  );
+};

@@ -1,0 +1,206 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_MAX_PAYLOAD_BYTES } from "../kernel/limits.js";
+import { brokerUrlOf, ConfigError, parseConfig } from "./config.js";
+
+/** The problems a ConfigError lists, or a failure when the environment was accepted. */
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+describe("parseConfig", () => {
+  it("gives the documented defaults for an empty environment", () => {
+    const config = parseConfig({});
+    expect(config).toEqual({
+      HTTP_PORT: 8080,
+      MQTT_PORT: 1883,
+      BIND_HOST: "0.0.0.0",
+      DATA_DIR: "./data",
+      LOG_LEVEL: "info",
+      DEMO: true,
+      DEMO_INTERVAL_MS: 5000,
+      PARTS: new Set(["broker", "ingest", "api"]),
+      INGEST_CLIENT_ID: "svc-ingest",
+      INGEST_BATCH_SIZE: 5000,
+      INGEST_BATCH_DELAY_MS: 5,
+      INGEST_MAX_PENDING: 20_000,
+      MAX_PAYLOAD_BYTES: DEFAULT_MAX_PAYLOAD_BYTES,
+      DEAD_LETTER_MAX_ROWS: 100_000,
+      LIVE_THROTTLE_MS: 250,
+      SHUTDOWN_TIMEOUT_MS: 15_000,
+      AQI_STANDARD: "vn",
+      INDEX_GRACE_MS: 120_000,
+      INDEX_TICK_MS: 30_000,
+      MQTT_TLS_PORT: 8883,
+      ACCESS_TOKEN_TTL_S: 900,
+      REFRESH_TOKEN_TTL_S: 7 * 86_400,
+      CORS_ORIGINS: [],
+      MQTT_MAX_CONNECTIONS: 10_000,
+      MQTT_MAX_CONNECTIONS_PER_IP_PER_S: 20,
+      MQTT_MAX_TOPIC_LEVELS: 8,
+      MQTT_KEEPALIVE_MIN_S: 5,
+      MQTT_KEEPALIVE_MAX_S: 1200,
+      MQTT_MAX_INFLIGHT: 100,
+      INFLUX_BATCH_LINES: 5000,
+      INFLUX_FLUSH_MS: 1000,
+      INFLUX_SPOOL_MAX_BYTES: 1024 * 1024 * 1024,
+      ALERT_NODATA_GRACE_MS: 600_000,
+      ALERT_REMINDER_INTERVAL_MS: 900_000,
+      CAP_SENDER: "quantrac@tayninh.local",
+    });
+    // No secrets, no InfluxDB: every one of these stays unset unless given.
+    for (const key of [
+      "MQTT_URL",
+      "MQTT_SERVICE_PASSWORD",
+      "BOOTSTRAP_ADMIN_PASSWORD",
+      "JWT_SECRET",
+      "BROKER_HTTP_AUTH_TOKEN",
+      "INFLUX_URL",
+      "INFLUX_TOKEN",
+    ] as const) {
+      expect(config[key], key).toBeUndefined();
+    }
+  });
+
+  it("wants the InfluxDB settings and the TLS files together or not at all", () => {
+    expect(() => parseConfig({ INFLUX_URL: "http://influxdb:8086", INFLUX_TOKEN: "t" })).toThrow(
+      /INFLUX_ORG: InfluxDB needs INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET together; missing INFLUX_ORG, INFLUX_BUCKET/,
+    );
+    expect(() => parseConfig({ TLS_CERT_FILE: "/etc/envmon/cert.pem" })).toThrow(/TLS_KEY_FILE: TLS needs/);
+    expect(() => parseConfig({ MQTT_KEEPALIVE_MIN_S: "600", MQTT_KEEPALIVE_MAX_S: "60" })).toThrow(
+      /must not exceed MQTT_KEEPALIVE_MAX_S/,
+    );
+    const influx = parseConfig({
+      INFLUX_URL: "http://influxdb:8086",
+      INFLUX_TOKEN: "t",
+      INFLUX_ORG: "o",
+      INFLUX_BUCKET: "b",
+    });
+    expect(influx.INFLUX_BUCKET).toBe("b");
+  });
+
+  it("refuses short secrets", () => {
+    expect(() => parseConfig({ BOOTSTRAP_ADMIN_PASSWORD: "admin" })).toThrow(/at least 12 characters/);
+    expect(() => parseConfig({ JWT_SECRET: "secret" })).toThrow(/at least 32 characters/);
+  });
+
+  it("reads valid values and ignores unrelated variables", () => {
+    const config = parseConfig({
+      HTTP_PORT: "18080",
+      MQTT_PORT: "11883",
+      DATA_DIR: "/var/lib/monitoring",
+      LOG_LEVEL: "warn",
+      DEMO: "off",
+      PARTS: " ingest , api ",
+      MQTT_URL: "mqtt://broker.local:1883",
+      PATH: "/usr/bin",
+    });
+    expect(config.HTTP_PORT).toBe(18080);
+    expect(config.MQTT_PORT).toBe(11883);
+    expect(config.DATA_DIR).toBe("/var/lib/monitoring");
+    expect(config.LOG_LEVEL).toBe("warn");
+    expect(config.DEMO).toBe(false);
+    expect(config.PARTS).toEqual(new Set(["ingest", "api"]));
+    expect(config.MQTT_URL).toBe("mqtt://broker.local:1883");
+    expect(config).not.toHaveProperty("PATH");
+  });
+
+  it.each([
+    ["1", true],
+    ["true", true],
+    ["yes", true],
+    ["on", true],
+    ["0", false],
+    ["false", false],
+    ["no", false],
+    ["off", false],
+  ])("reads DEMO=%s as %s", (raw, expected) => {
+    expect(parseConfig({ DEMO: raw }).DEMO).toBe(expected);
+  });
+
+  it.each(["HTTP_PORT", "MQTT_PORT"])("refuses bad %s values, naming the variable and the value", (name) => {
+    for (const bad of ["abc", "0", "70000", "1.5", "-1"]) {
+      const problems = problemsOf({ [name]: bad });
+      expect(problems, bad).toHaveLength(1);
+      expect(problems[0], bad).toContain(name);
+      expect(problems[0], bad).toContain(`'${bad}'`);
+    }
+    expect(parseConfig({ [name]: "1" })[name as "HTTP_PORT" | "MQTT_PORT"]).toBe(1);
+    expect(parseConfig({ [name]: "65535" })[name as "HTTP_PORT" | "MQTT_PORT"]).toBe(65535);
+  });
+
+  it.each([
+    ["DEMO", "maybe"],
+    ["PARTS", "broker,foo"],
+    ["PARTS", " , "],
+    ["LOG_LEVEL", "loud"],
+    ["MQTT_URL", "http://x"],
+    ["MQTT_URL", "not a url"],
+    ["DEMO_INTERVAL_MS", "0"],
+    ["MAX_PAYLOAD_BYTES", "lots"],
+    ["LIVE_THROTTLE_MS", "-5"],
+    ["AQI_STANDARD", "eu"],
+    ["INDEX_GRACE_MS", "-1"],
+    ["INDEX_TICK_MS", "0"],
+  ])("refuses %s=%s, naming the variable and echoing the value", (name, bad) => {
+    const problems = problemsOf({ [name]: bad });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.startsWith(`${name}:`)).toBe(true);
+    expect(problems[0]).toContain(`'${bad}'`);
+  });
+
+  it("treats empty strings as unset", () => {
+    const config = parseConfig({
+      HTTP_PORT: "",
+      MQTT_PORT: "",
+      DEMO: "",
+      PARTS: "",
+      LOG_LEVEL: "",
+      MQTT_URL: "",
+      DATA_DIR: "",
+    });
+    expect(config.HTTP_PORT).toBe(8080);
+    expect(config.MQTT_PORT).toBe(1883);
+    expect(config.DEMO).toBe(true);
+    expect(config.PARTS).toEqual(new Set(["broker", "ingest", "api"]));
+    expect(config.LOG_LEVEL).toBe("info");
+    expect(config.MQTT_URL).toBeUndefined();
+    expect(config.DATA_DIR).toBe("./data");
+  });
+
+  it("reports every problem at once", () => {
+    const error = (() => {
+      try {
+        parseConfig({ HTTP_PORT: "abc", MQTT_PORT: "0", DEMO: "maybe", LOG_LEVEL: "loud", PARTS: "foo" });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    const named = problems.map((p) => p.split(":")[0]).sort();
+    expect(named).toEqual(["DEMO", "HTTP_PORT", "LOG_LEVEL", "MQTT_PORT", "PARTS"]);
+    // The message lists them all, one per line, for the operator reading the log.
+    for (const p of problems) expect((error as ConfigError).message).toContain(p);
+    expect((error as ConfigError).name).toBe("ConfigError");
+  });
+});
+
+describe("brokerUrlOf", () => {
+  it("uses the local broker port when MQTT_URL is unset", () => {
+    expect(brokerUrlOf(parseConfig({}))).toBe("mqtt://127.0.0.1:1883");
+    expect(brokerUrlOf(parseConfig({ MQTT_PORT: "21883" }))).toBe("mqtt://127.0.0.1:21883");
+  });
+
+  it("prefers MQTT_URL when given", () => {
+    expect(
+      brokerUrlOf(parseConfig({ MQTT_URL: "mqtts://broker.tayninh.example:8883", MQTT_PORT: "21883" })),
+    ).toBe("mqtts://broker.tayninh.example:8883");
+  });
+});

@@ -1,0 +1,174 @@
+import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
+import type { Namespace, Server } from "socket.io";
+import { z } from "zod";
+import type { DeviceRegistry } from "../../devices/store/device-registry.js";
+import type { LiveAqi } from "../../kernel/api-contract.js";
+import type { Reading } from "../../kernel/reading.js";
+import { areaCodeSchema, deviceIdSchema } from "../../platform/http/query-schemas.js";
+import type { StoredReadingsFeed } from "../feed/stored-readings-feed.js";
+
+export const OPS_NAMESPACE = "/ops";
+
+export interface LiveReadingEvent {
+  readonly deviceId: string;
+  readonly area: string | null;
+  /** Time of the newest value in the event. */
+  readonly ts: string;
+  readonly values: Record<string, number>;
+}
+
+const subscribeSchema = z.strictObject({
+  devices: z.array(deviceIdSchema).max(1000).optional(),
+  areas: z.array(areaCodeSchema).max(200).optional(),
+  all: z.boolean().optional(),
+});
+
+const MAX_ROOMS_PER_SOCKET = 2000;
+const SWEEP_INTERVAL_MS = 60_000;
+
+const rooms = {
+  all: "all",
+  device: (id: string) => `device:${id}`,
+  area: (code: string) => `area:${code}`,
+};
+
+interface PendingEvent {
+  values: Map<string, { value: number; ts: number }>;
+  timer?: NodeJS.Timeout;
+  lastEmit: number;
+}
+
+export interface LiveGatewayDeps {
+  readonly io: Server;
+  readonly feed: StoredReadingsFeed;
+  readonly registry: DeviceRegistry;
+  readonly metricsRegistry: Registry;
+  readonly logger: Logger;
+  readonly throttleMs: number;
+  readonly now: () => number;
+}
+
+export interface LiveGateway {
+  /** Pushes an `aqi` event (an hour's or day's AQI, new or recomputed) to all, device:<station> and area:<area>. */
+  emitAqi(event: LiveAqi): void;
+  close(): void;
+}
+
+/**
+ * Pushes stored readings to operators on /ops. Clients choose what they watch by device,
+ * area or everything. Per device at most one event per `throttleMs`: the first reading goes
+ * out at once, later ones in the window are merged (newest value per metric) into one event
+ * at the end of the window, so a chatty device cannot flood screens and nothing is hidden.
+ */
+export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
+  const { io, feed, registry, logger, throttleMs, now } = deps;
+  const ops: Namespace = io.of(OPS_NAMESPACE);
+  const perDevice = new Map<string, PendingEvent>();
+
+  new Gauge({
+    name: "envmon_socket_clients",
+    help: "Socket.IO clients connected to the operations namespace",
+    registers: [deps.metricsRegistry],
+    collect() {
+      this.set(ops.sockets.size);
+    },
+  });
+
+  ops.on("connection", (socket) => {
+    socket.on("subscribe", (...args: unknown[]) => {
+      // The acknowledgement callback is always last; a client may send it without a payload.
+      const last = args.at(-1);
+      const reply = typeof last === "function" ? (last as (answer: object) => void) : () => {};
+      const payload = typeof args[0] === "function" ? undefined : args[0];
+      const parsed = subscribeSchema.safeParse(payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        reply({
+          ok: false,
+          error: `${issue?.path.join(".") || "subscribe"}: ${issue?.message ?? "invalid"}`,
+        });
+        return;
+      }
+      const { devices = [], areas = [], all = false } = parsed.data;
+      const wanted = [...devices.map(rooms.device), ...areas.map(rooms.area), ...(all ? [rooms.all] : [])];
+      if (socket.rooms.size + wanted.length > MAX_ROOMS_PER_SOCKET) {
+        reply({ ok: false, error: `at most ${MAX_ROOMS_PER_SOCKET} devices and areas per connection` });
+        return;
+      }
+      socket.join(wanted);
+      reply({ ok: true });
+    });
+  });
+
+  async function emit(deviceId: string, pending: PendingEvent): Promise<void> {
+    pending.lastEmit = now();
+    pending.timer = undefined;
+    if (pending.values.size === 0) return;
+    const values: Record<string, number> = {};
+    let newest = 0;
+    for (const [metric, v] of pending.values) {
+      values[metric] = v.value;
+      newest = Math.max(newest, v.ts);
+    }
+    pending.values.clear();
+    const area = await registry.areaOf(deviceId);
+    const event: LiveReadingEvent = { deviceId, area, ts: new Date(newest).toISOString(), values };
+    const targets = [rooms.all, rooms.device(deviceId), ...(area ? [rooms.area(area)] : [])];
+    ops.to(targets).emit("reading", event);
+  }
+
+  const emitSafely = (deviceId: string, pending: PendingEvent) => {
+    emit(deviceId, pending).catch((err: unknown) => logger.warn({ err, deviceId }, "live: could not emit"));
+  };
+
+  function onStored(readings: readonly Reading[]): void {
+    const touched = new Set<string>();
+    for (const r of readings) {
+      let pending = perDevice.get(r.deviceId);
+      if (!pending) {
+        pending = { values: new Map(), lastEmit: 0 };
+        perDevice.set(r.deviceId, pending);
+      }
+      const seen = pending.values.get(r.metric);
+      if (!seen || r.ts >= seen.ts) pending.values.set(r.metric, { value: r.value, ts: r.ts });
+      touched.add(r.deviceId);
+    }
+    for (const deviceId of touched) {
+      const pending = perDevice.get(deviceId) as PendingEvent;
+      if (pending.timer) continue;
+      const wait = pending.lastEmit + throttleMs - now();
+      if (wait <= 0) emitSafely(deviceId, pending);
+      else pending.timer = setTimeout(() => emitSafely(deviceId, pending), wait);
+    }
+  }
+
+  const unsubscribe = feed.subscribe(onStored);
+
+  // Throttle state of devices that went quiet is dropped, so ids that publish once do not pile up.
+  const sweep = setInterval(() => {
+    const idleBefore = now() - throttleMs;
+    for (const [deviceId, pending] of perDevice) {
+      if (!pending.timer && pending.values.size === 0 && pending.lastEmit < idleBefore)
+        perDevice.delete(deviceId);
+    }
+  }, SWEEP_INTERVAL_MS);
+  sweep.unref();
+
+  return {
+    emitAqi(event) {
+      const targets = [
+        rooms.all,
+        rooms.device(event.station),
+        ...(event.area ? [rooms.area(event.area)] : []),
+      ];
+      ops.to(targets).emit("aqi", event);
+    },
+    close() {
+      unsubscribe();
+      clearInterval(sweep);
+      for (const pending of perDevice.values()) if (pending.timer) clearTimeout(pending.timer);
+      perDevice.clear();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import mqtt from "mqtt";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { METRIC_KEYS, type MetricKey } from "../../kernel/catalogue.js";
+import type { Reading } from "../../kernel/reading.js";
+import { DEVICE_ID_PATTERN } from "../../kernel/topics.js";
+import type { StoredReadingsFeed } from "./stored-readings-feed.js";
+
+/** Where an ingest in another process announces stored readings to API processes. */
+export const STORED_READINGS_TOPIC = "services/readings/stored";
+
+// Compact rows keep a 5000-reading batch to one small message: [deviceId, metric, ts, value].
+const rowsSchema = z.array(
+  z.tuple([
+    z.string().regex(DEVICE_ID_PATTERN),
+    z.enum(METRIC_KEYS as [MetricKey, ...MetricKey[]]),
+    z.number().int(),
+    z.number(),
+  ]),
+);
+
+/**
+ * The stored-readings feed across processes, through the broker (QoS 0: live display only;
+ * the store is the record). Used when ingest and API run in different processes.
+ */
+export async function createMqttReadingsFeed(options: {
+  readonly brokerUrl: string;
+  readonly clientId: string;
+  /** The service's MQTT credentials (username = clientId). */
+  readonly username?: string;
+  readonly password?: string;
+  readonly logger: Logger;
+}): Promise<StoredReadingsFeed & { close(): Promise<void> }> {
+  const { logger } = options;
+  const client = await mqtt.connectAsync(options.brokerUrl, {
+    clientId: options.clientId,
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+  });
+  const listeners = new Set<(readings: readonly Reading[]) => void>();
+  let subscribed = false;
+
+  client.on("message", (_topic, payload) => {
+    let rows: z.infer<typeof rowsSchema>;
+    try {
+      rows = rowsSchema.parse(JSON.parse(payload.toString("utf8")));
+    } catch (err) {
+      logger.warn({ err }, "feed: ignored a malformed stored-readings message");
+      return;
+    }
+    const readings = rows.map(([deviceId, metric, ts, value]) => ({ deviceId, metric, ts, value }));
+    for (const listener of listeners) listener(readings);
+  });
+
+  return {
+    publish(readings) {
+      const rows = readings.map((r) => [r.deviceId, r.metric, r.ts, r.value]);
+      client.publish(STORED_READINGS_TOPIC, JSON.stringify(rows), { qos: 0 });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      if (!subscribed) {
+        subscribed = true;
+        client.subscribe(STORED_READINGS_TOPIC, { qos: 0 });
+      }
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      await client.endAsync();
+    },
+  };
+}

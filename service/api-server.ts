@@ -1,0 +1,258 @@
+import fastifyJwt from "@fastify/jwt";
+import fastifyRateLimit from "@fastify/rate-limit";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
+import {
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { alertRoutes } from "../alerts/api/alert-routes.js";
+import { capRoutes } from "../alerts/api/cap-routes.js";
+import { ruleRoutes } from "../alerts/api/rule-routes.js";
+import { webhookRoutes } from "../alerts/api/webhook-routes.js";
+import type { AlertRulesRepository } from "../alerts/store/alert-rules-repository.js";
+import type { AlertStore } from "../alerts/store/alert-store.js";
+import type { WebhookRepository } from "../alerts/store/webhook-repository.js";
+import { accessControlPlugin } from "../auth/access-control.js";
+import { createAccessTokens, TokenRejectedError } from "../auth/access-tokens.js";
+import { auditRoutes } from "../auth/api/audit-routes.js";
+import { authRoutes } from "../auth/api/auth-routes.js";
+import { userRoutes } from "../auth/api/user-routes.js";
+import type { VerifyAccessToken } from "../auth/socket-auth.js";
+import type { AuditLog } from "../auth/store/audit-log.js";
+import type { OperatorSessions } from "../auth/store/operator-sessions.js";
+import type { UserAccounts } from "../auth/store/user-accounts.js";
+import { brokerAuthRoutes } from "../broker/api/broker-auth-routes.js";
+import type { BrokerAccess } from "../broker/broker-access.js";
+import { deviceRoutes } from "../devices/api/device-routes.js";
+import { publicAreaRoutes } from "../devices/api/public-area-routes.js";
+import type { DeviceSecrets } from "../devices/device-administration.js";
+import type { DeviceRegistry } from "../devices/store/device-registry.js";
+import { aqiRoutes } from "../indices/api/aqi-routes.js";
+import { indexCalculatorRoutes } from "../indices/api/calculator-routes.js";
+import { floodRoutes } from "../indices/api/flood-routes.js";
+import { wqiRoutes } from "../indices/api/wqi-routes.js";
+import type { AqiStandard } from "../indices/engine/index-series.js";
+import type { Clock } from "../kernel/clock.js";
+import { registerBrowserSecurity } from "../platform/http/browser-security.js";
+import { dashboardStatic } from "../platform/http/dashboard-static.js";
+import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "../platform/http/health-routes.js";
+import { registerOpenApi } from "../platform/http/openapi.js";
+import { catalogueRoutes } from "../readings/api/catalogue-routes.js";
+import { latestRoutes } from "../readings/api/latest-routes.js";
+import { readingsRoutes } from "../readings/api/readings-routes.js";
+import { rejectedRoutes } from "../readings/api/rejected-routes.js";
+import type { DeadLetterRepository } from "../readings/store/dead-letter-repository.js";
+import type { TimeSeriesStore } from "../readings/store/time-series-store.js";
+
+export interface ApiServerDeps {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly store: TimeSeriesStore;
+  readonly registry: DeviceRegistry;
+  /** Device and service checks, also served over HTTP for an external broker (EMQX, mosquitto-go-auth). */
+  readonly brokerAccess: BrokerAccess;
+  /** Bearer token of those HTTP checks (BROKER_HTTP_AUTH_TOKEN); they are off without it. */
+  readonly brokerHttpAuthToken?: string;
+  readonly webhooks: WebhookRepository;
+  /** Device broker secrets: issued and revoked by the device administration routes. */
+  readonly deviceSecrets: DeviceSecrets;
+  readonly deadLetters: DeadLetterRepository;
+  readonly metricsRegistry: Registry;
+  readonly readiness: ReadinessChecks;
+  readonly readinessDetails?: ReadinessDetails;
+  readonly dashboardRoot: string;
+  readonly version: string;
+  readonly rules: AlertRulesRepository;
+  readonly alerts: AlertStore;
+  readonly audit: AuditLog;
+  readonly accounts: UserAccounts;
+  /** Refresh tokens (their lifetime, REFRESH_TOKEN_TTL_S, is the sessions store's). */
+  readonly sessions: OperatorSessions;
+  /** Signs access tokens (config JWT_SECRET, or loadOrCreateJwtSecret(DATA_DIR)). */
+  readonly jwtSecret: string;
+  /** Config ACCESS_TOKEN_TTL_S. */
+  readonly accessTokenTtlS: number;
+  /** Config CORS_ORIGINS; empty: no cross-origin browser access. */
+  readonly corsOrigins: readonly string[];
+  /** True when served over HTTPS (then HSTS is sent). */
+  readonly https?: boolean;
+  /** Defaults: DEFAULT_RATE_LIMITS. */
+  readonly rateLimits?: Partial<ApiRateLimits>;
+  /**
+   * Behind a reverse proxy: which proxies to believe about the client address (Fastify's
+   * trustProxy), so rate limits and the audit log see the real client, not the proxy.
+   */
+  readonly trustProxy?: boolean | string | readonly string[];
+  /** Resolves once the alert engine evaluates with the rules as they are now (absent: no engine). */
+  readonly rulesApplied?: () => Promise<void>;
+  /** CAP <sender> and the base of public links (config CAP_SENDER, PUBLIC_BASE_URL). */
+  readonly cap: { readonly sender: string; readonly publicBaseUrl?: string };
+  /** AQI served by /api/v1/aqi… (config AQI_STANDARD); VN_AQI when absent. */
+  readonly aqiStandard?: AqiStandard;
+}
+
+export interface RateLimit {
+  readonly max: number;
+  /** Milliseconds. */
+  readonly timeWindow: number;
+}
+
+/** Per client address: login, refresh and logout; and each public route (resident pages, CAP). */
+export interface ApiRateLimits {
+  readonly auth: RateLimit;
+  readonly public: RateLimit;
+}
+
+export const DEFAULT_RATE_LIMITS: ApiRateLimits = {
+  auth: { max: 10, timeWindow: 60_000 },
+  public: { max: 120, timeWindow: 60_000 },
+};
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Checks an access token and its account, for the Socket.IO handshake (createSocketAuthenticator). */
+    verifyAccessToken: VerifyAccessToken;
+  }
+}
+
+const ERROR_NAMES: Readonly<Record<number, string>> = {
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  429: "too_many_requests",
+};
+
+/** The HTTP API as a Fastify instance, not yet listening (tests use `inject`). */
+export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    ...(deps.trustProxy === undefined
+      ? {}
+      : { trustProxy: typeof deps.trustProxy === "object" ? [...deps.trustProxy] : deps.trustProxy }),
+    // One line per request would drown the log at dashboard polling rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Errors raised before routing (a URL that is not valid percent-encoding…) in the API's shape too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = typeof error.statusCode === "number" && error.statusCode < 500 ? error.statusCode : 400;
+      reply.code(status).send({ error: "bad_request", message: error.message });
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const detail = error.validation
+        .map(
+          (v) =>
+            `${v.instancePath.replace(/^\//, "").replace(/\//g, ".") || error.validationContext}: ${v.message}`,
+        )
+        .join("; ");
+      return reply.code(400).send({ error: "bad_request", message: `${error.validationContext} ${detail}` });
+    }
+    const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    return reply.code(status).send({
+      error: status >= 500 ? "internal_error" : (ERROR_NAMES[status] ?? "bad_request"),
+      message: status >= 500 ? "internal error" : error.message,
+    });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
+  );
+
+  await registerOpenApi(app, deps.version);
+  await registerBrowserSecurity(app, { corsOrigins: deps.corsOrigins, https: deps.https ?? false });
+
+  // Access control before any route: its onRoute hook checks every /api/v1 route declares who may
+  // call it, and gives public routes their rate limit before @fastify/rate-limit reads the route.
+  const rateLimits: ApiRateLimits = { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits };
+  await app.register(fastifyJwt, {
+    secret: deps.jwtSecret,
+    sign: { algorithm: "HS256" },
+    verify: { algorithms: ["HS256"] },
+  });
+  const tokens = createAccessTokens(app.jwt, { ttlS: deps.accessTokenTtlS, clock: deps.clock });
+  const activeUser = (username: string) => deps.accounts.activeUser(username);
+  app.decorate("verifyAccessToken", async (token: string) => {
+    const verified = tokens.verify(token);
+    const user = await activeUser(verified.user.username);
+    if (!user) throw new TokenRejectedError("invalid", "the account is disabled or no longer exists");
+    return { user, expiresAt: verified.expiresAt };
+  });
+  await app.register(accessControlPlugin, { tokens, activeUser, publicRateLimit: rateLimits.public });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`too many requests: try again in ${context.after}`), {
+        statusCode: context.statusCode,
+      }),
+  });
+
+  const now = () => deps.clock.now();
+  await app.register(authRoutes, {
+    accounts: deps.accounts,
+    sessions: deps.sessions,
+    tokens,
+    audit: deps.audit,
+    now,
+    rateLimit: rateLimits.auth,
+  });
+  await app.register(userRoutes, { accounts: deps.accounts, audit: deps.audit, now });
+  await app.register(auditRoutes, { audit: deps.audit });
+  await app.register(healthRoutes, {
+    checks: deps.readiness,
+    details: deps.readinessDetails ?? {},
+    registry: deps.metricsRegistry,
+  });
+  await app.register(catalogueRoutes);
+  await app.register(deviceRoutes, {
+    registry: deps.registry,
+    store: deps.store,
+    credentials: deps.deviceSecrets,
+    audit: deps.audit,
+  });
+  await app.register(latestRoutes, { registry: deps.registry, store: deps.store });
+  await app.register(floodRoutes, { registry: deps.registry, store: deps.store });
+  await app.register(readingsRoutes, { store: deps.store, clock: deps.clock });
+  await app.register(aqiRoutes, {
+    store: deps.store,
+    registry: deps.registry,
+    clock: deps.clock,
+    standard: deps.aqiStandard ?? "vn",
+  });
+  await app.register(wqiRoutes, { store: deps.store, registry: deps.registry, clock: deps.clock });
+  await app.register(indexCalculatorRoutes);
+  await app.register(publicAreaRoutes, { registry: deps.registry });
+  await app.register(rejectedRoutes, { deadLetters: deps.deadLetters });
+  await app.register(ruleRoutes, {
+    rules: deps.rules,
+    audit: deps.audit,
+    applied: deps.rulesApplied ?? (() => Promise.resolve()),
+  });
+  await app.register(alertRoutes, { alerts: deps.alerts, audit: deps.audit });
+  await app.register(webhookRoutes, { webhooks: deps.webhooks, audit: deps.audit });
+  await app.register(brokerAuthRoutes, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
+  await app.register(capRoutes, {
+    alerts: deps.alerts,
+    registry: deps.registry,
+    clock: deps.clock,
+    ...deps.cap,
+  });
+  await app.register(dashboardStatic, { root: deps.dashboardRoot });
+  return app;
+}
