@@ -1,4 +1,4 @@
-import { generatePassword } from "./store/operator-password-hash.js";
+import { generatePassword } from "../platform/password-hash.js";
 import { type UserAccounts, UserExistsError } from "./store/user-accounts.js";
 
 export const BOOTSTRAP_ADMIN_USERNAME = "admin";

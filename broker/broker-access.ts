@@ -4,7 +4,7 @@
  * endpoints for EMQX and mosquitto-go-auth (broker/api/broker-auth-routes.ts) call the same functions.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { DeviceCredentials } from "../devices/store/device-credentials.js";
+import type { DeviceCredentials } from "../devices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import {
   type BrokerIdentity,

@@ -8,8 +8,8 @@ import {
   parseDeviceTopic,
   READINGS_SUBSCRIPTION,
   STATUS_SUBSCRIPTION,
+  STORED_READINGS_TOPIC,
 } from "../kernel/topics.js";
-import { STORED_READINGS_TOPIC } from "../readings/feed/mqtt-readings-feed.js";
 
 export type ServiceRole = "ingest" | "feed";
 

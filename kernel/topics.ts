@@ -26,3 +26,10 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic | null {
 }
 
 export const isValidDeviceId = (id: string): boolean => DEVICE_ID_PATTERN.test(id);
+
+/** Where an ingest in another process announces stored readings to the API processes (service clients only). */
+export const STORED_READINGS_TOPIC = "services/readings/stored";
+
+/** Socket.IO namespaces of the live view: operators (login required) and residents (public). */
+export const OPS_NAMESPACE = "/ops";
+export const PUBLIC_NAMESPACE = "/public";

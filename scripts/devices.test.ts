@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuditLog } from "../auth/store/audit-log.js";
 import { createDeviceCredentials } from "../devices/store/device-credentials.js";
 import { systemClock } from "../kernel/clock.js";
-import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
+import { openServiceMetadata } from "../service/metadata.js";
 import { runCli } from "../test/support/run-cli.js";
 
 const SCRIPT = fileURLToPath(new URL("./devices.ts", import.meta.url));
@@ -18,9 +18,9 @@ const devices = (dataDir: string, ...args: string[]) => runCli(SCRIPT, args, { e
 /** Opens the database the CLI wrote, checks something, closes it again. */
 async function inDatabase<T>(
   dataDir: string,
-  check: (db: Awaited<ReturnType<typeof openMetadataDatabase>>) => Promise<T>,
+  check: (db: Awaited<ReturnType<typeof openServiceMetadata>>) => Promise<T>,
 ) {
-  const db = await openMetadataDatabase(openSqliteDatabase(dataDir));
+  const db = await openServiceMetadata(openSqliteDatabase(dataDir));
   try {
     return await check(db);
   } finally {

@@ -11,24 +11,26 @@
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { z } from "zod";
-import { createAuditLog } from "../auth/store/audit-log.js";
-import { type AdminActor, createDeviceAdministration } from "../devices/device-administration.js";
+import { createAuditLog } from "../auth/index.js";
 import {
+  type AdminActor,
+  CellValueError,
+  calibrationCell,
+  createDeviceAdministration,
+  createDeviceCredentials,
+  createDeviceRegistry,
   type DEVICE_LIFECYCLES,
+  DeviceCsvError,
+  type DeviceRecord,
+  DeviceRegistryError,
+  decimal,
   devicePatchSchema,
   EDITABLE_LIFECYCLES,
   newDeviceSchema,
-} from "../devices/model/device-admin.js";
-import { CellValueError, calibrationCell, DeviceCsvError, decimal } from "../devices/model/device-csv.js";
-import { createDeviceCredentials } from "../devices/store/device-credentials.js";
-import {
-  createDeviceRegistry,
-  type DeviceRecord,
-  DeviceRegistryError,
-} from "../devices/store/device-registry.js";
+} from "../devices/index.js";
 import { systemClock } from "../kernel/clock.js";
-import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
+import { openServiceMetadata } from "../service/metadata.js";
 import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
 
 const DEVICES_HELP = `Quản lý trạm quan trắc trong cơ sở dữ liệu của DATA_DIR
@@ -349,7 +351,7 @@ async function run(options: DevicesCommand): Promise<number> {
       return 1;
     }
   }
-  const metadata = await openMetadataDatabase(openSqliteDatabase(dataDir));
+  const metadata = await openServiceMetadata(openSqliteDatabase(dataDir));
   const registry = createDeviceRegistry(metadata, systemClock);
   const administration = createDeviceAdministration({
     registry,

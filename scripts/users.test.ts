@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuditLog } from "../auth/store/audit-log.js";
 import { createUserAccounts, type UserAccounts } from "../auth/store/user-accounts.js";
 import { systemClock } from "../kernel/clock.js";
-import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
+import { openServiceMetadata } from "../service/metadata.js";
 import { runCli } from "../test/support/run-cli.js";
 
 const SCRIPT = fileURLToPath(new URL("./users.ts", import.meta.url));
@@ -18,9 +18,9 @@ const users = (dataDir: string, args: string[], stdin = "") =>
 
 async function withAccounts<T>(
   dataDir: string,
-  check: (accounts: UserAccounts, db: Awaited<ReturnType<typeof openMetadataDatabase>>) => Promise<T>,
+  check: (accounts: UserAccounts, db: Awaited<ReturnType<typeof openServiceMetadata>>) => Promise<T>,
 ) {
-  const db = await openMetadataDatabase(openSqliteDatabase(dataDir));
+  const db = await openServiceMetadata(openSqliteDatabase(dataDir));
   try {
     return await check(createUserAccounts(db, systemClock), db);
   } finally {

@@ -8,20 +8,20 @@
  */
 import { userInfo } from "node:os";
 import { z } from "zod";
-import { createAuditLog } from "../auth/store/audit-log.js";
-import { generatePassword } from "../auth/store/operator-password-hash.js";
 import {
+  createAuditLog,
   createUserAccounts,
   passwordSchema,
   roleSchema,
   type UserAccount,
   UserExistsError,
   usernameSchema,
-} from "../auth/store/user-accounts.js";
+} from "../auth/index.js";
 import { systemClock } from "../kernel/clock.js";
 import type { Role } from "../platform/http/access.js";
-import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
+import { generatePassword } from "../platform/password-hash.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
+import { openServiceMetadata } from "../service/metadata.js";
 import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
 
 const USERS_HELP = `Quản lý tài khoản vận hành trong cơ sở dữ liệu của DATA_DIR
@@ -197,7 +197,7 @@ async function run(options: UsersCommand): Promise<number> {
     }
   }
 
-  const metadata = await openMetadataDatabase(
+  const metadata = await openServiceMetadata(
     openSqliteDatabase(options.dataDir ?? process.env.DATA_DIR ?? "./data"),
   );
   const accounts = createUserAccounts(metadata, systemClock);

@@ -16,44 +16,30 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { alertRoutes } from "../alerts/api/alert-routes.js";
-import { capRoutes } from "../alerts/api/cap-routes.js";
-import { ruleRoutes } from "../alerts/api/rule-routes.js";
-import { webhookRoutes } from "../alerts/api/webhook-routes.js";
-import type { AlertRulesRepository } from "../alerts/store/alert-rules-repository.js";
-import type { AlertStore } from "../alerts/store/alert-store.js";
-import type { WebhookRepository } from "../alerts/store/webhook-repository.js";
-import { accessControlPlugin } from "../auth/access-control.js";
-import { createAccessTokens, TokenRejectedError } from "../auth/access-tokens.js";
-import { auditRoutes } from "../auth/api/audit-routes.js";
-import { authRoutes } from "../auth/api/auth-routes.js";
-import { userRoutes } from "../auth/api/user-routes.js";
-import type { VerifyAccessToken } from "../auth/socket-auth.js";
-import type { AuditLog } from "../auth/store/audit-log.js";
-import type { OperatorSessions } from "../auth/store/operator-sessions.js";
-import type { UserAccounts } from "../auth/store/user-accounts.js";
-import { brokerAuthRoutes } from "../broker/api/broker-auth-routes.js";
-import type { BrokerAccess } from "../broker/broker-access.js";
-import { deviceRoutes } from "../devices/api/device-routes.js";
-import { publicAreaRoutes } from "../devices/api/public-area-routes.js";
-import type { DeviceSecrets } from "../devices/device-administration.js";
-import type { DeviceRegistry } from "../devices/store/device-registry.js";
-import { aqiRoutes } from "../indices/api/aqi-routes.js";
-import { indexCalculatorRoutes } from "../indices/api/calculator-routes.js";
-import { floodRoutes } from "../indices/api/flood-routes.js";
-import { wqiRoutes } from "../indices/api/wqi-routes.js";
-import type { AqiStandard } from "../indices/engine/index-series.js";
+import type { AlertRulesRepository, AlertStore, WebhookRepository } from "../alerts/index.js";
+import { alertRoutes, capRoutes, ruleRoutes, webhookRoutes } from "../alerts/index.js";
+import type { AuditLog, OperatorSessions, UserAccounts, VerifyAccessToken } from "../auth/index.js";
+import {
+  accessControlPlugin,
+  auditRoutes,
+  authRoutes,
+  createAccessTokens,
+  TokenRejectedError,
+  userRoutes,
+} from "../auth/index.js";
+import type { BrokerAccess } from "../broker/index.js";
+import { brokerAuthRoutes } from "../broker/index.js";
+import type { DeviceRegistry, DeviceSecrets } from "../devices/index.js";
+import { deviceRoutes, publicAreaRoutes } from "../devices/index.js";
+import type { AqiStandard } from "../indices/index.js";
+import { aqiRoutes, floodRoutes, indexCalculatorRoutes, wqiRoutes } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { registerBrowserSecurity } from "../platform/http/browser-security.js";
 import { dashboardStatic } from "../platform/http/dashboard-static.js";
 import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "../platform/http/health-routes.js";
 import { registerOpenApi } from "../platform/http/openapi.js";
-import { catalogueRoutes } from "../readings/api/catalogue-routes.js";
-import { latestRoutes } from "../readings/api/latest-routes.js";
-import { readingsRoutes } from "../readings/api/readings-routes.js";
-import { rejectedRoutes } from "../readings/api/rejected-routes.js";
-import type { DeadLetterRepository } from "../readings/store/dead-letter-repository.js";
-import type { TimeSeriesStore } from "../readings/store/time-series-store.js";
+import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
+import { catalogueRoutes, latestRoutes, readingsRoutes, rejectedRoutes } from "../readings/index.js";
 
 export interface ApiServerDeps {
   readonly logger: Logger;

@@ -5,61 +5,69 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Server as SocketServer } from "socket.io";
-import { type AlertGateway, createAlertGateway } from "../alerts/delivery/alert-gateway.js";
 import {
+  type AlertEngine,
+  type AlertGateway,
+  createAlertEngine,
+  createAlertGateway,
+  createAlertRulesRepository,
+  createAlertStateStore,
+  createAlertStore,
+  createReminderTimer,
   createWebhookDispatcher,
+  createWebhookRepository,
   type WebhookDispatcher,
-} from "../alerts/delivery/webhooks/webhook-dispatcher.js";
-import { type AlertEngine, createAlertEngine } from "../alerts/engine/alert-engine.js";
-import { createReminderTimer } from "../alerts/engine/reminder-timer.js";
-import { createAlertRulesRepository } from "../alerts/store/alert-rules-repository.js";
-import { createAlertStateStore } from "../alerts/store/alert-state-store.js";
-import { createAlertStore } from "../alerts/store/alert-store.js";
-import { createWebhookRepository } from "../alerts/store/webhook-repository.js";
-import { type BootstrapOutcome, ensureBootstrapAdmin } from "../auth/bootstrap-admin.js";
-import { loadOrCreateJwtSecret } from "../auth/jwt-secret.js";
-import { assertHandshakeChecksOnRecovery, createSocketAuthenticator } from "../auth/socket-auth.js";
-import { createEventRateLimit, createHandshakeRateLimit } from "../auth/socket-rate-limit.js";
-import { createAuditLog } from "../auth/store/audit-log.js";
-import { createOperatorSessions } from "../auth/store/operator-sessions.js";
-import { createUserAccounts } from "../auth/store/user-accounts.js";
-import { createBroker, type MqttBroker } from "../broker/broker.js";
-import { createBrokerAccess } from "../broker/broker-access.js";
-import { brokerLimitsFrom } from "../broker/connection-limits.js";
-import { createBrokerMetrics } from "../broker/metrics.js";
-import { createDeviceCredentials } from "../devices/store/device-credentials.js";
-import { createDeviceRegistry } from "../devices/store/device-registry.js";
-import { createIndexEngine, type IndexEngine } from "../indices/engine/index-engine.js";
-import { createIndexEngineMetrics } from "../indices/engine/metrics.js";
+} from "../alerts/index.js";
+import {
+  assertHandshakeChecksOnRecovery,
+  type BootstrapOutcome,
+  createAuditLog,
+  createEventRateLimit,
+  createHandshakeRateLimit,
+  createOperatorSessions,
+  createSocketAuthenticator,
+  createUserAccounts,
+  ensureBootstrapAdmin,
+  loadOrCreateJwtSecret,
+} from "../auth/index.js";
+import {
+  brokerLimitsFrom,
+  createBroker,
+  createBrokerAccess,
+  createBrokerMetrics,
+  type MqttBroker,
+} from "../broker/index.js";
+import { createDeviceCredentials, createDeviceRegistry } from "../devices/index.js";
+import { createIndexEngine, createIndexEngineMetrics, type IndexEngine } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { coalescedTask } from "../platform/coalesced-task.js";
 import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../platform/config.js";
 import type { ReadinessChecks, ReadinessDetails } from "../platform/http/health-routes.js";
 import { createHealthServer } from "../platform/http/health-server.js";
-import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
-import type { MetadataDatabase } from "../platform/sqlite/metadata-schema.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
-import { createLiveGateway, type LiveGateway } from "../readings/api/live-gateway.js";
-import { createMqttReadingsFeed } from "../readings/feed/mqtt-readings-feed.js";
+import type { TimeSeriesStore } from "../readings/index.js";
 import {
-  createInProcessReadingsFeed,
-  type StoredReadingsFeed,
-} from "../readings/feed/stored-readings-feed.js";
-import { createIngestWorker, type IngestWorker } from "../readings/ingest/ingest-worker.js";
-import { createIngestMetrics } from "../readings/ingest/metrics.js";
-import { createDeadLetterRepository } from "../readings/store/dead-letter-repository.js";
-import { checkInfluxConnection } from "../readings/store/influx/connection-check.js";
-import {
+  checkInfluxConnection,
+  createDeadLetterRepository,
+  createInfluxStoreMetrics,
   createInfluxTimeSeriesStore,
+  createIngestMetrics,
+  createIngestWorker,
+  createInProcessReadingsFeed,
+  createLiveGateway,
+  createMqttReadingsFeed,
+  createSqliteTimeSeriesStore,
+  createWorkerSeriesWriter,
   type InfluxTimeSeriesStore,
+  type IngestWorker,
   influxStoreOptionsFromConfig,
-} from "../readings/store/influx/influx-time-series-store.js";
-import { createInfluxStoreMetrics } from "../readings/store/influx/metrics.js";
-import { createSqliteTimeSeriesStore } from "../readings/store/sqlite/sqlite-time-series-store.js";
-import { createWorkerSeriesWriter } from "../readings/store/sqlite/worker-series-writer.js";
-import type { TimeSeriesStore } from "../readings/store/time-series-store.js";
+  type LiveGateway,
+  type StoredReadingsFeed,
+} from "../readings/index.js";
 import { createApiServer } from "./api-server.js";
 import { startDemoFleet } from "./demo-fleet.js";
+import type { MetadataDatabase } from "./metadata.js";
+import { openServiceMetadata } from "./metadata.js";
 
 export const SERVICE_CLIENT_PREFIX = "svc-";
 const RULE_RELOAD_DELAY_MS = 20;
@@ -94,7 +102,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   const sqlite = openSqliteDatabase(config.DATA_DIR);
   let metadata: Kysely<MetadataDatabase>;
   try {
-    metadata = await openMetadataDatabase(sqlite);
+    metadata = await openServiceMetadata(sqlite);
   } catch (error) {
     sqlite.close();
     throw error;

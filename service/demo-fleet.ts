@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
-import type { DeviceCredentials } from "../devices/store/device-credentials.js";
-import type { DeviceRegistry } from "../devices/store/device-registry.js";
+import type { DeviceCredentials, DeviceRegistry } from "../devices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { fleetCredentialsPath, writeFleetCredentials } from "../simulators/fleet-credentials-file.js";
 import { createFleetSimulator } from "../simulators/fleet-simulator.js";

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { pino } from "pino";
-import { demoLoginLine } from "../auth/bootstrap-admin.js";
+import { demoLoginLine } from "../auth/index.js";
 import { systemClock } from "../kernel/clock.js";
 import { ConfigError, parseConfig } from "../platform/config.js";
-import { InfluxConnectionError } from "../readings/store/influx/connection-check.js";
+import { InfluxConnectionError } from "../readings/index.js";
 import { startService } from "./create-service.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {

@@ -1,5 +1,5 @@
 /** One simulated device: its physical signal plus sensor faults, as a deterministic stream of emissions. */
-import type { DeviceProfile } from "../devices/model/device.js";
+import type { DeviceProfile } from "../devices/index.js";
 import { createSeededRandom, deriveSeed } from "./random.js";
 import {
   applySensorFaults,

@@ -4,7 +4,7 @@
  * Coordinates are plausible station sites, not surveyed positions.
  */
 
-import type { DeviceProfile, FloodLevels } from "../devices/model/device.js";
+import type { DeviceProfile, FloodLevels } from "../devices/index.js";
 import type { MetricKey } from "../kernel/catalogue.js";
 import type { SimulatedDevice } from "./device-stream.js";
 import {

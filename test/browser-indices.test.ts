@@ -13,8 +13,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../devices/model/device.js";
 import { createDeviceRegistry } from "../devices/store/device-registry.js";
-import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
+import { openServiceMetadata } from "../service/metadata.js";
 import { launchChromium } from "./support/chromium.js";
 import { logInToDashboard } from "./support/dashboard-login.js";
 import { getJson } from "./support/http-json.js";
@@ -77,7 +77,7 @@ const isLocalOrigin = (url: string): boolean => {
 
 /** The registry as an operator would have set it up: the service finds these stations on start. */
 async function registerStations(dataDir: string, profiles: readonly DeviceProfile[]): Promise<void> {
-  const metadata = await openMetadataDatabase(openSqliteDatabase(dataDir));
+  const metadata = await openServiceMetadata(openSqliteDatabase(dataDir));
   await createDeviceRegistry(metadata, { now: () => Date.now() }).register(profiles);
   await metadata.destroy();
 }

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REJECTION_REASONS } from "../kernel/rejections.js";
 import { DEVICE_ID_PATTERN } from "../kernel/topics.js";
 import { runCommand } from "./support/command-line-client.js";
 import {
@@ -18,7 +19,6 @@ import {
   type CaseCatalogue,
   type ExpectedRejection,
   type InputCase,
-  REJECTION_REASONS,
 } from "./support/garbage-input-cases.js";
 import { getJson, getText } from "./support/http-json.js";
 import { pollUntil, withTimeout } from "./support/poll.js";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuditLog, createAuditLog } from "../../auth/store/audit-log.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { AuthenticatedUser, RouteAccess } from "../../platform/http/access.js";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
+import type { MetadataDatabase } from "../../service/metadata.js";
 import { openTestAlert } from "../../test/support/open-test-alert.js";
 import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
 import { createAlertRulesRepository } from "../store/alert-rules-repository.js";

@@ -2,8 +2,8 @@ import type { Logger } from "pino";
 import type { Namespace, Server, Socket } from "socket.io";
 import { z } from "zod";
 import type { AlertEventPayload } from "../../kernel/api-contract.js";
+import { OPS_NAMESPACE, PUBLIC_NAMESPACE } from "../../kernel/topics.js";
 import { areaCodeSchema } from "../../platform/http/query-schemas.js";
-import { OPS_NAMESPACE } from "../../readings/api/live-gateway.js";
 import {
   type AlertStore,
   type AlertTransition,
@@ -11,8 +11,6 @@ import {
   type TransitionFilter,
   transitionMatches,
 } from "../store/alert-store.js";
-
-export const PUBLIC_NAMESPACE = "/public";
 
 /**
  * Delivers stored alert transitions over Socket.IO as `alert` events: every one to operators on

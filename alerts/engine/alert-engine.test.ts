@@ -6,13 +6,13 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MetricKey } from "../../kernel/catalogue.js";
 import type { Clock } from "../../kernel/clock.js";
-import { openMetadataDatabase } from "../../platform/sqlite/metadata-database.js";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
 import { openSqliteDatabase } from "../../platform/sqlite/sqlite-database.js";
 import {
   createInProcessReadingsFeed,
   type StoredReadingsFeed,
 } from "../../readings/feed/stored-readings-feed.js";
+import type { MetadataDatabase } from "../../service/metadata.js";
+import { openServiceMetadata } from "../../service/metadata.js";
 import { minimalRule, testRule } from "../../test/support/rule-fixture.js";
 import type { AlertSignal } from "../model/evaluator.js";
 import type { AlertRule, RuleDefinitionInput } from "../model/rule.js";
@@ -132,7 +132,7 @@ describe("alert engine", () => {
   let harness: Harness;
 
   const openDatabase = async () => {
-    const opened = await openMetadataDatabase(openSqliteDatabase(dataDir));
+    const opened = await openServiceMetadata(openSqliteDatabase(dataDir));
     // The migration this feature ships (a no-op where an earlier one already made the table).
     await alertStateMigrations["2026-11-22-007-alert-rule-state"]?.up(opened as Kysely<unknown>);
     return opened;

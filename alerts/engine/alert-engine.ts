@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { FloodLevels } from "../../devices/model/device.js";
-import { floodAlarmLevel } from "../../indices/calculators/flood-level.js";
+import type { FloodLevels } from "../../devices/index.js";
+import { floodAlarmLevel } from "../../indices/index.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Reading } from "../../kernel/reading.js";
-import type { StoredReadingsFeed } from "../../readings/feed/stored-readings-feed.js";
+import type { StoredReadingsFeed } from "../../readings/index.js";
 import {
   type AlertSignal,
   afterResolve,

@@ -1,4 +1,4 @@
-import { type FloodAlarmLevel, floodLevelLabel } from "../../indices/calculators/flood-level.js";
+import { type FloodAlarmLevel, floodLevelLabel } from "../../indices/calculators/index.js";
 import { isMetricKey, metricDefinition } from "../../kernel/catalogue.js";
 import type { AlertSignal } from "./evaluator.js";
 import type { AlertRule, Severity } from "./rule.js";

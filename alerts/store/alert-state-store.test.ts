@@ -4,8 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openMetadataDatabase } from "../../platform/sqlite/metadata-database.js";
 import { openSqliteDatabase } from "../../platform/sqlite/sqlite-database.js";
+import { openServiceMetadata } from "../../service/metadata.js";
 import { alertStateMigrations } from "./alert-state-migrations.js";
 import { type AlertStateTables, createAlertStateStore } from "./alert-state-store.js";
 
@@ -102,7 +102,7 @@ describe("alert evaluation state store", () => {
   });
 
   it("runs on the metadata database after the earlier alert migrations", async () => {
-    const metadata = await openMetadataDatabase(openSqliteDatabase(join(dataDir, "metadata")));
+    const metadata = await openServiceMetadata(openSqliteDatabase(join(dataDir, "metadata")));
     try {
       await alertStateMigrations["2026-11-22-007-alert-rule-state"]?.up(metadata as Kysely<unknown>);
       const store = createAlertStateStore(metadata);

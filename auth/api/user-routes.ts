@@ -3,8 +3,8 @@ import { z } from "zod";
 import { errorResponseSchema } from "../../kernel/api-contract.js";
 import { type AuditRecorder, auditAction } from "../../platform/http/access.js";
 import { isoTime } from "../../platform/http/query-schemas.js";
+import { generatePassword } from "../../platform/password-hash.js";
 import { userChangeResponseSchema, usersResponseSchema } from "../model/auth-schemas.js";
-import { generatePassword } from "../store/operator-password-hash.js";
 import {
   passwordSchema,
   roleSchema,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ROLES } from "../../platform/http/access.js";
+import { ROLES } from "../../kernel/roles.js";
 
 /** Request and response shapes of the auth, users and audit routes (the dashboard reuses them). */
 

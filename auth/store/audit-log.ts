@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../../kernel/clock.js";
 import type { AuditEntry, AuditRecorder } from "../../platform/http/access.js";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
+import type { OperatorTables } from "./operator-schema.js";
 
 export interface AuditRecord extends AuditEntry {
   readonly id: number;
@@ -23,7 +23,7 @@ export interface AuditLog extends AuditRecorder {
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
 /** Every mutating operator action: who, what, when, from where, before and after. */
-export function createAuditLog(db: Kysely<MetadataDatabase>, clock: Clock): AuditLog {
+export function createAuditLog(db: Kysely<OperatorTables>, clock: Clock): AuditLog {
   return {
     async record(entry) {
       await db

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Clock } from "../../kernel/clock.js";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
+import type { OperatorTables } from "./operator-schema.js";
 
 /**
  * Refresh tokens: opaque random strings handed to the client once; only their SHA-256 is kept.
@@ -33,12 +33,12 @@ export const refreshTokenId = (token: string): string =>
   createHash("sha256").update(token).digest("base64url");
 
 export function createOperatorSessions(
-  db: Kysely<MetadataDatabase>,
+  db: Kysely<OperatorTables>,
   clock: Clock,
   options: { readonly ttlMs: number },
 ): OperatorSessions {
   async function issue(
-    trx: Kysely<MetadataDatabase>,
+    trx: Kysely<OperatorTables>,
     username: string,
     family: string | undefined,
   ): Promise<IssuedRefreshToken> {
@@ -53,7 +53,7 @@ export function createOperatorSessions(
     return { token, expiresAt };
   }
 
-  const revokeFamily = (trx: Kysely<MetadataDatabase>, family: string) =>
+  const revokeFamily = (trx: Kysely<OperatorTables>, family: string) =>
     trx.updateTable("refresh_tokens").set({ revoked: 1 }).where("family", "=", family).execute();
 
   return {

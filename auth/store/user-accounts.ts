@@ -2,14 +2,13 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
 import { type AuthenticatedUser, ROLES, type Role } from "../../platform/http/access.js";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
 import {
   DEFAULT_SCRYPT_COST,
   hashPassword,
   type ScryptCost,
   verifyPassword,
-} from "./operator-password-hash.js";
-import type { UsersTable } from "./operator-schema.js";
+} from "../../platform/password-hash.js";
+import type { OperatorTables, UsersTable } from "./operator-schema.js";
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
 export const usernameSchema = z
@@ -105,7 +104,7 @@ export function lockDurationMs(failures: number, policy: LockoutPolicy): number 
 }
 
 export function createUserAccounts(
-  db: Kysely<MetadataDatabase>,
+  db: Kysely<OperatorTables>,
   clock: Clock,
   options: UserAccountsOptions = {},
 ): UserAccounts {

@@ -5,7 +5,7 @@ import { deviceSchema, errorResponseSchema } from "../../kernel/api-contract.js"
 import { isMetricKey } from "../../kernel/catalogue.js";
 import { type AuditRecorder, actorOf } from "../../platform/http/access.js";
 import { areaCodeSchema, deviceIdSchema, isoTime } from "../../platform/http/query-schemas.js";
-import type { TimeSeriesStore } from "../../readings/store/time-series-store.js";
+import type { TimeSeriesStore } from "../../readings/index.js";
 import { type AdminActor, createDeviceAdministration, type DeviceSecrets } from "../device-administration.js";
 import { DEVICE_LIFECYCLES, devicePatchSchema, newDeviceSchema } from "../model/device-admin.js";
 import { DeviceCsvError, MAX_CSV_ROWS, REQUIRED_CSV_COLUMNS } from "../model/device-csv.js";

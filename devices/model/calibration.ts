@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { isMetricKey, METRIC_KEYS, type MetricKey, metricDefinition } from "../../kernel/catalogue.js";
 import type { Reading } from "../../kernel/reading.js";
-import type { Rejection } from "../../readings/model/readings-message.js";
+import type { Rejection } from "../../kernel/rejections.js";
 
 export interface MetricCalibration {
   readonly offset: number;

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Kysely } from "kysely";
-import { hashPassword, type ScryptCost, verifyPassword } from "../../auth/store/operator-password-hash.js";
 import type { Clock } from "../../kernel/clock.js";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
+import { hashPassword, type ScryptCost, verifyPassword } from "../../platform/password-hash.js";
 import type { DeviceLifecycle } from "../model/device-admin.js";
+import type { DeviceTables } from "./device-schema.js";
 
 /**
  * The broker secret of each device. A secret is 32 random bytes (base64url, 43 characters),
@@ -57,7 +57,7 @@ const asLifecycle = (raw: string): DeviceLifecycle =>
   raw === "maintenance" || raw === "decommissioned" ? raw : "active";
 
 export function createDeviceCredentials(
-  db: Kysely<MetadataDatabase>,
+  db: Kysely<DeviceTables>,
   clock: Clock,
   options: { readonly cost?: ScryptCost } = {},
 ): DeviceCredentials {

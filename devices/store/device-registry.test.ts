@@ -4,9 +4,9 @@ import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Clock } from "../../kernel/clock.js";
-import { openMetadataDatabase } from "../../platform/sqlite/metadata-database.js";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
 import { openSqliteDatabase } from "../../platform/sqlite/sqlite-database.js";
+import type { MetadataDatabase } from "../../service/metadata.js";
+import { openServiceMetadata } from "../../service/metadata.js";
 import type { DeviceProfile } from "../model/device.js";
 import { createDeviceRegistry, type DeviceRecord } from "./device-registry.js";
 
@@ -101,7 +101,7 @@ describe("device registry (SQLite)", () => {
     const dir = await mkdtemp(join(tmpdir(), "tn-registry-"));
     const opened: Kysely<MetadataDatabase>[] = [];
     const open = async () => {
-      const db = await openMetadataDatabase(openSqliteDatabase(dir));
+      const db = await openServiceMetadata(openSqliteDatabase(dir));
       opened.push(db);
       return db;
     };
@@ -357,7 +357,7 @@ describe("device registry (SQLite)", () => {
         VALUES ('tn-air-001', 'Trạm không khí Phường Tân Ninh', 'air', 'p-tan-ninh', 11.31, 106.1,
                 '["pm25","pm10","temperature"]', 1, ${T0});
     `);
-    const upgraded = await openMetadataDatabase(sqlite);
+    const upgraded = await openServiceMetadata(sqlite);
     toClean.push(async () => {
       await upgraded.destroy();
       await rm(dir, { recursive: true, force: true });

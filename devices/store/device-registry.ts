@@ -1,6 +1,5 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Clock } from "../../kernel/clock.js";
-import type { DevicesTable, MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
 import {
   type Calibration,
   type CalibrationPeriod,
@@ -22,6 +21,7 @@ import {
   type NewDevice,
 } from "../model/device-admin.js";
 import type { DeviceAdminTables } from "./device-admin-schema.js";
+import type { DevicesTable, DeviceTables } from "./device-schema.js";
 
 export interface DeviceRecord {
   readonly id: string;
@@ -117,7 +117,7 @@ export interface StatusChange {
   readonly at: number;
 }
 
-type RegistryDatabase = MetadataDatabase & DeviceAdminTables;
+type RegistryDatabase = DeviceTables & DeviceAdminTables;
 type DeviceRow = Selectable<DevicesTable> & { area_name: string | null };
 
 const parseLifecycle = (raw: string): DeviceLifecycle =>
@@ -162,7 +162,7 @@ const calibrationColumn = (calibration: Calibration | null | undefined) =>
   calibration ? JSON.stringify(calibration) : null;
 
 export function createDeviceRegistry(
-  db: Kysely<MetadataDatabase>,
+  db: Kysely<DeviceTables>,
   clock: Clock,
   options: DeviceRegistryOptions = {},
 ): DeviceRegistry {

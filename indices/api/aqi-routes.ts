@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DeviceRecord, DeviceRegistry } from "../../devices/store/device-registry.js";
+import type { DeviceRecord, DeviceRegistry } from "../../devices/index.js";
 import {
   type AqiLatestResponse,
   type AqiPoint,
@@ -17,7 +17,7 @@ import {
   isoTime,
   timeWindowProblem,
 } from "../../platform/http/query-schemas.js";
-import type { TimeSeriesStore } from "../../readings/store/time-series-store.js";
+import type { TimeSeriesStore } from "../../readings/index.js";
 import { aqiView } from "../engine/index-calculations.js";
 import {
   type AqiPeriod,

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DeviceRegistry } from "../../devices/store/device-registry.js";
+import type { DeviceRegistry } from "../../devices/index.js";
 import { type FloodLatestResponse, floodLatestResponseSchema } from "../../kernel/api-contract.js";
 import { areaCodeSchema, isoTime } from "../../platform/http/query-schemas.js";
-import type { TimeSeriesStore } from "../../readings/store/time-series-store.js";
+import type { TimeSeriesStore } from "../../readings/index.js";
 import { floodAlarmLevel, floodLevelLabel } from "../calculators/flood-level.js";
 
 export interface FloodRoutesOptions {

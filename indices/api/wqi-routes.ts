@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DeviceRegistry } from "../../devices/store/device-registry.js";
+import type { DeviceRegistry } from "../../devices/index.js";
 import {
   errorResponseSchema,
   MAX_POINTS,
@@ -15,7 +15,7 @@ import {
   isoTime,
   timeWindowProblem,
 } from "../../platform/http/query-schemas.js";
-import type { TimeSeriesStore } from "../../readings/store/time-series-store.js";
+import type { TimeSeriesStore } from "../../readings/index.js";
 import { vnWqiCategory } from "../calculators/vn-wqi.js";
 import { WQI_SERIES_KEY } from "../engine/index-series.js";
 import { stationRef } from "./aqi-routes.js";

@@ -3,16 +3,12 @@
  * `config: { access: "viewer" }`; the access-control plugin refuses to start a server with an
  * /api/v1 route that does not, so no route is open by omission.
  */
-export const ROLES = ["viewer", "operator", "admin"] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from "../../kernel/roles.js";
+
+export { ROLES, type Role, roleAllows } from "../../kernel/roles.js";
 
 /** "public": anyone (residents, /api/v1/public/*, login); "broker": the broker's HTTP auth callers. */
 export type RouteAccess = "public" | "broker" | Role;
-
-/** Each role may do what the roles before it may. */
-export function roleAllows(held: Role, needed: Role): boolean {
-  return ROLES.indexOf(held) >= ROLES.indexOf(needed);
-}
 
 export interface AuthenticatedUser {
   readonly username: string;

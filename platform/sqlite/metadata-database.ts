@@ -9,8 +9,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from "kysely";
-import { migrateToLatest } from "./metadata-migrations.js";
-import type { MetadataDatabase } from "./metadata-schema.js";
+import { type Migrations, migrateToLatest } from "./metadata-migrations.js";
 
 /**
  * Transactions take the write lock when they begin. The time-series writer commits to the same
@@ -33,9 +32,12 @@ function metadataDialect(database: Database.Database): Dialect {
   };
 }
 
-/** Kysely over the embedded database, migrated to the latest schema. */
-export async function openMetadataDatabase(sqlite: Database.Database): Promise<Kysely<MetadataDatabase>> {
-  const db = new Kysely<MetadataDatabase>({ dialect: metadataDialect(sqlite) });
-  await migrateToLatest(db as Kysely<unknown>);
+/** Kysely over the embedded database, migrated to the latest schema of the features that pass their migrations. */
+export async function openMetadataDatabase<DB>(
+  sqlite: Database.Database,
+  migrations: Migrations,
+): Promise<Kysely<DB>> {
+  const db = new Kysely<DB>({ dialect: metadataDialect(sqlite) });
+  await migrateToLatest(db as Kysely<unknown>, migrations);
   return db;
 }

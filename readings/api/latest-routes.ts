@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DeviceRegistry } from "../../devices/store/device-registry.js";
+import type { DeviceRegistry } from "../../devices/index.js";
 import { latestResponseSchema } from "../../kernel/api-contract.js";
 import { isMetricKey } from "../../kernel/catalogue.js";
 import { areaCodeSchema, deviceIdSchema, isoTime } from "../../platform/http/query-schemas.js";

@@ -8,10 +8,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../devices/model/device.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Reading } from "../../kernel/reading.js";
+import { OPS_NAMESPACE } from "../../kernel/topics.js";
 import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
 import { waitUntil } from "../../test/support/wait-until.js";
 import { createInProcessReadingsFeed, type StoredReadingsFeed } from "../feed/stored-readings-feed.js";
-import { createLiveGateway, type LiveReadingEvent, OPS_NAMESPACE } from "./live-gateway.js";
+import { createLiveGateway, type LiveReadingEvent } from "./live-gateway.js";
 
 const T0 = Date.UTC(2026, 10, 21, 8, 0, 0);
 const THROTTLE_MS = 200;

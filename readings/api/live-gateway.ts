@@ -2,13 +2,12 @@ import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
 import type { Namespace, Server } from "socket.io";
 import { z } from "zod";
-import type { DeviceRegistry } from "../../devices/store/device-registry.js";
+import type { DeviceRegistry } from "../../devices/index.js";
 import type { LiveAqi } from "../../kernel/api-contract.js";
 import type { Reading } from "../../kernel/reading.js";
+import { OPS_NAMESPACE } from "../../kernel/topics.js";
 import { areaCodeSchema, deviceIdSchema } from "../../platform/http/query-schemas.js";
 import type { StoredReadingsFeed } from "../feed/stored-readings-feed.js";
-
-export const OPS_NAMESPACE = "/ops";
 
 export interface LiveReadingEvent {
   readonly deviceId: string;

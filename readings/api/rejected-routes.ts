@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { REJECTION_REASONS } from "../../kernel/rejections.js";
 import { deviceIdSchema, isoTime } from "../../platform/http/query-schemas.js";
-import { REJECTION_REASONS } from "../model/readings-message.js";
 import type { DeadLetterRepository } from "../store/dead-letter-repository.js";
 
 const deadLetterSchema = z.object({

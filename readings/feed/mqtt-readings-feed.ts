@@ -3,11 +3,8 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { METRIC_KEYS, type MetricKey } from "../../kernel/catalogue.js";
 import type { Reading } from "../../kernel/reading.js";
-import { DEVICE_ID_PATTERN } from "../../kernel/topics.js";
+import { DEVICE_ID_PATTERN, STORED_READINGS_TOPIC } from "../../kernel/topics.js";
 import type { StoredReadingsFeed } from "./stored-readings-feed.js";
-
-/** Where an ingest in another process announces stored readings to API processes. */
-export const STORED_READINGS_TOPIC = "services/readings/stored";
 
 // Compact rows keep a 5000-reading batch to one small message: [deviceId, metric, ts, value].
 const rowsSchema = z.array(

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { admitReadings, type IngestPolicy } from "../../devices/model/calibration.js";
-import type { DeviceRegistry, StatusChange } from "../../devices/store/device-registry.js";
+import type { DeviceRegistry, StatusChange } from "../../devices/index.js";
+import { admitReadings, type IngestPolicy } from "../../devices/index.js";
 import type { Clock } from "../../kernel/clock.js";
 import { MAX_ERRORS_REPORTED_TO_DEVICE } from "../../kernel/limits.js";
 import type { Reading } from "../../kernel/reading.js";
+import type { Rejection } from "../../kernel/rejections.js";
 import {
   deviceTopic,
   parseDeviceTopic,
@@ -17,7 +18,6 @@ import {
   invalidDeviceIdRejection,
   parseReadingsMessage,
   parseStatusMessage,
-  type Rejection,
 } from "../model/readings-message.js";
 import type { DeadLetterRepository, NewDeadLetter } from "../store/dead-letter-repository.js";
 import type { TimeSeriesStore } from "../store/time-series-store.js";

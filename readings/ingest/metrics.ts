@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { REJECTION_REASONS } from "../model/readings-message.js";
+import { REJECTION_REASONS } from "../../kernel/rejections.js";
 
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
 

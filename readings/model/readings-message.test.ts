@@ -6,7 +6,8 @@ import {
   MAX_ENTRIES_PER_MESSAGE,
   MAX_FUTURE_SKEW_MS,
 } from "../../kernel/limits.js";
-import { type ParsedReadingsMessage, parseReadingsMessage, REJECTION_REASONS } from "./readings-message.js";
+import { REJECTION_REASONS } from "../../kernel/rejections.js";
+import { type ParsedReadingsMessage, parseReadingsMessage } from "./readings-message.js";
 
 // 15:00 in Tây Ninh (UTC+07:00) on 21 November 2026.
 const RECEIVED_AT = Date.UTC(2026, 10, 21, 8, 0, 0);

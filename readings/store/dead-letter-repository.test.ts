@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { openMetadataDatabase } from "../../platform/sqlite/metadata-database.js";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
+import type { RejectionReason } from "../../kernel/rejections.js";
 import { openSqliteDatabase } from "../../platform/sqlite/sqlite-database.js";
-import type { RejectionReason } from "../model/readings-message.js";
+import type { MetadataDatabase } from "../../service/metadata.js";
+import { openServiceMetadata } from "../../service/metadata.js";
 import { createDeadLetterRepository, type DeadLetter, type NewDeadLetter } from "./dead-letter-repository.js";
 
 const T0 = Date.UTC(2026, 10, 21, 1, 0, 0);
@@ -32,7 +32,7 @@ describe("dead-letter repository (SQLite)", () => {
 
   async function openDatabase(): Promise<Kysely<MetadataDatabase>> {
     const dir = await mkdtemp(join(tmpdir(), "tn-dead-letters-"));
-    const db = await openMetadataDatabase(openSqliteDatabase(dir));
+    const db = await openServiceMetadata(openSqliteDatabase(dir));
     toClean.push(async () => {
       await db.destroy();
       await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
-import type { RejectionReason } from "../model/readings-message.js";
+import type { RejectionReason } from "../../kernel/rejections.js";
+import type { DeadLetterTables } from "./dead-letter-schema.js";
 
 export interface NewDeadLetter {
   readonly receivedAt: number;
@@ -37,12 +37,12 @@ const INSERT_CHUNK = 1000;
 
 /** Keeps at most `maxRows` letters: a device stuck sending garbage must not fill the disk. */
 export function createDeadLetterRepository(
-  db: Kysely<MetadataDatabase>,
+  db: Kysely<DeadLetterTables>,
   options: { readonly maxRows: number },
 ): DeadLetterRepository {
   let insertedSincePrune = 0;
 
-  async function insertChunk(tx: Kysely<MetadataDatabase>, letters: readonly NewDeadLetter[]): Promise<void> {
+  async function insertChunk(tx: Kysely<DeadLetterTables>, letters: readonly NewDeadLetter[]): Promise<void> {
     await tx
       .insertInto("dead_letters")
       .values(

@@ -8,7 +8,6 @@ import { createAlertRulesRepository } from "../../alerts/store/alert-rules-repos
 import { createAlertStore } from "../../alerts/store/alert-store.js";
 import { createWebhookRepository } from "../../alerts/store/webhook-repository.js";
 import { type AuditLog, createAuditLog } from "../../auth/store/audit-log.js";
-import type { ScryptCost } from "../../auth/store/operator-password-hash.js";
 import { createOperatorSessions, type OperatorSessions } from "../../auth/store/operator-sessions.js";
 import { createUserAccounts, type UserAccounts } from "../../auth/store/user-accounts.js";
 import { createBrokerAccess } from "../../broker/broker-access.js";
@@ -17,6 +16,7 @@ import type { AqiStandard } from "../../indices/engine/index-series.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Role } from "../../platform/http/access.js";
 import type { ReadinessChecks } from "../../platform/http/health-routes.js";
+import type { ScryptCost } from "../../platform/password-hash.js";
 import { type ApiRateLimits, createApiServer } from "../../service/api-server.js";
 import { openSqliteFixture, type SqliteFixture } from "./sqlite-fixture.js";
 

@@ -5,24 +5,8 @@
  * connects with its own secret: garbage comes from devices that got in, not from strangers.
  */
 import { METRIC_DEFINITIONS, METRIC_KEYS, type MetricKey } from "../../kernel/catalogue.js";
+import type { RejectionReason } from "../../kernel/rejections.js";
 import type { SeededRandom } from "./seeded-random.js";
-
-/** Label values of envmon_ingest_rejected_total, spelled out here so the test does not borrow them. */
-export const REJECTION_REASONS = [
-  "invalid_device_id",
-  "payload_too_large",
-  "invalid_json",
-  "invalid_shape",
-  "too_many_entries",
-  "invalid_timestamp",
-  "future_timestamp",
-  "unknown_metric",
-  "invalid_value",
-  "non_finite_value",
-  "out_of_range",
-  "metric_not_allowed",
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export interface ExpectedRejection {
   readonly reason: RejectionReason;

@@ -4,8 +4,6 @@ import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { createDeviceRegistry, type DeviceRegistry } from "../../devices/store/device-registry.js";
 import type { Clock } from "../../kernel/clock.js";
-import { openMetadataDatabase } from "../../platform/sqlite/metadata-database.js";
-import type { MetadataDatabase } from "../../platform/sqlite/metadata-schema.js";
 import { openSqliteDatabase } from "../../platform/sqlite/sqlite-database.js";
 import {
   createDeadLetterRepository,
@@ -14,6 +12,8 @@ import {
 import { createInlineSeriesWriter } from "../../readings/store/sqlite/sqlite-series-writer.js";
 import { createSqliteTimeSeriesStore } from "../../readings/store/sqlite/sqlite-time-series-store.js";
 import type { TimeSeriesStore } from "../../readings/store/time-series-store.js";
+import type { MetadataDatabase } from "../../service/metadata.js";
+import { openServiceMetadata } from "../../service/metadata.js";
 
 export interface SqliteFixture {
   readonly dataDir: string;
@@ -30,7 +30,7 @@ export interface SqliteFixture {
 export async function openSqliteFixture(clock: Clock, prefix = "envmon-fixture-"): Promise<SqliteFixture> {
   const dataDir = await mkdtemp(join(tmpdir(), prefix));
   const sqlite = openSqliteDatabase(dataDir);
-  const metadata = await openMetadataDatabase(sqlite);
+  const metadata = await openServiceMetadata(sqlite);
   const store = createSqliteTimeSeriesStore(sqlite, createInlineSeriesWriter(sqlite));
   return {
     dataDir,

@@ -9,9 +9,9 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { alertEventSchema } from "../../../kernel/api-contract.js";
 import { type Clock, systemClock } from "../../../kernel/clock.js";
-import { openMetadataDatabase } from "../../../platform/sqlite/metadata-database.js";
-import type { MetadataDatabase } from "../../../platform/sqlite/metadata-schema.js";
 import { openSqliteDatabase } from "../../../platform/sqlite/sqlite-database.js";
+import type { MetadataDatabase } from "../../../service/metadata.js";
+import { openServiceMetadata } from "../../../service/metadata.js";
 import { openTestAlert } from "../../../test/support/open-test-alert.js";
 import { waitUntil } from "../../../test/support/wait-until.js";
 import type { AlertEvent } from "../../model/alert-event.js";
@@ -84,7 +84,7 @@ interface Harness {
 }
 
 async function openHarness(dataDir: string, clock: Clock = systemClock): Promise<Harness> {
-  const metadata = await openMetadataDatabase(openSqliteDatabase(dataDir));
+  const metadata = await openServiceMetadata(openSqliteDatabase(dataDir));
   // Idempotent ("if not exists"): the tables are there once the migration is merged, too.
   await webhookMigrations["2026-11-22-008-webhooks"]?.up(metadata as Kysely<unknown>);
   // The metadata schema lists the webhook tables once migration 008 is merged into it.

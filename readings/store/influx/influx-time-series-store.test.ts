@@ -8,9 +8,9 @@ import pino from "pino";
 import { Registry } from "prom-client";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { SeriesPoint } from "../../../kernel/series.js";
-import { openMetadataDatabase } from "../../../platform/sqlite/metadata-database.js";
-import type { MetadataDatabase } from "../../../platform/sqlite/metadata-schema.js";
 import { openSqliteDatabase } from "../../../platform/sqlite/sqlite-database.js";
+import type { MetadataDatabase } from "../../../service/metadata.js";
+import { openServiceMetadata } from "../../../service/metadata.js";
 import {
   acquireInfluxServer,
   type InfluxServer,
@@ -78,7 +78,7 @@ async function openStore(
   await live.createBucket(bucket, overrides.bucketRetentionSeconds);
   await live.createBucket(`${bucket}_hourly`);
   const dir = await mkdtemp(join(tmpdir(), "tn-influx-store-"));
-  const metadata: Kysely<MetadataDatabase> = await openMetadataDatabase(openSqliteDatabase(dir));
+  const metadata: Kysely<MetadataDatabase> = await openServiceMetadata(openSqliteDatabase(dir));
   const deadLetters = createDeadLetterRepository(metadata, { maxRows: 100_000 });
   const registry = new Registry();
   const metrics = createInfluxStoreMetrics(registry);

@@ -1,21 +1,11 @@
 import type { Generated } from "kysely";
-import type { AlertTables } from "../../alerts/store/alert-schema.js";
-import type { AlertStateTables } from "../../alerts/store/alert-state-store.js";
-import type { WebhookTables } from "../../alerts/store/webhook-schema.js";
-import type { OperatorTables } from "../../auth/store/operator-schema.js";
-import type { DeviceAdminTables } from "../../devices/store/device-admin-schema.js";
+import type { DeviceAdminTables } from "./device-admin-schema.js";
 
-/** Tables of the metadata database (SQLite by default; written to run on PostgreSQL too). */
-export interface MetadataDatabase
-  extends OperatorTables,
-    AlertTables,
-    AlertStateTables,
-    DeviceAdminTables,
-    WebhookTables {
+/** The devices feature's tables in the metadata database. */
+export interface DeviceTables extends DeviceAdminTables {
   areas: AreasTable;
   devices: DevicesTable;
   device_credentials: DeviceCredentialsTable;
-  dead_letters: DeadLettersTable;
 }
 
 export interface AreasTable {
@@ -53,17 +43,4 @@ export interface DeviceCredentialsTable {
   created_at: number;
   /** When the secret was last replaced; null while it is the first one. */
   rotated_at: number | null;
-}
-
-export interface DeadLettersTable {
-  id: Generated<number>;
-  received_at: number;
-  device_id: string | null;
-  topic: string;
-  reason: string;
-  message: string;
-  entry_index: number | null;
-  metric: string | null;
-  payload: string;
-  truncated: number;
 }

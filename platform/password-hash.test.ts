@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_SCRYPT_COST,
-  generatePassword,
-  hashPassword,
-  verifyPassword,
-} from "./operator-password-hash.js";
+import { DEFAULT_SCRYPT_COST, generatePassword, hashPassword, verifyPassword } from "./password-hash.js";
 
 describe("password hashes", () => {
   it("verifies the password it hashed (with the production cost) and nothing else", async () => {

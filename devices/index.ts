@@ -1,0 +1,23 @@
+/** The devices feature as the rest of the service uses it. */
+export { deviceRoutes } from "./api/device-routes.js";
+export { publicAreaRoutes } from "./api/public-area-routes.js";
+export { type AdminActor, createDeviceAdministration, type DeviceSecrets } from "./device-administration.js";
+export { admitReadings, type IngestPolicy } from "./model/calibration.js";
+export type { DeviceProfile, FloodLevels } from "./model/device.js";
+export {
+  type DEVICE_LIFECYCLES,
+  devicePatchSchema,
+  EDITABLE_LIFECYCLES,
+  newDeviceSchema,
+} from "./model/device-admin.js";
+export { CellValueError, calibrationCell, DeviceCsvError, decimal } from "./model/device-csv.js";
+export { createDeviceCredentials, type DeviceCredentials } from "./store/device-credentials.js";
+export { deviceMigrations } from "./store/device-migrations.js";
+export {
+  createDeviceRegistry,
+  type DeviceRecord,
+  type DeviceRegistry,
+  DeviceRegistryError,
+  type StatusChange,
+} from "./store/device-registry.js";
+export type { DeviceTables } from "./store/device-schema.js";

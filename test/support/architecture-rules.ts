@@ -1,0 +1,94 @@
+/**
+ * The layout's rules, checked from the import statements of the source files:
+ * - production code never imports test code (test/, *.test.ts, *.contract.ts);
+ * - kernel/ and platform/ never import a feature or the service;
+ * - pure code (kernel/, every feature's model/, indices/calculators/) imports only pure code and
+ *   pure packages: no node: built-ins, no database, broker, HTTP or logging library;
+ * - a feature uses another feature only through its index file (or the index of its pure part),
+ *   never service/;
+ * - the dashboard (a browser bundle) imports only pure code.
+ */
+import path from "node:path";
+
+export const FEATURES = ["readings", "devices", "broker", "indices", "alerts", "auth"] as const;
+const SHARED = ["kernel", "platform"] as const;
+/** Packages that do no I/O, allowed in pure modules. */
+const PURE_PACKAGES = new Set(["zod", "csv-parse"]);
+
+export interface SourceFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface Violation {
+  readonly file: string;
+  readonly imports: string;
+  readonly rule: string;
+}
+
+const IMPORT_PATTERN =
+  /(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+export function importsOf(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(IMPORT_PATTERN)) {
+    const specifier = match[1] ?? match[2];
+    if (specifier) found.push(specifier);
+  }
+  return found;
+}
+
+const topFolder = (file: string) => file.split("/")[0] ?? "";
+/** Tests, their helpers and the benchmarks (which drive the service from outside, as tests do). */
+const isTestCode = (file: string) =>
+  file.startsWith("test/") ||
+  file.startsWith("bench/") ||
+  /\.(test|contract)\.ts$/.test(file) ||
+  file.includes("/testing/");
+const isPure = (file: string) =>
+  file.startsWith("kernel/") || /^[a-z]+\/model\//.test(file) || file.startsWith("indices/calculators/");
+
+/** A feature's index file, or the index of its pure part (model/, calculators/) for pure code and the browser. */
+const isPublishedEntry = (file: string) =>
+  /^[a-z]+\/index\.ts$/.test(file) || (isPure(file) && file.endsWith("/index.ts"));
+
+/** The repository-relative file a relative specifier names (".js" read as the ".ts" source). */
+function resolve(from: string, specifier: string): string {
+  return path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier)).replace(/\.js$/, ".ts");
+}
+
+export function findViolations(files: readonly SourceFile[]): Violation[] {
+  const violations: Violation[] = [];
+  for (const file of files) {
+    if (isTestCode(file.path)) continue;
+    const from = topFolder(file.path);
+    for (const specifier of importsOf(file.text)) {
+      const report = (rule: string) => violations.push({ file: file.path, imports: specifier, rule });
+      if (!specifier.startsWith(".")) {
+        const packageName = specifier.startsWith("@")
+          ? specifier.split("/").slice(0, 2).join("/")
+          : (specifier.split("/")[0] ?? specifier);
+        if (isPure(file.path) && !PURE_PACKAGES.has(packageName))
+          report("pure code imports only pure packages (no I/O)");
+        continue;
+      }
+      const target = resolve(file.path, specifier);
+      const to = topFolder(target);
+      if (isTestCode(target)) report("production code never imports test code");
+      if (isPure(file.path) && !isPure(target)) report("pure code imports only pure code");
+      if ((SHARED as readonly string[]).includes(from)) {
+        if (!(SHARED as readonly string[]).includes(to))
+          report(`${from}/ imports only kernel/ and platform/`);
+        if (from === "kernel" && to !== "kernel") report("kernel/ imports only kernel/");
+      }
+      if ((FEATURES as readonly string[]).includes(from) && to !== from) {
+        if (to === "service") report("a feature never imports the service");
+        if ((FEATURES as readonly string[]).includes(to) && !isPublishedEntry(target))
+          report(`a feature uses ${to}/ only through ${to}/index.ts`);
+      }
+      if (from === "dashboard" && to !== "dashboard" && !isPure(target))
+        report("the dashboard imports only pure code");
+    }
+  }
+  return violations;
+}
