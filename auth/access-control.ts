@@ -1,9 +1,13 @@
 import type { FastifyPluginAsync, FastifyReply, RouteOptions } from "fastify";
 import fastifyPlugin from "fastify-plugin";
-import { type AuthenticatedUser, ROLES, type RouteAccess, roleAllows } from "../platform/http/access.js";
+import {
+  API_V1_PREFIX,
+  type AuthenticatedUser,
+  ROLES,
+  type RouteAccess,
+  roleAllows,
+} from "../platform/http/access.js";
 import { type AccessTokens, TokenRejectedError } from "./access-tokens.js";
-
-export const PROTECTED_PREFIX = "/api/v1";
 
 /** A route as the access control saw it: routes outside /api/v1 may declare no access (undefined). */
 export interface DeclaredRoute {
@@ -30,7 +34,7 @@ export interface AccessControlOptions {
 }
 
 export const isProtectedPath = (url: string): boolean =>
-  url === PROTECTED_PREFIX || url.startsWith(`${PROTECTED_PREFIX}/`);
+  url === API_V1_PREFIX || url.startsWith(`${API_V1_PREFIX}/`);
 
 /** Under /api/v1 only these may be public: residents' read-only copies, and logging in and out. */
 const PUBLIC_API_PATH = /^\/api\/v1\/(public\/|auth\/(login|refresh|logout)$)/;
@@ -79,7 +83,7 @@ const accessControl: FastifyPluginAsync<AccessControlOptions> = async (app, opti
     if (access === "public" && isProtectedPath(route.url) && !PUBLIC_API_PATH.test(route.url)) {
       throw new Error(`${where} is public, but under /api/v1 only /api/v1/public/* and login may be`);
     }
-    if (route.url.startsWith(`${PROTECTED_PREFIX}/public/`)) {
+    if (route.url.startsWith(`${API_V1_PREFIX}/public/`)) {
       if (access !== "public" || !methods.every((m) => READ_METHODS.has(m))) {
         throw new Error(`${where}: /api/v1/public/* is for residents, read-only and public`);
       }

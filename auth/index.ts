@@ -2,6 +2,7 @@
 export { accessControlPlugin } from "./access-control.js";
 export { createAccessTokens, TokenRejectedError } from "./access-tokens.js";
 export { auditRoutes } from "./api/audit-routes.js";
+export { authApi } from "./api/auth-api.js";
 export { authRoutes } from "./api/auth-routes.js";
 export { userRoutes } from "./api/user-routes.js";
 export { type BootstrapOutcome, demoLoginLine, ensureBootstrapAdmin } from "./bootstrap-admin.js";

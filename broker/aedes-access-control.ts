@@ -83,7 +83,7 @@ export function installAccessControl(
     connects.delete(client);
     const clientId = connect?.clientId ?? "";
     const refuse = (message: string, code: 2 | 3 | 4 | 5) => {
-      logger.debug({ clientId, username, reason: message }, "broker: refused a connection");
+      logger.debug({ clientId, username, reason: message }, "refused a connection");
       // Aedes answers with err.returnCode as the CONNACK code.
       done(new BrokerRefusal(message, code) as AuthenticateError, false);
     };
@@ -120,11 +120,11 @@ export function installAccessControl(
     access
       .authenticate({ clientId, username, password: password?.toString("utf8") })
       .then(onResult, (error: unknown) => {
-        logger.error({ err: error, clientId }, "broker: authentication failed with an error");
+        logger.error({ err: error, clientId }, "authentication failed with an error");
         metrics.refusedConnections.inc({ reason: "error" });
         refuse("authentication is unavailable", 3);
       })
-      .catch((error: unknown) => logger.error({ err: error, clientId }, "broker: connection setup failed"));
+      .catch((error: unknown) => logger.error({ err: error, clientId }, "connection setup failed"));
   };
 
   function openSession(client: Client, session: Session): void {
@@ -159,7 +159,7 @@ export function installAccessControl(
       return;
     }
     const refuse = (reason: string, message: string) => {
-      logger.debug({ clientId: client.id, topic: packet.topic, reason }, "broker: refused a publish");
+      logger.debug({ clientId: client.id, topic: packet.topic, reason }, "refused a publish");
       callback(new BrokerRefusal(message));
     };
     if (payloadBytes(packet) > limits.maxPayloadBytes) {
@@ -181,10 +181,7 @@ export function installAccessControl(
     const reason = topicRefusal(client, "subscribe", subscription.topic);
     if (reason) {
       metrics.refusedSubscriptions.inc({ reason });
-      logger.debug(
-        { clientId: client.id, topic: subscription.topic, reason },
-        "broker: refused a subscription",
-      );
+      logger.debug({ clientId: client.id, topic: subscription.topic, reason }, "refused a subscription");
       // No error: MQTT 3.1.1 answers a refused subscription with a failure code in SUBACK.
       callback(null, null);
       return;
@@ -197,10 +194,7 @@ export function installAccessControl(
     if (!session || session.revoked) return;
     session.revoked = true;
     metrics.revokedConnections.inc({ reason });
-    logger.info(
-      { clientId: client.id, reason },
-      "broker: closed the connection of a device that lost access",
-    );
+    logger.info({ clientId: client.id, reason }, "closed the connection of a device that lost access");
     client.close();
   }
 
@@ -230,7 +224,7 @@ export function installAccessControl(
   let running: Promise<void> | undefined;
   const recheck = (): Promise<void> => {
     running ??= apply([...deviceClients.keys()])
-      .catch((error: unknown) => logger.warn({ err: error }, "broker: could not recheck connected devices"))
+      .catch((error: unknown) => logger.warn({ err: error }, "could not recheck connected devices"))
       .finally(() => {
         running = undefined;
       });

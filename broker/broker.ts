@@ -13,7 +13,7 @@ import {
   type BrokerLimit,
   type BrokerLimits,
   createConnectionRateLimiter,
-  DEFAULT_BROKER_LIMITS,
+  defaultBrokerLimits,
   limitBrokenBy,
   limitPacketLength,
   SERVICE_SOCKET_HEADROOM,
@@ -84,7 +84,7 @@ const listenOn = async (server: NetServer, port: number, host: string): Promise<
 export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Promise<MqttBroker> {
   const { logger, metrics, access } = deps;
   const clock = deps.clock ?? systemClock;
-  const limits: BrokerLimits = { ...DEFAULT_BROKER_LIMITS, ...options.limits };
+  const limits: BrokerLimits = { ...defaultBrokerLimits(), ...options.limits };
   const recheckMs = options.accessRecheckMs ?? MAX_STANDING_TTL_MS;
   if (!(recheckMs > 0 && recheckMs <= MAX_STANDING_TTL_MS)) {
     throw new Error(`accessRecheckMs must be between 1 and ${MAX_STANDING_TTL_MS}`);
@@ -92,7 +92,7 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
   if (limits.maxTopicLevels > AEDES_MAX_TOPIC_LEVELS) {
     logger.warn(
       { maxTopicLevels: limits.maxTopicLevels },
-      `broker: topics deeper than ${AEDES_MAX_TOPIC_LEVELS} levels are refused whatever the setting`,
+      `topics deeper than ${AEDES_MAX_TOPIC_LEVELS} levels are refused whatever the setting`,
     );
   }
   const aedes = await Aedes.createBroker({
@@ -143,14 +143,11 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
     const limit = limitBrokenBy(err);
     if (limit) {
       metrics.limitViolations.inc({ limit });
-      logger.debug({ clientId, limit, err: err.message }, "broker: client broke a limit");
+      logger.debug({ clientId, limit, err: err.message }, "client broke a limit");
       return;
     }
     metrics.clientErrors.inc();
-    logger.debug(
-      { clientId, err: err.message },
-      clientId ? "broker: client error" : "broker: connection error",
-    );
+    logger.debug({ clientId, err: err.message }, clientId ? "client error" : "connection error");
   };
   aedes.on("clientError", (client, err) => onError(client.id, err));
   aedes.on("connectionError", (_client, err) => onError(undefined, err));
@@ -158,7 +155,7 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
   trackDevicePresence(aedes, logger);
   refuseEmptyTopicLevels(aedes, (topic) => {
     metrics.refusedPublishes.inc({ reason: "empty_topic_level" });
-    logger.debug({ topic }, "broker: refused a publish to a topic with an empty level");
+    logger.debug({ topic }, "refused a publish to a topic with an empty level");
   });
   // Installed last, so it runs first: nothing behind it sees what it refuses.
   const accessControl: AedesAccessControl = installAccessControl(
@@ -171,7 +168,7 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
   const admit = (socket: Socket): boolean => {
     const refuse = (limit: BrokerLimit) => {
       metrics.limitViolations.inc({ limit });
-      logger.debug({ address: socket.remoteAddress, limit }, "broker: refused a connection");
+      logger.debug({ address: socket.remoteAddress, limit }, "refused a connection");
       return false;
     };
     if (!accepting) return false;
@@ -192,7 +189,7 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
     );
     if (!limited && !packetLimitWarned) {
       packetLimitWarned = true;
-      logger.warn("broker: cannot limit packet length while reading (Aedes internals changed)");
+      logger.warn("cannot limit packet length while reading (Aedes internals changed)");
     }
   };
 
@@ -207,7 +204,7 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
       });
       tcp = server;
       const bound = await listenOn(server, port, host);
-      logger.info({ port: bound }, "broker: MQTT listening");
+      logger.info({ port: bound }, "MQTT listening");
       return bound;
     },
 
@@ -216,11 +213,11 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
       const server = createMqttTlsServer(await readTlsCredentials(options.tls), {
         admit,
         onSecureConnection: (socket) => handle(socket),
-        onHandshakeError: (error) => logger.debug({ err: error.message }, "broker: TLS handshake failed"),
+        onHandshakeError: (error) => logger.debug({ err: error.message }, "TLS handshake failed"),
       });
       tls = server;
       const bound = await listenOn(server, port, host);
-      logger.info({ port: bound }, "broker: MQTT over TLS listening");
+      logger.info({ port: bound }, "MQTT over TLS listening");
       return bound;
     },
 

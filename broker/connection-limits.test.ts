@@ -3,7 +3,7 @@ import { parseConfig } from "../platform/config.js";
 import {
   brokerLimitsFrom,
   createConnectionRateLimiter,
-  DEFAULT_BROKER_LIMITS,
+  defaultBrokerLimits,
   keepaliveAllowed,
   limitBrokenBy,
 } from "./connection-limits.js";
@@ -40,7 +40,7 @@ describe("connection rate per source address", () => {
 });
 
 describe("keepalive bounds", () => {
-  const limits = { ...DEFAULT_BROKER_LIMITS, keepaliveMinS: 5, keepaliveMaxS: 1200 };
+  const limits = { ...defaultBrokerLimits(), keepaliveMinS: 5, keepaliveMaxS: 1200 };
   it.each([
     [0, false],
     [4, false],
@@ -55,7 +55,7 @@ describe("keepalive bounds", () => {
 
 describe("limits", () => {
   it("come from the configuration, defaults included", () => {
-    expect(DEFAULT_BROKER_LIMITS).toEqual({
+    expect(defaultBrokerLimits()).toEqual({
       maxConnections: 10_000,
       maxConnectionsPerIpPerSecond: 20,
       maxTopicLevels: 8,

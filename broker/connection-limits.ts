@@ -58,8 +58,8 @@ export function brokerLimitsFrom(
   };
 }
 
-/** The configuration's defaults, so that the numbers live in one place (platform/config.ts). */
-export const DEFAULT_BROKER_LIMITS: BrokerLimits = brokerLimitsFrom(parseConfig({}));
+/** The configuration's defaults, so that the numbers live in one place (platform/config.ts); read when asked, not at import. */
+export const defaultBrokerLimits = (): BrokerLimits => brokerLimitsFrom(parseConfig({}));
 
 /** Highest topic depth Aedes' routing can take. */
 export const AEDES_MAX_TOPIC_LEVELS = 100;

@@ -46,7 +46,7 @@ export function trackDevicePresence(aedes: Aedes, logger: Logger): void {
           dup: false,
         },
         (err) => {
-          if (err) logger.warn({ err, deviceId }, "broker: could not publish offline status");
+          if (err) logger.warn({ err, deviceId }, "could not publish offline status");
         },
       );
     }

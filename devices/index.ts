@@ -1,5 +1,6 @@
 /** The devices feature as the rest of the service uses it. */
 export { deviceRoutes } from "./api/device-routes.js";
+export { devicesApi } from "./api/devices-api.js";
 export { publicAreaRoutes } from "./api/public-area-routes.js";
 export { type AdminActor, createDeviceAdministration, type DeviceSecrets } from "./device-administration.js";
 export { admitReadings, type IngestPolicy } from "./model/calibration.js";

@@ -2,6 +2,7 @@
 export { catalogueRoutes } from "./api/catalogue-routes.js";
 export { latestRoutes } from "./api/latest-routes.js";
 export { createLiveGateway, type LiveGateway } from "./api/live-gateway.js";
+export { type ReadingsApiOptions, readingsApi } from "./api/readings-api.js";
 export { readingsRoutes } from "./api/readings-routes.js";
 export { rejectedRoutes } from "./api/rejected-routes.js";
 export { createMqttReadingsFeed } from "./feed/mqtt-readings-feed.js";
@@ -17,6 +18,7 @@ export {
   influxStoreOptionsFromConfig,
 } from "./store/influx/influx-time-series-store.js";
 export { createInfluxStoreMetrics } from "./store/influx/metrics.js";
+export { openTimeSeriesStore } from "./store/open-time-series-store.js";
 export { createSqliteTimeSeriesStore } from "./store/sqlite/sqlite-time-series-store.js";
 export { createWorkerSeriesWriter } from "./store/sqlite/worker-series-writer.js";
 export type { TimeSeriesStore } from "./store/time-series-store.js";

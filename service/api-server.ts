@@ -16,30 +16,24 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { AlertRulesRepository, AlertStore, WebhookRepository } from "../alerts/index.js";
-import { alertRoutes, capRoutes, ruleRoutes, webhookRoutes } from "../alerts/index.js";
+import type { AlertRulesRepository, AlertService, WebhookRepository } from "../alerts/index.js";
+import { alertsApi, capRoutes } from "../alerts/index.js";
 import type { AuditLog, OperatorSessions, UserAccounts, VerifyAccessToken } from "../auth/index.js";
-import {
-  accessControlPlugin,
-  auditRoutes,
-  authRoutes,
-  createAccessTokens,
-  TokenRejectedError,
-  userRoutes,
-} from "../auth/index.js";
+import { accessControlPlugin, authApi, createAccessTokens, TokenRejectedError } from "../auth/index.js";
 import type { BrokerAccess } from "../broker/index.js";
-import { brokerAuthRoutes } from "../broker/index.js";
+import { brokerApi } from "../broker/index.js";
 import type { DeviceRegistry, DeviceSecrets } from "../devices/index.js";
-import { deviceRoutes, publicAreaRoutes } from "../devices/index.js";
+import { devicesApi } from "../devices/index.js";
 import type { AqiStandard } from "../indices/index.js";
-import { aqiRoutes, floodRoutes, indexCalculatorRoutes, wqiRoutes } from "../indices/index.js";
+import { indicesApi } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
+import { API_V1_PREFIX } from "../platform/http/access.js";
 import { registerBrowserSecurity } from "../platform/http/browser-security.js";
 import { dashboardStatic } from "../platform/http/dashboard-static.js";
 import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "../platform/http/health-routes.js";
 import { registerOpenApi } from "../platform/http/openapi.js";
 import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
-import { catalogueRoutes, latestRoutes, readingsRoutes, rejectedRoutes } from "../readings/index.js";
+import { readingsApi } from "../readings/index.js";
 
 export interface ApiServerDeps {
   readonly logger: Logger;
@@ -60,7 +54,7 @@ export interface ApiServerDeps {
   readonly dashboardRoot: string;
   readonly version: string;
   readonly rules: AlertRulesRepository;
-  readonly alerts: AlertStore;
+  readonly alerts: AlertService;
   readonly audit: AuditLog;
   readonly accounts: UserAccounts;
   /** Refresh tokens (their lifetime, REFRESH_TOKEN_TTL_S, is the sessions store's). */
@@ -189,56 +183,37 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
       }),
   });
 
-  const now = () => deps.clock.now();
-  await app.register(authRoutes, {
-    accounts: deps.accounts,
-    sessions: deps.sessions,
-    tokens,
-    audit: deps.audit,
-    now,
-    rateLimit: rateLimits.auth,
-  });
-  await app.register(userRoutes, { accounts: deps.accounts, audit: deps.audit, now });
-  await app.register(auditRoutes, { audit: deps.audit });
   await app.register(healthRoutes, {
     checks: deps.readiness,
     details: deps.readinessDetails ?? {},
     registry: deps.metricsRegistry,
   });
-  await app.register(catalogueRoutes);
-  await app.register(deviceRoutes, {
-    registry: deps.registry,
-    store: deps.store,
-    credentials: deps.deviceSecrets,
-    audit: deps.audit,
-  });
-  await app.register(latestRoutes, { registry: deps.registry, store: deps.store });
-  await app.register(floodRoutes, { registry: deps.registry, store: deps.store });
-  await app.register(readingsRoutes, { store: deps.store, clock: deps.clock });
-  await app.register(aqiRoutes, {
-    store: deps.store,
-    registry: deps.registry,
-    clock: deps.clock,
-    standard: deps.aqiStandard ?? "vn",
-  });
-  await app.register(wqiRoutes, { store: deps.store, registry: deps.registry, clock: deps.clock });
-  await app.register(indexCalculatorRoutes);
-  await app.register(publicAreaRoutes, { registry: deps.registry });
-  await app.register(rejectedRoutes, { deadLetters: deps.deadLetters });
-  await app.register(ruleRoutes, {
-    rules: deps.rules,
-    audit: deps.audit,
-    applied: deps.rulesApplied ?? (() => Promise.resolve()),
-  });
-  await app.register(alertRoutes, { alerts: deps.alerts, audit: deps.audit });
-  await app.register(webhookRoutes, { webhooks: deps.webhooks, audit: deps.audit });
-  await app.register(brokerAuthRoutes, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
-  await app.register(capRoutes, {
-    alerts: deps.alerts,
-    registry: deps.registry,
-    clock: deps.clock,
-    ...deps.cap,
-  });
+  const { store, registry, clock, audit } = deps;
+  await app.register(
+    async (api) => {
+      await api.register(authApi, {
+        accounts: deps.accounts,
+        sessions: deps.sessions,
+        tokens,
+        audit,
+        now: () => clock.now(),
+        rateLimit: rateLimits.auth,
+      });
+      await api.register(devicesApi, { registry, store, credentials: deps.deviceSecrets, audit });
+      await api.register(readingsApi, { store, registry, deadLetters: deps.deadLetters, clock });
+      await api.register(indicesApi, { store, registry, clock, standard: deps.aqiStandard ?? "vn" });
+      await api.register(alertsApi, {
+        rules: deps.rules,
+        alerts: deps.alerts,
+        webhooks: deps.webhooks,
+        audit,
+        rulesApplied: deps.rulesApplied ?? (() => Promise.resolve()),
+      });
+      await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
+    },
+    { prefix: API_V1_PREFIX },
+  );
+  await app.register(capRoutes, { alerts: deps.alerts, registry, clock, ...deps.cap });
   await app.register(dashboardStatic, { root: deps.dashboardRoot });
   return app;
 }

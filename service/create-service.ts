@@ -1,78 +1,48 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import { collectDefaultMetrics, Registry } from "prom-client";
-import { Server as SocketServer } from "socket.io";
+import { Counter, collectDefaultMetrics, Registry } from "prom-client";
 import {
-  type AlertEngine,
-  type AlertGateway,
-  createAlertEngine,
-  createAlertGateway,
+  type Alerting,
+  createAlertRepository,
   createAlertRulesRepository,
-  createAlertStateStore,
-  createAlertStore,
-  createReminderTimer,
-  createWebhookDispatcher,
+  createAlertService,
   createWebhookRepository,
-  type WebhookDispatcher,
+  startAlerting,
 } from "../alerts/index.js";
 import {
-  assertHandshakeChecksOnRecovery,
   type BootstrapOutcome,
   createAuditLog,
-  createEventRateLimit,
-  createHandshakeRateLimit,
   createOperatorSessions,
-  createSocketAuthenticator,
   createUserAccounts,
   ensureBootstrapAdmin,
   loadOrCreateJwtSecret,
 } from "../auth/index.js";
-import {
-  brokerLimitsFrom,
-  createBroker,
-  createBrokerAccess,
-  createBrokerMetrics,
-  type MqttBroker,
-} from "../broker/index.js";
+import { createBrokerAccess, type StartedBroker, startBroker } from "../broker/index.js";
 import { createDeviceCredentials, createDeviceRegistry } from "../devices/index.js";
-import { createIndexEngine, createIndexEngineMetrics, type IndexEngine } from "../indices/index.js";
+import { createIndexEngine, createIndexEngineMetrics } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
-import { coalescedTask } from "../platform/coalesced-task.js";
 import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../platform/config.js";
-import type { ReadinessChecks, ReadinessDetails } from "../platform/http/health-routes.js";
 import { createHealthServer } from "../platform/http/health-server.js";
-import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
-import type { TimeSeriesStore } from "../readings/index.js";
+import { createStopSequence } from "../platform/lifecycle.js";
+import type { ListenerErrorHandler } from "../platform/listeners.js";
 import {
-  checkInfluxConnection,
   createDeadLetterRepository,
-  createInfluxStoreMetrics,
-  createInfluxTimeSeriesStore,
   createIngestMetrics,
   createIngestWorker,
   createInProcessReadingsFeed,
   createLiveGateway,
   createMqttReadingsFeed,
-  createSqliteTimeSeriesStore,
-  createWorkerSeriesWriter,
-  type InfluxTimeSeriesStore,
-  type IngestWorker,
-  influxStoreOptionsFromConfig,
-  type LiveGateway,
-  type StoredReadingsFeed,
+  openTimeSeriesStore,
 } from "../readings/index.js";
 import { createApiServer } from "./api-server.js";
 import { startDemoFleet } from "./demo-fleet.js";
-import type { MetadataDatabase } from "./metadata.js";
-import { openServiceMetadata } from "./metadata.js";
+import { closeLiveServer, createLiveServer } from "./live-server.js";
+import { openStorage } from "./storage.js";
 
+/** Client ids of the service's own MQTT clients start with this; the broker treats them apart. */
 export const SERVICE_CLIENT_PREFIX = "svc-";
-const RULE_RELOAD_DELAY_MS = 20;
-/** Clients only send subscriptions; nothing bigger is expected on the live sockets. */
-const SOCKET_MAX_MESSAGE_BYTES = 64 * 1024;
 const DASHBOARD_ROOT = fileURLToPath(new URL("../dashboard/dist", import.meta.url));
 
 export interface RunningService {
@@ -92,234 +62,127 @@ export interface ServiceDeps {
   readonly version: string;
 }
 
-/** Composition root: wires the parts this process runs (config PARTS) and starts them. */
+/**
+ * Composition root: which features run in this process (config PARTS) and how they are wired.
+ * Each part adds its stop step once started; stopping runs them newest first.
+ */
 export async function startService(config: ServiceConfig, deps: ServiceDeps): Promise<RunningService> {
-  const { logger, clock } = deps;
+  const { clock } = deps;
+  const log = (module: string) => deps.logger.child({ module });
   const parts = config.PARTS;
+  const stops = createStopSequence(log("service"));
   const metricsRegistry = new Registry();
   collectDefaultMetrics({ register: metricsRegistry });
-
-  const sqlite = openSqliteDatabase(config.DATA_DIR);
-  let metadata: Kysely<MetadataDatabase>;
+  const onListenerError = listenerErrorReporter(log("events"), metricsRegistry);
+  let started: Omit<RunningService, "stop">;
   try {
-    metadata = await openServiceMetadata(sqlite);
-  } catch (error) {
-    sqlite.close();
-    throw error;
-  }
-  const registry = createDeviceRegistry(metadata, clock);
-  const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
-  // InfluxDB when configured (each process its own spool), else the embedded SQLite store.
-  const influxOptions = influxStoreOptionsFromConfig(config, `influx-spool-${[...parts].sort().join("-")}`);
-  let influxStore: InfluxTimeSeriesStore | undefined;
-  if (influxOptions) {
-    try {
-      await checkInfluxConnection({
-        url: influxOptions.url,
-        token: influxOptions.token,
-        org: influxOptions.org,
-        buckets: [influxOptions.bucket, influxOptions.rollupBucket],
-      });
-      influxStore = await createInfluxTimeSeriesStore(influxOptions, {
-        deadLetters,
-        deviceTags: async (id) => {
-          const device = await registry.get(id);
-          return { area: device?.area ?? null, kind: device?.kind ?? null };
-        },
-        metrics: createInfluxStoreMetrics(metricsRegistry, clock),
-        logger: logger.child({ part: "influx" }),
-        clock,
-      });
-    } catch (error) {
-      await metadata.destroy();
-      throw error;
-    }
-  }
-  const store: TimeSeriesStore =
-    influxStore ?? createSqliteTimeSeriesStore(sqlite, createWorkerSeriesWriter(config.DATA_DIR));
-  const rules = createAlertRulesRepository(metadata, clock, {
-    onInvalidDefinition: (ruleId, version, problem) =>
-      logger.warn({ ruleId, version, problem }, "stored alert rule no longer valid; skipped"),
-    onListenerError: (err) => logger.error({ err }, "rule change listener failed"),
-  });
-  const alerts = createAlertStore(metadata, clock, {
-    onListenerError: (err) => logger.error({ err }, "alert transition listener failed"),
-  });
-  const webhooks = createWebhookRepository(metadata, clock);
-  const audit = createAuditLog(metadata, clock);
-  const credentials = createDeviceCredentials(metadata, clock);
-  const accounts = createUserAccounts(metadata, clock);
-  const sessions = createOperatorSessions(metadata, clock, { ttlMs: config.REFRESH_TOKEN_TTL_S * 1000 });
-  let firstAdmin: BootstrapOutcome = { created: false };
-  // The service's own MQTT clients: the configured password, or one made for this start when
-  // every part runs here (nobody else needs to know it).
-  const allParts = SERVICE_PARTS.every((part) => parts.has(part));
-  const servicePassword =
-    config.MQTT_SERVICE_PASSWORD ?? (allParts ? randomBytes(24).toString("base64url") : undefined);
-  if (servicePassword === undefined) {
-    await metadata.destroy();
-    throw new ConfigError([
-      "MQTT_SERVICE_PASSWORD: required when the broker, ingest and API run in separate processes",
-    ]);
-  }
-  const brokerAccess = createBrokerAccess(
-    { serviceClientPrefix: SERVICE_CLIENT_PREFIX, servicePassword },
-    { credentials, clock },
-  );
-  // Ingest and API in one process share memory; apart, stored readings travel through the broker.
-  const feed =
-    parts.has("ingest") && parts.has("api")
-      ? createInProcessReadingsFeed((err) => logger.error({ err }, "live feed listener failed"))
-      : undefined;
-  let remoteFeed: Awaited<ReturnType<typeof createMqttReadingsFeed>> | undefined;
-  const readiness: ReadinessChecks = {
-    store: async () => {
-      await store.ping();
-      return true;
-    },
-  };
-  const readinessDetails: ReadinessDetails = {};
-  if (influxStore) {
-    const influx = influxStore;
-    // Not ready while the spool is full: writes are refused and the broker holds the messages.
-    readiness.influxSpool = () => !influx.status().spool.full;
-    readinessDetails.influx = () => {
-      const status = influx.status();
-      return {
-        mode: status.mode,
-        spoolLines: status.spool.lines,
-        spoolBytes: status.spool.bytes,
-        spoolAlarm: status.spool.alarm,
-        oldestSpooledAgeMs: status.oldestSpooledAgeMs,
-      };
-    };
-  }
-
-  let broker: MqttBroker | undefined;
-  let mqttPort: number | undefined;
-  let mqttTlsPort: number | undefined;
-  let app: FastifyInstance | undefined;
-  let io: SocketServer | undefined;
-  let gateway: LiveGateway | undefined;
-  let indices: IndexEngine | undefined;
-  let alertEngine: AlertEngine | undefined;
-  let alertGateway: AlertGateway | undefined;
-  let reminders: { stop(): void } | undefined;
-  let webhookDispatcher: WebhookDispatcher | undefined;
-  // A burst of rule changes (an import of thousands) rebuilds the engine's index once; the API
-  // answers a rule change only once the engine has it.
-  const ruleReload = coalescedTask(() => alertEngine?.reload() ?? Promise.resolve(), RULE_RELOAD_DELAY_MS);
-  let ingest: IngestWorker | undefined;
-  let demo: { stop(): Promise<void> } | undefined;
-
-  const closeAll = async () => {
-    const step = async (name: string, action: () => Promise<unknown> | unknown) => {
-      try {
-        logger.debug(`shutdown: ${name}`);
-        await action();
-      } catch (err) {
-        logger.error({ err }, `shutdown: ${name} failed`);
-      }
-    };
-    await step("demo fleet", () => demo?.stop());
-    await step("broker intake", () => broker?.stopAcceptingDevices());
-    await step("ingest drain", () => ingest?.stop());
-    await step("index engine", () => indices?.stop());
-    await step("alert engine", async () => {
-      reminders?.stop();
-      ruleReload.cancel();
-      await alertEngine?.stop();
+    // Storage: the metadata database with every feature's tables, and the time series.
+    const { sqlite, metadata, close } = await openStorage(config.DATA_DIR);
+    stops.add("database", close);
+    const registry = createDeviceRegistry(metadata, clock, {
+      onListenerError: (err, deviceId) => onListenerError("device changes", err, [deviceId]),
     });
-    await step("alert gateway", () => alertGateway?.close());
-    await step("webhooks", () => webhookDispatcher?.stop());
-    await step("live gateway", () => gateway?.close());
-    await step("http", async () => {
-      // Socket.IO first: it stops the HTTP server accepting and drops its connections, so a
-      // client that reconnects at once cannot keep Fastify's close waiting for ever.
-      await new Promise<void>((resolve) => (io ? io.close(() => resolve()) : resolve()));
-      await app?.close();
+    const credentials = createDeviceCredentials(metadata, clock);
+    const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
+    const series = await openTimeSeriesStore(config, {
+      sqlite,
+      deadLetters,
+      deviceTags: async (id) => {
+        const device = await registry.get(id);
+        return { area: device?.area ?? null, kind: device?.kind ?? null };
+      },
+      metricsRegistry,
+      clock,
+      logger: log("influx"),
     });
-    await step("feed", () => remoteFeed?.close());
-    await step("broker", () => broker?.close());
-    await step("store", () => store.close());
-    await step("database", async () => {
-      sqlite.pragma("wal_checkpoint(TRUNCATE)");
-      await metadata.destroy();
+    const { store, readiness, details } = series;
+    stops.add("store", () => store.close());
+    const rules = createAlertRulesRepository(metadata, clock, {
+      onInvalidDefinition: (ruleId, version, problem) =>
+        log("alerts").warn({ ruleId, version, problem }, "stored alert rule no longer valid; skipped"),
+      onListenerError: (err) => onListenerError("rule changes", err, []),
     });
-  };
+    const alerts = createAlertService({
+      repository: createAlertRepository(metadata),
+      clock,
+      onListenerError,
+    });
+    const webhooks = createWebhookRepository(metadata, clock);
+    const audit = createAuditLog(metadata, clock);
+    const accounts = createUserAccounts(metadata, clock);
+    const sessions = createOperatorSessions(metadata, clock, { ttlMs: config.REFRESH_TOKEN_TTL_S * 1000 });
+    const servicePassword = servicePasswordFor(config);
+    const brokerAccess = createBrokerAccess(
+      { serviceClientPrefix: SERVICE_CLIENT_PREFIX, servicePassword },
+      { credentials, clock },
+    );
 
-  try {
+    // Broker: devices connect here; a changed device (decommissioned, secret rotated…) is checked now.
+    let embedded: StartedBroker | undefined;
     if (parts.has("broker")) {
-      const tls =
-        config.TLS_CERT_FILE && config.TLS_KEY_FILE
-          ? { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE }
-          : undefined;
-      broker = await createBroker(
-        {
-          serviceClientPrefix: SERVICE_CLIENT_PREFIX,
-          drainTimeoutMs: 15_000,
-          limits: brokerLimitsFrom(config),
-          ...(tls ? { tls } : {}),
-          // The in-process demo fleet connects its 24 stations from 127.0.0.1 at once.
-          ...(config.DEMO ? { rateLimitExemptAddresses: ["127.0.0.1"] } : {}),
-        },
-        { logger, metrics: createBrokerMetrics(metricsRegistry), access: brokerAccess, clock },
-      );
-      const running = broker;
-      // A device changed (decommissioned, secret rotated…): its open connection is checked now.
-      registry.onChange((deviceId) => void running.invalidateDevice(deviceId));
-      mqttPort = await broker.listen(config.MQTT_PORT, config.BIND_HOST);
-      if (tls) mqttTlsPort = await broker.listenTls(config.MQTT_TLS_PORT, config.BIND_HOST);
-      readiness.broker = () => running.isReady();
-    }
-
-    if (!feed && (parts.has("ingest") || parts.has("api"))) {
-      const feedClientId = `${SERVICE_CLIENT_PREFIX}feed-${randomUUID().slice(0, 8)}`;
-      remoteFeed = await createMqttReadingsFeed({
-        brokerUrl: brokerUrlOf({ ...config, MQTT_PORT: mqttPort ?? config.MQTT_PORT }),
-        clientId: feedClientId,
-        username: feedClientId,
-        password: servicePassword,
-        logger,
+      const running = await startBroker(config, {
+        serviceClientPrefix: SERVICE_CLIENT_PREFIX,
+        access: brokerAccess,
+        metricsRegistry,
+        clock,
+        logger: log("broker"),
       });
+      embedded = running;
+      stops.add("broker", () => running.broker.close());
+      registry.onChange((deviceId) => void running.broker.invalidateDevice(deviceId));
+      readiness.broker = () => running.broker.isReady();
     }
-    const readingsFeed = feed ?? (remoteFeed as StoredReadingsFeed);
+    const brokerUrl = brokerUrlOf({ ...config, MQTT_PORT: embedded?.mqttPort ?? config.MQTT_PORT });
 
-    if (parts.has("ingest")) {
-      const ingestClientId = `${SERVICE_CLIENT_PREFIX}${config.INGEST_CLIENT_ID.replace(/^svc-/, "")}`;
-      const worker = createIngestWorker(
-        {
-          brokerUrl: brokerUrlOf({ ...config, MQTT_PORT: mqttPort ?? config.MQTT_PORT }),
-          clientId: ingestClientId,
-          username: ingestClientId,
-          password: servicePassword,
-          batchSize: config.INGEST_BATCH_SIZE,
-          batchDelayMs: config.INGEST_BATCH_DELAY_MS,
-          maxPending: config.INGEST_MAX_PENDING,
-          maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
-          drainTimeoutMs: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)),
-        },
-        {
-          store,
-          registry,
-          deadLetters,
-          feed: readingsFeed,
-          metrics: createIngestMetrics(metricsRegistry),
-          logger,
-          clock,
-        },
-      );
-      ingest = worker;
-      readiness.ingest = () => worker.isReady();
-    }
+    // Stored readings, announced once durable: in memory when ingest and API share this process
+    // (or neither runs here), through the broker when only one of them does.
+    const feed =
+      parts.has("ingest") === parts.has("api")
+        ? createInProcessReadingsFeed(onListenerError)
+        : await createMqttReadingsFeed({
+            brokerUrl,
+            ...serviceLogin("feed", servicePassword),
+            logger: log("feed"),
+            onListenerError,
+          });
+    stops.add("feed", () => feed.close());
 
+    // Ingest: validates, stores durably, acknowledges, announces.
+    const ingest = parts.has("ingest")
+      ? createIngestWorker(
+          {
+            brokerUrl,
+            ...serviceLogin(config.INGEST_CLIENT_ID.replace(/^svc-/, ""), servicePassword),
+            batchSize: config.INGEST_BATCH_SIZE,
+            batchDelayMs: config.INGEST_BATCH_DELAY_MS,
+            maxPending: config.INGEST_MAX_PENDING,
+            maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+            drainTimeoutMs: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)),
+          },
+          {
+            store,
+            registry,
+            deadLetters,
+            feed,
+            metrics: createIngestMetrics(metricsRegistry),
+            logger: log("ingest"),
+            clock,
+          },
+        )
+      : undefined;
+    if (ingest) readiness.ingest = () => ingest.isReady();
+
+    // API: HTTP routes of every feature, the live view, alerts and indices.
+    let firstAdmin: BootstrapOutcome = { created: false };
+    let http: FastifyInstance;
     if (parts.has("api")) {
       firstAdmin = await ensureBootstrapAdmin(accounts, {
         password: config.BOOTSTRAP_ADMIN_PASSWORD,
         demo: config.DEMO,
       });
-      app = await createApiServer({
-        logger,
+      let alerting: Alerting | undefined;
+      const app = await createApiServer({
+        logger: log("http"),
         clock,
         store,
         registry,
@@ -337,125 +200,132 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         rules,
         alerts,
         audit,
-        rulesApplied: () => ruleReload.run(),
+        rulesApplied: () => alerting?.rulesApplied() ?? Promise.resolve(),
         cap: { sender: config.CAP_SENDER, publicBaseUrl: config.PUBLIC_BASE_URL },
         metricsRegistry,
         readiness,
-        readinessDetails,
+        readinessDetails: details,
         dashboardRoot: DASHBOARD_ROOT,
         version: deps.version,
         aqiStandard: config.AQI_STANDARD,
       });
-      io = new SocketServer(app.server, { serveClient: false, maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES });
-      assertHandshakeChecksOnRecovery(io);
-      const now = () => clock.now();
-      const ops = io.of("/ops");
-      ops.use(createHandshakeRateLimit({ max: 30, windowMs: 60_000 }, { now }));
-      ops.use(createSocketAuthenticator(app.verifyAccessToken, { now }));
-      ops.use(createEventRateLimit({ max: 20, windowMs: 10_000 }, { now }));
-      // Residents may share one carrier NAT address: a higher handshake allowance.
-      const residents = io.of("/public");
-      residents.use(createHandshakeRateLimit({ max: 300, windowMs: 60_000 }, { now }));
-      residents.use(createEventRateLimit({ max: 10, windowMs: 10_000 }, { now }));
-      gateway = createLiveGateway({
+      http = app;
+      const io = createLiveServer(app, clock);
+      stops.add("http", () => closeLiveServer(io, app));
+      const live = createLiveGateway({
         io,
-        feed: readingsFeed,
         registry,
         metricsRegistry,
-        logger,
+        logger: log("live"),
         throttleMs: config.LIVE_THROTTLE_MS,
         now: () => clock.now(),
       });
-      alertGateway = createAlertGateway({ io, alerts, logger });
-      // One dispatcher per database: it runs with the API (see alerts/delivery/webhooks/README.md).
-      webhookDispatcher = createWebhookDispatcher({}, { webhooks, transitions: alerts, clock, logger });
-      await webhookDispatcher.start();
-      // Alerts are evaluated where the API runs, on the same stored-readings feed as the live view.
-      const engine = createAlertEngine(
-        { graceMs: config.ALERT_NODATA_GRACE_MS, tickMs: 1000, saveEveryMs: 1000 },
+      stops.add("live gateway", () => live.close());
+      const alertsNow = await startAlerting(
         {
-          rules,
-          feed: readingsFeed,
-          stations: { list: () => registry.list(), get: (id) => registry.get(id) },
-          states: createAlertStateStore(metadata),
-          clock,
-          logger,
-          onSignal: async (signal, context) => {
-            await alerts.applySignal(signal, context);
-          },
+          noDataGraceMs: config.ALERT_NODATA_GRACE_MS,
+          reminderIntervalMs: config.ALERT_REMINDER_INTERVAL_MS,
         },
+        { io, metadata, rules, alerts, webhooks, stations: registry, clock, logger: log("alerts") },
       );
-      alertEngine = engine;
-      rules.onChange(() => void ruleReload.run());
-      alerts.onResolved((ruleId, source) => engine.forget(ruleId, source));
-      await engine.start();
-      reminders = createReminderTimer({
-        alerts,
-        intervalMs: config.ALERT_REMINDER_INTERVAL_MS,
-        logger,
-      });
-      // Indices are computed where the API runs: it has the stored-readings feed and the live gateway.
-      const live = gateway;
-      indices = createIndexEngine(
+      alerting = alertsNow;
+      stops.add("alerting", () => alertsNow.stop());
+      const indices = createIndexEngine(
         { standard: config.AQI_STANDARD, graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
         {
           store,
-          feed: readingsFeed,
           areaOf: (station) => registry.areaOf(station),
           clock,
-          logger,
+          logger: log("indices"),
           onAqi: (event) => {
             live.emitAqi(event);
-            engine.acceptAqi(event);
+            alertsNow.acceptAqi(event);
           },
           metrics: createIndexEngineMetrics(metricsRegistry),
         },
       );
+      stops.add("index engine", () => indices.stop());
+      // The fan-out of stored readings, in one place: the live view, the indices, the alerts.
+      feed.subscribe((readings) => live.acceptStored(readings));
+      feed.subscribe((readings) => indices.acceptStored(readings));
+      feed.subscribe((readings) => alertsNow.acceptStored(readings));
       await indices.start();
-      broker?.attachWebSocket(app.server);
-      await app.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
-    }
-
-    if (!parts.has("api")) {
-      app = await createHealthServer({
-        logger,
+      embedded?.broker.attachWebSocket(app.server);
+    } else {
+      http = await createHealthServer({
+        logger: log("http"),
         checks: readiness,
-        details: readinessDetails,
+        details,
         registry: metricsRegistry,
       });
-      await app.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
+      stops.add("http", () => http.close());
     }
+    await http.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
 
-    // Last: everything that listens to stored readings (live gateway, index engine) is subscribed
-    // by now, so not even the backlog the broker held for us during a restart goes unseen.
-    await ingest?.start();
-
-    if (config.DEMO && mqttPort !== undefined) {
-      demo = await startDemoFleet({
-        brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    // Last: everything that listens to stored readings is subscribed by now, so not even the
+    // backlog the broker held for us during a restart goes unseen.
+    if (ingest) {
+      await ingest.start();
+      stops.add("ingest drain", () => ingest.stop());
+    }
+    if (embedded) {
+      const running = embedded;
+      stops.add("broker intake", () => running.broker.stopAcceptingDevices());
+    }
+    if (config.DEMO && embedded) {
+      const demo = await startDemoFleet({
+        brokerUrl: `mqtt://127.0.0.1:${embedded.mqttPort}`,
         intervalMs: config.DEMO_INTERVAL_MS,
         registry,
         credentials,
         dataDir: config.DATA_DIR,
         clock,
-        logger,
+        logger: log("demo-fleet"),
       });
+      stops.add("demo fleet", () => demo.stop());
     }
+    const address = http.server.address();
+    started = {
+      httpPort: typeof address === "object" && address ? address.port : undefined,
+      mqttPort: embedded?.mqttPort,
+      mqttTlsPort: embedded?.mqttTlsPort,
+      firstAdmin,
+    };
   } catch (error) {
-    await closeAll();
+    await stops.stop();
     throw error;
   }
+  return { ...started, stop: () => stops.stop() };
+}
 
-  const address = app?.server.address();
-  let stopping: Promise<void> | undefined;
-  return {
-    httpPort: typeof address === "object" && address ? address.port : undefined,
-    mqttPort,
-    mqttTlsPort,
-    firstAdmin,
-    stop: () => {
-      stopping ??= closeAll();
-      return stopping;
-    },
+/**
+ * The service's own MQTT clients log in with the configured password, or one made for this start
+ * when every part runs here (nobody else needs to know it).
+ */
+function servicePasswordFor(config: ServiceConfig): string {
+  if (config.MQTT_SERVICE_PASSWORD !== undefined) return config.MQTT_SERVICE_PASSWORD;
+  if (SERVICE_PARTS.every((part) => config.PARTS.has(part))) return randomBytes(24).toString("base64url");
+  throw new ConfigError([
+    "MQTT_SERVICE_PASSWORD: required when the broker, ingest and API run in separate processes",
+  ]);
+}
+
+/** A service client's MQTT identity: `feed` gets a fresh suffix, since every API process runs one. */
+function serviceLogin(role: string, password: string) {
+  const clientId = `${SERVICE_CLIENT_PREFIX}${role === "feed" ? `feed-${randomUUID().slice(0, 8)}` : role}`;
+  return { clientId, username: clientId, password };
+}
+
+/** A listener that throws is logged and counted, never breaks the others (platform/listeners.ts). */
+function listenerErrorReporter(logger: Logger, metricsRegistry: Registry): ListenerErrorHandler {
+  const failures = new Counter({
+    name: "envmon_listener_errors_total",
+    help: "Event listeners that threw or rejected, by event channel",
+    labelNames: ["channel"],
+    registers: [metricsRegistry],
+  });
+  return (channel, err) => {
+    failures.inc({ channel });
+    logger.error({ err, channel }, "listener failed");
   };
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { pino } from "pino";
 import { demoLoginLine } from "../auth/index.js";
 import { systemClock } from "../kernel/clock.js";
 import { ConfigError, parseConfig } from "../platform/config.js";
+import { createLogger } from "../platform/logging.js";
 import { InfluxConnectionError } from "../readings/index.js";
 import { startService } from "./create-service.js";
 
@@ -21,7 +21,7 @@ try {
   throw error;
 }
 
-const logger = pino({ level: config.LOG_LEVEL, base: { service: "envmon" } });
+const logger = createLogger({ level: config.LOG_LEVEL });
 
 const service = await startService(config, { logger, clock: systemClock, version }).catch((err: unknown) => {
   logger.fatal({ err }, "could not start");

@@ -67,7 +67,7 @@ describe("ingest against Eclipse Mosquitto", () => {
   ): Promise<RunningWorker> {
     const announced: Reading[][] = [];
     const feedErrors: unknown[] = [];
-    const feed = createInProcessReadingsFeed((error) => feedErrors.push(error));
+    const feed = createInProcessReadingsFeed((_channel, error) => feedErrors.push(error));
     feed.subscribe((readings) => announced.push([...readings]));
     const worker = createIngestWorker(
       {

@@ -12,8 +12,8 @@ import {
   TEST_USER_HEADER,
 } from "../../test/support/alert-api-harness.js";
 import { minimalRule } from "../../test/support/rule-fixture.js";
+import type { SignalContext } from "../model/alert-lifecycle.js";
 import type { AlertSignal } from "../model/evaluator.js";
-import type { SignalContext } from "../store/alert-store.js";
 
 const T0 = Date.UTC(2026, 10, 21, 1, 0, 0);
 const MINUTE = 60_000;

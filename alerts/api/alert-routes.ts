@@ -10,10 +10,10 @@ import {
 } from "../../kernel/api-contract.js";
 import { type AuditRecorder, actorOf, auditAction } from "../../platform/http/access.js";
 import { areaCodeSchema, instantSchema } from "../../platform/http/query-schemas.js";
-import type { AlertStore } from "../store/alert-store.js";
+import type { AlertService } from "../alert-service.js";
 
 export interface AlertRoutesOptions {
-  readonly alerts: AlertStore;
+  readonly alerts: AlertService;
   readonly audit: AuditRecorder;
 }
 
@@ -41,7 +41,7 @@ const listQuery = z
 
 export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app, { alerts, audit }) => {
   app.get(
-    "/api/v1/alerts",
+    "/alerts",
     {
       config: { access: "viewer" },
       schema: {
@@ -57,7 +57,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
   );
 
   app.get(
-    "/api/v1/alerts/:id",
+    "/alerts/:id",
     {
       config: { access: "viewer" },
       schema: {
@@ -90,7 +90,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
 
   for (const action of actions) {
     app.post(
-      `/api/v1/alerts/:id/${action.path}`,
+      `/alerts/:id/${action.path}`,
       {
         config: { access: "operator" },
         schema: {
@@ -123,7 +123,7 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
   }
 
   app.get(
-    "/api/v1/public/alerts",
+    "/public/alerts",
     {
       config: { access: "public" },
       schema: {

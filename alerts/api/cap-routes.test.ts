@@ -2,12 +2,13 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../kernel/clock.js";
+import { alertServiceFor } from "../../test/support/alert-service.js";
 import { type ApiUnderTest, openApiUnderTest } from "../../test/support/api-under-test.js";
+import type { AlertService } from "../alert-service.js";
 import { CAP_XSD_PATH, xmllint } from "../delivery/cap/xmllint.js";
 import type { AlertSignal } from "../model/evaluator.js";
 import type { Audience } from "../model/rule.js";
 import { createAlertRulesRepository } from "../store/alert-rules-repository.js";
-import { type AlertStore, createAlertStore } from "../store/alert-store.js";
 import { capRoutes } from "./cap-routes.js";
 
 const SENDER = "quantrac@tayninh.test"; // test/support/api-under-test.ts
@@ -23,7 +24,7 @@ const entryLinks = (feed: string) =>
 describe("CAP 1.2 routes", () => {
   let api: ApiUnderTest;
   let app: FastifyInstance;
-  let alerts: AlertStore;
+  let alerts: AlertService;
   const rules: Record<Audience, number> = { public: 0, operators: 0 };
 
   const signal = (
@@ -78,7 +79,7 @@ describe("CAP 1.2 routes", () => {
       );
       rules[audience] = rule.id;
     }
-    alerts = createAlertStore(api.fixture.metadata, clock);
+    alerts = alertServiceFor(api.fixture.metadata, clock);
     app = await api.server();
   });
 

@@ -62,7 +62,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
   };
 
   app.get(
-    "/api/v1/rules",
+    "/rules",
     {
       config: { access: "viewer" },
       schema: {
@@ -75,7 +75,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
   );
 
   app.get(
-    "/api/v1/rules/:id",
+    "/rules/:id",
     {
       config: { access: "viewer" },
       schema: {
@@ -93,7 +93,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
   );
 
   app.post(
-    "/api/v1/rules",
+    "/rules",
     {
       config: { access: "operator" },
       attachValidation: true,
@@ -114,7 +114,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
   );
 
   app.put(
-    "/api/v1/rules/:id",
+    "/rules/:id",
     {
       config: { access: "operator" },
       attachValidation: true,
@@ -143,7 +143,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
     ["disable", false],
   ] as const) {
     app.post(
-      `/api/v1/rules/:id/${action}`,
+      `/rules/:id/${action}`,
       {
         config: { access: "operator" },
         schema: {
@@ -169,7 +169,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
   }
 
   app.delete(
-    "/api/v1/rules/:id",
+    "/rules/:id",
     {
       config: { access: "admin" },
       schema: {

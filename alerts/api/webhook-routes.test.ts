@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuditLog, createAuditLog } from "../../auth/store/audit-log.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { AuthenticatedUser, RouteAccess } from "../../platform/http/access.js";
+import { API_V1_PREFIX } from "../../platform/http/access.js";
 import type { MetadataDatabase } from "../../service/metadata.js";
+import { alertServiceFor } from "../../test/support/alert-service.js";
 import { openTestAlert } from "../../test/support/open-test-alert.js";
 import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
 import { createAlertRulesRepository } from "../store/alert-rules-repository.js";
-import { createAlertStore } from "../store/alert-store.js";
 import { webhookMigrations } from "../store/webhook-migrations.js";
 import { createWebhookRepository, type WebhookRepository } from "../store/webhook-repository.js";
 import type { WebhookTables } from "../store/webhook-schema.js";
@@ -44,6 +45,7 @@ describe("webhook routes", () => {
       (request as unknown as { user: AuthenticatedUser }).user = admin;
     });
     await app.register(webhookRoutes, {
+      prefix: API_V1_PREFIX,
       webhooks,
       audit,
       newSecret: () => "generated-secret-0123456789abcdef0123456789",
@@ -136,7 +138,7 @@ describe("webhook routes", () => {
     const opened = await openTestAlert(
       {
         rules: createAlertRulesRepository(fixture.metadata, clock),
-        alerts: createAlertStore(fixture.metadata, clock),
+        alerts: alertServiceFor(fixture.metadata, clock),
       },
       now,
     );

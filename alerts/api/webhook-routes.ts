@@ -108,7 +108,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
   const newSecret = options.newSecret ?? defaultSecret;
 
   app.get(
-    "/api/v1/webhooks",
+    "/webhooks",
     {
       config: { access: "admin" },
       schema: {
@@ -121,7 +121,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
   );
 
   app.post(
-    "/api/v1/webhooks",
+    "/webhooks",
     {
       config: { access: "admin" },
       schema: {
@@ -148,7 +148,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
   );
 
   app.delete(
-    "/api/v1/webhooks/:id",
+    "/webhooks/:id",
     {
       config: { access: "admin" },
       schema: {
@@ -172,7 +172,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
   );
 
   app.get(
-    "/api/v1/webhooks/:id/deliveries",
+    "/webhooks/:id/deliveries",
     {
       config: { access: "admin" },
       schema: {
@@ -200,7 +200,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
   );
 
   app.get(
-    "/api/v1/alerts/:id/deliveries",
+    "/alerts/:id/deliveries",
     {
       config: { access: "viewer" },
       schema: {

@@ -11,13 +11,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSocketAuthenticator } from "../../auth/socket-auth.js";
 import { type AlertEventPayload, alertEventSchema } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
+import { alertServiceFor } from "../../test/support/alert-service.js";
 import { minimalRule } from "../../test/support/rule-fixture.js";
 import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
 import { waitUntil } from "../../test/support/wait-until.js";
+import type { AlertService } from "../alert-service.js";
+import type { AlertTransition } from "../model/alert-lifecycle.js";
 import type { AlertSignal } from "../model/evaluator.js";
 import type { Severity } from "../model/rule.js";
 import { createAlertRulesRepository } from "../store/alert-rules-repository.js";
-import { type AlertStore, type AlertTransition, createAlertStore } from "../store/alert-store.js";
 import { type AlertGateway, createAlertGateway } from "./alert-gateway.js";
 
 const T0 = Date.UTC(2026, 10, 21, 1, 0, 0);
@@ -36,7 +38,7 @@ describe("alert gateway (Socket.IO)", () => {
   let now = T0;
   const clock: Clock = { now: () => now };
   let fixture: SqliteFixture;
-  let alerts: AlertStore;
+  let alerts: AlertService;
   let ruleId: number;
   let http: HttpServer;
   let socketServer: SocketServer;
@@ -67,7 +69,7 @@ describe("alert gateway (Socket.IO)", () => {
       );
     }
     const during = options.duringReplay;
-    const store: Pick<AlertStore, "onTransition" | "transitionsAfter" | "latestTransitionId"> = during
+    const store: Pick<AlertService, "onTransition" | "transitionsAfter" | "latestTransitionId"> = during
       ? {
           onTransition: (listener) => alerts.onTransition(listener),
           latestTransitionId: () => alerts.latestTransitionId(),
@@ -148,7 +150,7 @@ describe("alert gateway (Socket.IO)", () => {
     fixture = await openSqliteFixture(clock, "envmon-alert-gateway-");
     const rules = createAlertRulesRepository(fixture.metadata, clock);
     ruleId = (await rules.create(minimalRule(), null)).id;
-    alerts = createAlertStore(fixture.metadata, clock);
+    alerts = alertServiceFor(fixture.metadata, clock);
   });
 
   afterEach(async () => {

@@ -4,13 +4,13 @@ import { z } from "zod";
 import type { AlertEventPayload } from "../../kernel/api-contract.js";
 import { OPS_NAMESPACE, PUBLIC_NAMESPACE } from "../../kernel/topics.js";
 import { areaCodeSchema } from "../../platform/http/query-schemas.js";
+import type { AlertService } from "../alert-service.js";
 import {
-  type AlertStore,
   type AlertTransition,
   publicTransitionFilter,
   type TransitionFilter,
   transitionMatches,
-} from "../store/alert-store.js";
+} from "../model/alert-lifecycle.js";
 
 /**
  * Delivers stored alert transitions over Socket.IO as `alert` events: every one to operators on
@@ -28,7 +28,7 @@ export interface AlertGateway {
 
 export interface AlertGatewayDeps {
   readonly io: Server;
-  readonly alerts: Pick<AlertStore, "onTransition" | "transitionsAfter" | "latestTransitionId">;
+  readonly alerts: Pick<AlertService, "onTransition" | "transitionsAfter" | "latestTransitionId">;
   readonly logger: Pick<Logger, "warn" | "error">;
   /** Transitions read per replay query; a long absence is replayed in several. */
   readonly replayBatch?: number;
@@ -121,7 +121,7 @@ export function createAlertGateway(deps: AlertGatewayDeps): AlertGateway {
       }
     } catch (err) {
       // Going live now would leave a gap; the client reconnects with its lastAlertId and tries again.
-      logger.error({ err }, "alert gateway: replay failed; disconnecting the client");
+      logger.error({ err }, "replay failed; disconnecting the client");
       client.socket.disconnect(true);
       return;
     }

@@ -68,7 +68,7 @@ class Harness {
   failSignals = false;
   /** Look-up of one station, when the test gives one. */
   lookUp: ((id: string) => StationInfo | undefined) | undefined;
-  readonly feed: StoredReadingsFeed = createInProcessReadingsFeed((error) => {
+  readonly feed: StoredReadingsFeed = createInProcessReadingsFeed((_channel, error) => {
     throw error;
   });
   engine!: AlertEngine;
@@ -80,7 +80,6 @@ class Harness {
       { graceMs, tickMs: 3_600_000, saveEveryMs: 3_600_000 },
       {
         rules: { list: async () => this.rules },
-        feed: this.feed,
         stations: {
           list: async () => this.stations,
           get: this.lookUp ? async (id) => this.lookUp?.(id) : undefined,
@@ -94,6 +93,8 @@ class Harness {
         },
       },
     );
+    const engine = this.engine;
+    this.feed.subscribe((readings) => engine.acceptStored(readings));
     await this.engine.start();
     return this.engine;
   }

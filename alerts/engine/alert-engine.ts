@@ -70,7 +70,6 @@ export interface AqiSample {
 export interface AlertEngineDeps {
   /** Every rule not deleted, enabled or not. */
   readonly rules: { list(): Promise<readonly AlertRule[]> };
-  readonly feed: StoredReadingsFeed;
   /**
    * The stations: the list is read at start and every `stationRefreshMs`; `get` looks up one the
    * list did not have yet (a station registered since), so its first reading finds its area.
@@ -90,8 +89,10 @@ export interface AlertEngineDeps {
 }
 
 export interface AlertEngine {
-  /** Loads state and rules, subscribes to stored readings, starts the timers. */
+  /** Loads state and rules, starts the timers. */
   start(): Promise<void>;
+  /** Readings just made durable (the service's fan-out calls it); ignored before start and after stop. */
+  acceptStored(readings: readonly Reading[]): void;
   /** Rules changed: rebuild the index. Alerts of rules now disabled, deleted or out of scope clear. */
   reload(): Promise<void>;
   /** Stations changed (lifecycle, area, flood levels): read them again now rather than within 30 s. */
@@ -173,13 +174,12 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
   let startedAt = 0;
   let evaluations = 0;
   let queue: Promise<void> = Promise.resolve();
-  let unsubscribe: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
   let started = false;
   let stopped = false;
 
   const enqueue = (work: () => Promise<void>): Promise<void> => {
-    queue = queue.then(work).catch((err: unknown) => logger.error({ err }, "alert engine: work failed"));
+    queue = queue.then(work).catch((err: unknown) => logger.error({ err }, "work failed"));
     return queue;
   };
 
@@ -260,7 +260,7 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
       try {
         await deps.onSignal(signal, context);
       } catch (err) {
-        logger.error({ err, signal }, "alert engine: signal not stored; it will be raised again");
+        logger.error({ err, signal }, "signal not stored; it will be raised again");
         return;
       }
     }
@@ -371,10 +371,7 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
           await apply(former, info, withdraw(former, entry.source, entry.state, now));
           if (states.get(key)?.state.active) continue; // not handed over: tried again at the next reload
         } else {
-          logger.warn(
-            { ruleId: entry.ruleId, source: entry.source },
-            "alert engine: open alert of an unknown rule",
-          );
+          logger.warn({ ruleId: entry.ruleId, source: entry.source }, "open alert of an unknown rule");
         }
       }
       pendingDurations.delete(key);
@@ -413,9 +410,6 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
         const rule = index.get(entry.ruleId);
         if (rule && awaitsDuration(rule, entry.state)) pendingDurations.add(key);
       }
-      unsubscribe = deps.feed.subscribe((readings) => {
-        if (index.size > 0) void enqueue(() => onReadings(readings));
-      });
       const every = (ms: number, work: () => Promise<void>) => {
         const timer = setInterval(() => void enqueue(work), ms);
         timer.unref();
@@ -426,6 +420,11 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
       every(LAZY_SAVE_MS, () => save(true));
       // A duration that completed while the service was down fires now, not a tick later.
       await enqueue(onTick);
+    },
+
+    acceptStored(readings) {
+      if (!started || stopped || index.size === 0) return;
+      void enqueue(() => onReadings(readings));
     },
 
     reload: () => enqueue(loadRules),
@@ -463,7 +462,6 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
     async stop() {
       if (stopped) return;
       stopped = true;
-      unsubscribe?.();
       for (const timer of timers) clearInterval(timer);
       await queue;
       if (started) await save(true);

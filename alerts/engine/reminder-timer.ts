@@ -1,12 +1,12 @@
 import type { Logger } from "pino";
-import type { AlertStore } from "../store/alert-store.js";
+import type { AlertService } from "../alert-service.js";
 
 /** How often the store is asked for critical alerts that are due a reminder. */
 const CHECK_EVERY_MS = 30_000;
 
 /** Reminds operators of critical alerts nobody has acknowledged, every `intervalMs`. */
 export function createReminderTimer(deps: {
-  readonly alerts: AlertStore;
+  readonly alerts: AlertService;
   readonly intervalMs: number;
   readonly logger: Logger;
 }): { stop(): void } {

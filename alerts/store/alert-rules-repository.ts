@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../../kernel/clock.js";
+import { createListenerSet } from "../../platform/listeners.js";
 import { type AlertRule, type RuleDefinition, ruleDefinitionSchema } from "../model/rule.js";
 import type { AlertTables } from "./alert-schema.js";
 
@@ -55,17 +56,10 @@ export function createAlertRulesRepository<DB extends AlertTables>(
   options: AlertRulesRepositoryOptions = {},
 ): AlertRulesRepository {
   const db = database as unknown as Kysely<AlertTables>;
-  const listeners = new Set<() => void>();
-
-  const changed = () => {
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch (error) {
-        options.onListenerError?.(error);
-      }
-    }
-  };
+  const listeners = createListenerSet<[]>("rule changes", (_channel, error) =>
+    options.onListenerError?.(error),
+  );
+  const changed = () => listeners.emit();
 
   /**
    * Stored definitions passed validation when written; parsing again fills defaults added since.
@@ -218,9 +212,6 @@ export function createAlertRulesRepository<DB extends AlertTables>(
       return rows.flatMap((row) => toRule(row) ?? []);
     },
 
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onChange: (listener) => listeners.add(listener),
   };
 }

@@ -1,9 +1,9 @@
 import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alertServiceFor } from "../../test/support/alert-service.js";
 import { openTestAlert } from "../../test/support/open-test-alert.js";
 import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
 import { createAlertRulesRepository } from "./alert-rules-repository.js";
-import { createAlertStore } from "./alert-store.js";
 import { webhookMigrations } from "./webhook-migrations.js";
 
 describe("webhook migration 2026-11-22-008", () => {
@@ -41,7 +41,7 @@ describe("webhook migration 2026-11-22-008", () => {
     const opened = await openTestAlert(
       {
         rules: createAlertRulesRepository(fixture.metadata, clock),
-        alerts: createAlertStore(fixture.metadata, clock),
+        alerts: alertServiceFor(fixture.metadata, clock),
       },
       0,
     );

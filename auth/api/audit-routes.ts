@@ -8,7 +8,7 @@ import type { AuditLog } from "../store/audit-log.js";
 /** The audit log for admins: who did what, when, from where, with before and after. */
 export const auditRoutes: FastifyPluginAsyncZod<{ readonly audit: AuditLog }> = async (app, { audit }) => {
   app.get(
-    "/api/v1/audit",
+    "/audit",
     {
       config: { access: "admin" },
       schema: {

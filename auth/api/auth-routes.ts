@@ -34,7 +34,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   const loginTarget = (username: string) => `user:${USERNAME_PATTERN.test(username) ? username : "?"}`;
 
   app.post(
-    "/api/v1/auth/login",
+    "/auth/login",
     {
       config: { access: "public", rateLimit },
       schema: {
@@ -89,7 +89,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   );
 
   app.post(
-    "/api/v1/auth/refresh",
+    "/auth/refresh",
     {
       config: { access: "public", rateLimit },
       schema: {
@@ -137,7 +137,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   );
 
   app.post(
-    "/api/v1/auth/logout",
+    "/auth/logout",
     {
       // Public so that a client whose access token has expired can still end its session: holding
       // the refresh token is what proves the session is its own.
@@ -166,7 +166,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   );
 
   app.get(
-    "/api/v1/auth/me",
+    "/auth/me",
     {
       config: { access: "viewer" },
       schema: {

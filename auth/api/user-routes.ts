@@ -66,7 +66,7 @@ export const userRoutes: FastifyPluginAsyncZod<UserRoutesOptions> = async (app, 
   }
 
   app.get(
-    "/api/v1/users",
+    "/users",
     {
       config: { access: "admin" },
       schema: { tags: ["users"], summary: "Operator accounts", response: { 200: usersResponseSchema } },
@@ -75,7 +75,7 @@ export const userRoutes: FastifyPluginAsyncZod<UserRoutesOptions> = async (app, 
   );
 
   app.post(
-    "/api/v1/users",
+    "/users",
     {
       config: { access: "admin" },
       schema: {
@@ -111,7 +111,7 @@ export const userRoutes: FastifyPluginAsyncZod<UserRoutesOptions> = async (app, 
   );
 
   app.patch(
-    "/api/v1/users/:username",
+    "/users/:username",
     {
       config: { access: "admin" },
       schema: {

@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeviceCredentials } from "../../devices/store/device-credentials.js";
 import { systemClock } from "../../kernel/clock.js";
+import { API_V1_PREFIX } from "../../platform/http/access.js";
 import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
 import { type BrokerAccess, createBrokerAccess } from "../broker-access.js";
 import { brokerAuthRoutes } from "./broker-auth-routes.js";
@@ -14,7 +15,11 @@ async function appWith(access: BrokerAccess, token: string | undefined): Promise
   const app = Fastify().withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  await app.register(brokerAuthRoutes, { access, token });
+  await app.register(brokerAuthRoutes, {
+    prefix: API_V1_PREFIX,
+    access,
+    token,
+  });
   await app.ready();
   return app;
 }

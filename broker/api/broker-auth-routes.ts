@@ -95,7 +95,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
   const errorResponse = z.object({ error: z.string(), message: z.string() });
 
   app.post(
-    "/api/v1/broker/emqx/authn",
+    "/broker/emqx/authn",
     {
       ...common,
       onRequest: requireToken(false),
@@ -112,13 +112,13 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
     async (request) => {
       const { clientid, username: name, password: secret } = request.body;
       const result = await access.authenticate({ clientId: clientid, username: name, password: secret });
-      if (!result.ok) request.log.debug({ clientId: clientid, reason: result.reason }, "broker-auth: denied");
+      if (!result.ok) request.log.debug({ clientId: clientid, reason: result.reason }, "denied");
       return { result: result.ok ? "allow" : "deny", is_superuser: false } as const;
     },
   );
 
   app.post(
-    "/api/v1/broker/emqx/authz",
+    "/broker/emqx/authz",
     {
       ...common,
       onRequest: requireToken(false),
@@ -140,7 +140,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
       if (!decision.allowed) {
         request.log.debug(
           { clientId: clientid, topic: topicName, action, reason: decision.reason },
-          "broker-auth: denied",
+          "denied",
         );
       }
       return { result: decision.allowed ? "allow" : "deny" } as const;
@@ -150,7 +150,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
   const goAuthQuery = z.object({ token: z.string().max(1024).optional() });
 
   app.post(
-    "/api/v1/broker/go-auth/user",
+    "/broker/go-auth/user",
     {
       ...common,
       onRequest: requireToken(true),
@@ -166,13 +166,13 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
       const { clientid, username: name, password: secret } = request.body;
       const result = await access.authenticate({ clientId: clientid, username: name, password: secret });
       if (result.ok) return { ok: true, error: "" };
-      request.log.debug({ clientId: clientid, reason: result.reason }, "broker-auth: denied");
+      request.log.debug({ clientId: clientid, reason: result.reason }, "denied");
       return reply.code(403).send({ ok: false, error: result.reason });
     },
   );
 
   app.post(
-    "/api/v1/broker/go-auth/superuser",
+    "/broker/go-auth/superuser",
     {
       ...common,
       onRequest: requireToken(true),
@@ -188,7 +188,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
   );
 
   app.post(
-    "/api/v1/broker/go-auth/acl",
+    "/broker/go-auth/acl",
     {
       ...common,
       onRequest: requireToken(true),
@@ -215,10 +215,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
       const { clientid, username: name, topic: topicName, acc } = request.body;
       const decision = await decide(clientid, name, topicName, ACC_ACTIONS[acc] ?? []);
       if (decision.allowed) return { ok: true, error: "" };
-      request.log.debug(
-        { clientId: clientid, topic: topicName, acc, reason: decision.reason },
-        "broker-auth: denied",
-      );
+      request.log.debug({ clientId: clientid, topic: topicName, acc, reason: decision.reason }, "denied");
       return reply.code(403).send({ ok: false, error: decision.reason });
     },
   );

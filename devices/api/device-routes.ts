@@ -93,7 +93,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
   const present = async (device: DeviceRecord) => (await withLastSeen([device]))[0];
 
   app.get(
-    "/api/v1/devices",
+    "/devices",
     {
       config: { access: "viewer" },
       schema: {
@@ -107,7 +107,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
   );
 
   app.get(
-    "/api/v1/devices/:id",
+    "/devices/:id",
     {
       config: { access: "viewer" },
       schema: {
@@ -127,7 +127,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
   );
 
   app.post(
-    "/api/v1/devices",
+    "/devices",
     {
       config: { access: "admin" },
       schema: {
@@ -148,7 +148,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
   );
 
   app.post(
-    "/api/v1/devices/import",
+    "/devices/import",
     {
       config: { access: "admin" },
       schema: {
@@ -174,7 +174,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
   );
 
   app.patch(
-    "/api/v1/devices/:id",
+    "/devices/:id",
     {
       config: { access: "admin" },
       schema: {
@@ -195,7 +195,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
   );
 
   app.post(
-    "/api/v1/devices/:id/decommission",
+    "/devices/:id/decommission",
     {
       config: { access: "admin" },
       schema: {
@@ -215,7 +215,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
   );
 
   app.post(
-    "/api/v1/devices/:id/secret",
+    "/devices/:id/secret",
     {
       config: { access: "admin" },
       schema: {

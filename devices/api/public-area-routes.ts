@@ -8,7 +8,7 @@ export const publicAreaRoutes: FastifyPluginAsyncZod<{ readonly registry: Device
   { registry },
 ) => {
   app.get(
-    "/api/v1/public/areas",
+    "/public/areas",
     {
       config: { access: "public" },
       schema: {

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Clock } from "../../kernel/clock.js";
+import { createListenerSet } from "../../platform/listeners.js";
 import {
   type Calibration,
   type CalibrationPeriod,
@@ -173,24 +174,19 @@ export function createDeviceRegistry(
     options.onListenerError ??
     ((error: unknown, deviceId: string) =>
       process.emitWarning(`device registry: change listener failed for ${deviceId}: ${String(error)}`));
+  const listeners = createListenerSet<[string]>("device changes", (_channel, error, [deviceId]) =>
+    reportListenerError(error, String(deviceId)),
+  );
   // Ids known to exist, with their area: saves a query per message on the ingest path.
   const known = new Map<string, string | null>();
   const policies = new Map<string, { readonly policy: IngestPolicy; readonly expiresAt: number }>();
   // Bumped on every change, so that a policy read before a change is not cached after it.
   let generation = 0;
-  const listeners = new Set<(deviceId: string) => void>();
-
   const changed = (ids: Iterable<string>) => {
     generation += 1;
     for (const id of ids) {
       policies.delete(id);
-      for (const listener of listeners) {
-        try {
-          listener(id);
-        } catch (error) {
-          reportListenerError(error, id);
-        }
-      }
+      listeners.emit(id);
     }
   };
 
@@ -510,12 +506,7 @@ export function createDeviceRegistry(
       changed([deviceId]);
     },
 
-    onChange(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    onChange: (listener) => listeners.add(listener),
   };
   return registry;
 }

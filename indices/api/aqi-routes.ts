@@ -65,7 +65,7 @@ export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, op
   const { store, registry, clock, standard } = options;
 
   app.get(
-    "/api/v1/aqi",
+    "/aqi",
     {
       config: { access: "viewer" },
       schema: {
@@ -147,7 +147,7 @@ export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, op
   const latestQuery = z.object({ area: areaCodeSchema.optional() });
 
   app.get(
-    "/api/v1/aqi/latest",
+    "/aqi/latest",
     {
       config: { access: "viewer" },
       schema: {
@@ -162,7 +162,7 @@ export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, op
   );
 
   app.get(
-    "/api/v1/public/aqi/latest",
+    "/public/aqi/latest",
     {
       config: { access: "public" },
       schema: {

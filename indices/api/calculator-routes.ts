@@ -187,7 +187,7 @@ const outcomeResponses = <T extends z.ZodType>(ok: T) => ({
 
 export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
-    "/api/v1/indices/vn-aqi/hourly",
+    "/indices/vn-aqi/hourly",
     {
       // Pure calculators, but under /api/v1 every route needs a role unless it is /api/v1/public/*.
       config: { access: "viewer" },
@@ -206,7 +206,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post(
-    "/api/v1/indices/vn-aqi/daily",
+    "/indices/vn-aqi/daily",
     {
       config: { access: "viewer" },
       bodyLimit: BODY_LIMIT_BYTES,
@@ -224,7 +224,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post(
-    "/api/v1/indices/us-aqi",
+    "/indices/us-aqi",
     {
       config: { access: "viewer" },
       bodyLimit: BODY_LIMIT_BYTES,
@@ -242,7 +242,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post(
-    "/api/v1/indices/vn-wqi",
+    "/indices/vn-wqi",
     {
       config: { access: "viewer" },
       bodyLimit: BODY_LIMIT_BYTES,
@@ -260,7 +260,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post(
-    "/api/v1/indices/qcvn05",
+    "/indices/qcvn05",
     {
       config: { access: "viewer" },
       bodyLimit: BODY_LIMIT_BYTES * 2,

@@ -54,7 +54,7 @@ export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app
   const querystring = z.object({ area: areaCodeSchema.optional() });
 
   app.get(
-    "/api/v1/flood/latest",
+    "/flood/latest",
     {
       config: { access: "viewer" },
       schema: {
@@ -69,7 +69,7 @@ export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app
   );
 
   app.get(
-    "/api/v1/public/flood/latest",
+    "/public/flood/latest",
     {
       config: { access: "public" },
       schema: {

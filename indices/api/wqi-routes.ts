@@ -54,7 +54,7 @@ export const wqiRoutes: FastifyPluginAsyncZod<WqiRoutesOptions> = async (app, { 
   const querystring = z.object({ area: areaCodeSchema.optional() });
 
   app.get(
-    "/api/v1/wqi",
+    "/wqi",
     {
       config: { access: "viewer" },
       schema: {
@@ -97,7 +97,7 @@ export const wqiRoutes: FastifyPluginAsyncZod<WqiRoutesOptions> = async (app, { 
   );
 
   app.get(
-    "/api/v1/wqi/latest",
+    "/wqi/latest",
     {
       config: { access: "viewer" },
       schema: {
@@ -112,7 +112,7 @@ export const wqiRoutes: FastifyPluginAsyncZod<WqiRoutesOptions> = async (app, { 
   );
 
   app.get(
-    "/api/v1/public/wqi/latest",
+    "/public/wqi/latest",
     {
       config: { access: "public" },
       schema: {

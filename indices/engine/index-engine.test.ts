@@ -66,7 +66,7 @@ describe("index engine on a real SQLite store", () => {
     now = hourAt(HOURS) + GRACE;
     fixture = await openSqliteFixture(clock, "envmon-indices-");
     await fixture.registry.register([profile]);
-    feed = createInProcessReadingsFeed((error) => {
+    feed = createInProcessReadingsFeed((_channel, error) => {
       throw error;
     });
     events = [];
@@ -82,7 +82,6 @@ describe("index engine on a real SQLite store", () => {
       { standard, graceMs: GRACE, tickMs: HOUR_MS },
       {
         store: fixture.store,
-        feed,
         areaOf: (station) => fixture.registry.areaOf(station),
         clock,
         logger,
@@ -90,6 +89,7 @@ describe("index engine on a real SQLite store", () => {
       },
     );
     engines.push(engine);
+    feed.subscribe((readings) => engine.acceptStored(readings));
     await engine.start();
     return engine;
   }

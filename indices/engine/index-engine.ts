@@ -53,7 +53,6 @@ export interface IndexEngineOptions {
 
 export interface IndexEngineDeps {
   readonly store: TimeSeriesStore;
-  readonly feed: StoredReadingsFeed;
   /** Area of a station, for routing live events. */
   readonly areaOf: (station: string) => Promise<string | null>;
   readonly clock: Clock;
@@ -73,8 +72,10 @@ export interface PassSummary {
 }
 
 export interface IndexEngine {
-  /** Subscribes to stored readings, marks the catch-up hours, starts the timer. */
+  /** Marks the catch-up hours, starts the timer. */
   start(): Promise<void>;
+  /** Readings just made durable (the service's fan-out calls it): marks their hours; ignored before start. */
+  acceptStored(readings: readonly Reading[]): void;
   /** One pass over the work that is due now (the timer runs it; tests call it). Passes never overlap. */
   runOnce(): Promise<PassSummary>;
   /** Stops the timer and the subscription and waits for a pass in progress. */
@@ -93,13 +94,13 @@ type MeansByMetric = Map<MetricKey, Map<number, number>>;
  * hour) dirty (a Set add); a pass asks the schedule what is due and does the store I/O here.
  */
 export function createIndexEngine(options: IndexEngineOptions, deps: IndexEngineDeps): IndexEngine {
-  const { store, feed, clock, logger } = deps;
+  const { store, clock, logger } = deps;
   const { standard } = options;
   const schedule = createIndexSchedule({ graceMs: options.graceMs });
   /** Index inputs each station has sent, so a pass reads only those series. */
   const stationMetrics = new Map<string, Set<MetricKey>>();
   const waterStations = new Set<string>();
-  let unsubscribe: (() => void) | undefined;
+  let started = false;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -199,7 +200,7 @@ export function createIndexEngine(options: IndexEngineOptions, deps: IndexEngine
       return compute();
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
-      logger.warn({ station, ts: new Date(ts).toISOString(), reason: err.message }, `indices: no ${what}`);
+      logger.warn({ station, ts: new Date(ts).toISOString(), reason: err.message }, `no ${what}`);
       return undefined;
     }
   }
@@ -335,10 +336,10 @@ export function createIndexEngine(options: IndexEngineOptions, deps: IndexEngine
       } catch (err) {
         summary.failedStations += 1;
         schedule.requeue(station, work);
-        logger.error({ err, station }, "indices: could not compute; the next pass tries again");
+        logger.error({ err, station }, "could not compute; the next pass tries again");
       }
     }
-    if (summary.stations > 0) logger.debug(summary, "indices: pass done");
+    if (summary.stations > 0) logger.debug(summary, "pass done");
     deps.metrics?.recordPass(summary, (performance.now() - startedAt) / 1000);
     return summary;
   }
@@ -353,7 +354,7 @@ export function createIndexEngine(options: IndexEngineOptions, deps: IndexEngine
     if (stopped) return;
     timer = setTimeout(() => {
       runOnce()
-        .catch((err: unknown) => logger.error({ err }, "indices: pass failed"))
+        .catch((err: unknown) => logger.error({ err }, "pass failed"))
         .finally(scheduleNextPass);
     }, options.tickMs);
     timer.unref();
@@ -361,15 +362,17 @@ export function createIndexEngine(options: IndexEngineOptions, deps: IndexEngine
 
   return {
     async start() {
-      unsubscribe = feed.subscribe(onStored);
+      started = true;
       await markCatchUp();
       scheduleNextPass();
+    },
+    acceptStored(readings) {
+      if (started && !stopped) onStored(readings);
     },
     runOnce,
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      unsubscribe?.();
       await queue;
     },
   };

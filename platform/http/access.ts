@@ -7,6 +7,9 @@ import type { Role } from "../../kernel/roles.js";
 
 export { ROLES, type Role, roleAllows } from "../../kernel/roles.js";
 
+/** Where the versioned HTTP API lives: feature route plugins are registered under it. */
+export const API_V1_PREFIX = "/api/v1";
+
 /** "public": anyone (residents, /api/v1/public/*, login); "broker": the broker's HTTP auth callers. */
 export type RouteAccess = "public" | "broker" | Role;
 

@@ -4,7 +4,7 @@ import { METRIC_DEFINITIONS } from "../../kernel/catalogue.js";
 
 export const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
-    "/api/v1/catalogue",
+    "/catalogue",
     {
       config: { access: "viewer" },
       schema: {

@@ -13,7 +13,7 @@ export interface LatestRoutesOptions {
 
 export const latestRoutes: FastifyPluginAsyncZod<LatestRoutesOptions> = async (app, { registry, store }) => {
   app.get(
-    "/api/v1/latest",
+    "/latest",
     {
       config: { access: "viewer" },
       schema: {

@@ -72,7 +72,7 @@ describe("live gateway (Socket.IO /ops)", () => {
     );
     const { port } = httpServer.address() as AddressInfo;
     const feedErrors: unknown[] = [];
-    const feed = createInProcessReadingsFeed((error) => feedErrors.push(error));
+    const feed = createInProcessReadingsFeed((_channel, error) => feedErrors.push(error));
     const metricsRegistry = new Registry();
     const harness: Harness = {
       feed,
@@ -99,13 +99,13 @@ describe("live gateway (Socket.IO /ops)", () => {
     };
     const gateway = createLiveGateway({
       io,
-      feed,
       registry: fixture.registry,
       metricsRegistry,
       logger: pino({ level: "silent" }),
       throttleMs: THROTTLE_MS,
       now: () => harness.now,
     });
+    feed.subscribe((readings) => gateway.acceptStored(readings));
     cleanups.push(() => gateway.close());
     return harness;
   }

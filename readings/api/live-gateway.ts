@@ -40,7 +40,6 @@ interface PendingEvent {
 
 export interface LiveGatewayDeps {
   readonly io: Server;
-  readonly feed: StoredReadingsFeed;
   readonly registry: DeviceRegistry;
   readonly metricsRegistry: Registry;
   readonly logger: Logger;
@@ -49,6 +48,8 @@ export interface LiveGatewayDeps {
 }
 
 export interface LiveGateway {
+  /** Readings just made durable (the service's fan-out calls it): pushed, throttled per device. */
+  acceptStored(readings: readonly Reading[]): void;
   /** Pushes an `aqi` event (an hour's or day's AQI, new or recomputed) to all, device:<station> and area:<area>. */
   emitAqi(event: LiveAqi): void;
   close(): void;
@@ -61,7 +62,7 @@ export interface LiveGateway {
  * at the end of the window, so a chatty device cannot flood screens and nothing is hidden.
  */
 export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
-  const { io, feed, registry, logger, throttleMs, now } = deps;
+  const { io, registry, logger, throttleMs, now } = deps;
   const ops: Namespace = io.of(OPS_NAMESPACE);
   const perDevice = new Map<string, PendingEvent>();
 
@@ -118,7 +119,7 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
   }
 
   const emitSafely = (deviceId: string, pending: PendingEvent) => {
-    emit(deviceId, pending).catch((err: unknown) => logger.warn({ err, deviceId }, "live: could not emit"));
+    emit(deviceId, pending).catch((err: unknown) => logger.warn({ err, deviceId }, "could not emit"));
   };
 
   function onStored(readings: readonly Reading[]): void {
@@ -142,7 +143,7 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
     }
   }
 
-  const unsubscribe = feed.subscribe(onStored);
+  let closed = false;
 
   // Throttle state of devices that went quiet is dropped, so ids that publish once do not pile up.
   const sweep = setInterval(() => {
@@ -155,6 +156,9 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
   sweep.unref();
 
   return {
+    acceptStored(readings) {
+      if (!closed) onStored(readings);
+    },
     emitAqi(event) {
       const targets = [
         rooms.all,
@@ -164,7 +168,7 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
       ops.to(targets).emit("aqi", event);
     },
     close() {
-      unsubscribe();
+      closed = true;
       clearInterval(sweep);
       for (const pending of perDevice.values()) if (pending.timer) clearTimeout(pending.timer);
       perDevice.clear();

@@ -22,7 +22,7 @@ export interface ReadingsRoutesOptions {
 
 export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = async (app, { store, clock }) => {
   app.get(
-    "/api/v1/readings",
+    "/readings",
     {
       config: { access: "viewer" },
       schema: {

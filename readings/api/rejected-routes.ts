@@ -24,7 +24,7 @@ export const rejectedRoutes: FastifyPluginAsyncZod<{ readonly deadLetters: DeadL
   { deadLetters },
 ) => {
   app.get(
-    "/api/v1/rejected",
+    "/rejected",
     {
       config: { access: "viewer" },
       schema: {

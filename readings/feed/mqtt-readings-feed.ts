@@ -4,6 +4,7 @@ import { z } from "zod";
 import { METRIC_KEYS, type MetricKey } from "../../kernel/catalogue.js";
 import type { Reading } from "../../kernel/reading.js";
 import { DEVICE_ID_PATTERN, STORED_READINGS_TOPIC } from "../../kernel/topics.js";
+import { createListenerSet, type ListenerErrorHandler } from "../../platform/listeners.js";
 import type { StoredReadingsFeed } from "./stored-readings-feed.js";
 
 // Compact rows keep a 5000-reading batch to one small message: [deviceId, metric, ts, value].
@@ -27,7 +28,8 @@ export async function createMqttReadingsFeed(options: {
   readonly username?: string;
   readonly password?: string;
   readonly logger: Logger;
-}): Promise<StoredReadingsFeed & { close(): Promise<void> }> {
+  readonly onListenerError: ListenerErrorHandler;
+}): Promise<StoredReadingsFeed> {
   const { logger } = options;
   const client = await mqtt.connectAsync(options.brokerUrl, {
     clientId: options.clientId,
@@ -36,7 +38,7 @@ export async function createMqttReadingsFeed(options: {
     protocolVersion: 4,
     reconnectPeriod: 1000,
   });
-  const listeners = new Set<(readings: readonly Reading[]) => void>();
+  const listeners = createListenerSet<[readonly Reading[]]>("stored readings", options.onListenerError);
   let subscribed = false;
 
   client.on("message", (_topic, payload) => {
@@ -44,11 +46,11 @@ export async function createMqttReadingsFeed(options: {
     try {
       rows = rowsSchema.parse(JSON.parse(payload.toString("utf8")));
     } catch (err) {
-      logger.warn({ err }, "feed: ignored a malformed stored-readings message");
+      logger.warn({ err }, "ignored a malformed stored-readings message");
       return;
     }
     const readings = rows.map(([deviceId, metric, ts, value]) => ({ deviceId, metric, ts, value }));
-    for (const listener of listeners) listener(readings);
+    listeners.emit(readings);
   });
 
   return {
@@ -57,12 +59,12 @@ export async function createMqttReadingsFeed(options: {
       client.publish(STORED_READINGS_TOPIC, JSON.stringify(rows), { qos: 0 });
     },
     subscribe(listener) {
-      listeners.add(listener);
+      const unsubscribe = listeners.add(listener);
       if (!subscribed) {
         subscribed = true;
         client.subscribe(STORED_READINGS_TOPIC, { qos: 0 });
       }
-      return () => listeners.delete(listener);
+      return unsubscribe;
     },
     async close() {
       await client.endAsync();

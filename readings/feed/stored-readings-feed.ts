@@ -1,27 +1,19 @@
 import type { Reading } from "../../kernel/reading.js";
+import { createListenerSet, type ListenerErrorHandler } from "../../platform/listeners.js";
 
 /** Readings that are durable, announced to whoever shows them live. */
 export interface StoredReadingsFeed {
   publish(readings: readonly Reading[]): void;
   subscribe(listener: (readings: readonly Reading[]) => void): () => void;
+  close(): Promise<void>;
 }
 
 /** The feed when ingest and API share a process. */
-export function createInProcessReadingsFeed(onListenerError: (error: unknown) => void): StoredReadingsFeed {
-  const listeners = new Set<(readings: readonly Reading[]) => void>();
+export function createInProcessReadingsFeed(onListenerError: ListenerErrorHandler): StoredReadingsFeed {
+  const listeners = createListenerSet<[readonly Reading[]]>("stored readings", onListenerError);
   return {
-    publish(readings) {
-      for (const listener of listeners) {
-        try {
-          listener(readings);
-        } catch (error) {
-          onListenerError(error);
-        }
-      }
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    publish: (readings) => listeners.emit(readings),
+    subscribe: (listener) => listeners.add(listener),
+    close: async () => {},
   };
 }

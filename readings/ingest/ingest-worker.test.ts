@@ -49,7 +49,7 @@ describe("ingest: registration and calibration", () => {
   beforeAll(async () => {
     broker = await startTestBroker();
     fixture = await openSqliteFixture(systemClock, "envmon-ingest-calibration-");
-    const feed = createInProcessReadingsFeed((error) => {
+    const feed = createInProcessReadingsFeed((_channel, error) => {
       throw error;
     });
     feed.subscribe((readings) => stored.push(...readings));

@@ -87,7 +87,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       metrics.batchWriteFailures.inc();
       logger.error(
         { err: error, attempt },
-        "ingest: batch write failed; retrying, nothing is acknowledged meanwhile",
+        "batch write failed; retrying, nothing is acknowledged meanwhile",
       );
     },
     onPendingChange: (n) => metrics.pendingMessages.set(n),
@@ -181,7 +181,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       return item(undefined, { readings: [], rejections: [invalidDeviceIdRejection(payload)] });
     }
     metrics.messagesIn.inc({ kind: "other" });
-    logger.warn({ topic }, "ingest: message on a topic it does not handle; acknowledged and ignored");
+    logger.warn({ topic }, "message on a topic it does not handle; acknowledged and ignored");
     return undefined;
   }
 
@@ -195,7 +195,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
         if (!client) throw error;
         logger.error(
           { err: error, attempt, deviceId },
-          "ingest: could not look up the device's registration; retrying",
+          "could not look up the device's registration; retrying",
         );
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 50 * 2 ** Math.min(attempt, 7))));
       }
@@ -230,7 +230,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       item = itemFor(message);
     } catch (error) {
       // Validation is total, so this is a bug; keep the message unacknowledged for redelivery.
-      logger.error({ err: error, topic: message.topic }, "ingest: could not handle message");
+      logger.error({ err: error, topic: message.topic }, "could not handle message");
       return undefined;
     }
     if (!item) {
@@ -247,7 +247,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       });
     if (!item.deviceId || item.readings.length === 0) return enqueue(item);
     return admit(item, item.deviceId).then(enqueue, (error: unknown) => {
-      logger.warn({ err: error, topic: message.topic }, "ingest: stopped before the message was admitted");
+      logger.warn({ err: error, topic: message.topic }, "stopped before the message was admitted");
     });
   }
 
@@ -263,7 +263,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        logger.warn("ingest: drain marker did not come back in time; flushing what arrived");
+        logger.warn("drain marker did not come back in time; flushing what arrived");
         resolve();
       }, options.drainTimeoutMs);
     });
@@ -286,7 +286,7 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
       deliverWithDeferredAcks(mqttClient, onMessage);
       await new Promise<void>((resolve, reject) => {
         mqttClient.on("connect", (connack) => {
-          logger.info({ sessionPresent: connack.sessionPresent }, "ingest: connected to broker");
+          logger.info({ sessionPresent: connack.sessionPresent }, "connected to broker");
           // Subscribing again is harmless and covers a broker that lost the session.
           mqttClient
             .subscribeAsync({
@@ -298,14 +298,14 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
               subscribed = true;
               resolve();
             })
-            .catch((err: unknown) => logger.error({ err }, "ingest: subscribe failed"));
+            .catch((err: unknown) => logger.error({ err }, "subscribe failed"));
         });
         mqttClient.on("close", () => {
           subscribed = false;
         });
         // A broker that is not up yet is waited for (mqtt.js reconnects); a refusal (CONNACK code) is final.
         mqttClient.on("error", (err) => {
-          logger.error({ err }, "ingest: MQTT error");
+          logger.error({ err }, "MQTT error");
           if ("code" in err && typeof err.code === "number" && !subscribed) {
             mqttClient.end(true);
             reject(err);

@@ -1,15 +1,17 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { AlertService } from "../../alerts/alert-service.js";
 import { alertRoutes } from "../../alerts/api/alert-routes.js";
 import { ruleRoutes } from "../../alerts/api/rule-routes.js";
 import {
   type AlertRulesRepository,
   createAlertRulesRepository,
 } from "../../alerts/store/alert-rules-repository.js";
-import { type AlertStore, createAlertStore } from "../../alerts/store/alert-store.js";
 import { type AuditLog, createAuditLog } from "../../auth/store/audit-log.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { AuthenticatedUser, RouteAccess } from "../../platform/http/access.js";
+import { API_V1_PREFIX } from "../../platform/http/access.js";
+import { alertServiceFor } from "./alert-service.js";
 import { openSqliteFixture, type SqliteFixture } from "./sqlite-fixture.js";
 
 /** Tests: the request header that names the signed-in operator (the access-control plugin's job in the service). */
@@ -19,7 +21,7 @@ export interface AlertApiHarness {
   readonly app: FastifyInstance;
   readonly fixture: SqliteFixture;
   readonly rules: AlertRulesRepository;
-  readonly alerts: AlertStore;
+  readonly alerts: AlertService;
   readonly audit: AuditLog;
   /** "METHOD /path" → the access the route declares. */
   readonly declaredAccess: ReadonlyMap<string, RouteAccess | undefined>;
@@ -36,7 +38,7 @@ export interface AlertApiHarness {
 export async function openAlertApiHarness(clock: Clock): Promise<AlertApiHarness> {
   const fixture = await openSqliteFixture(clock, "envmon-alert-api-");
   const rules = createAlertRulesRepository(fixture.metadata, clock);
-  const alerts = createAlertStore(fixture.metadata, clock);
+  const alerts = alertServiceFor(fixture.metadata, clock);
   const audit = createAuditLog(fixture.metadata, clock);
   let applied = 0;
   const declaredAccess = new Map<string, RouteAccess | undefined>();
@@ -57,13 +59,18 @@ export async function openAlertApiHarness(clock: Clock): Promise<AlertApiHarness
     }
   });
   await app.register(ruleRoutes, {
+    prefix: API_V1_PREFIX,
     rules,
     audit,
     applied: async () => {
       applied++;
     },
   });
-  await app.register(alertRoutes, { alerts, audit });
+  await app.register(alertRoutes, {
+    prefix: API_V1_PREFIX,
+    alerts,
+    audit,
+  });
   await app.ready();
 
   return {

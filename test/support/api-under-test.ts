@@ -5,7 +5,6 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { createAlertRulesRepository } from "../../alerts/store/alert-rules-repository.js";
-import { createAlertStore } from "../../alerts/store/alert-store.js";
 import { createWebhookRepository } from "../../alerts/store/webhook-repository.js";
 import { type AuditLog, createAuditLog } from "../../auth/store/audit-log.js";
 import { createOperatorSessions, type OperatorSessions } from "../../auth/store/operator-sessions.js";
@@ -18,6 +17,7 @@ import type { Role } from "../../platform/http/access.js";
 import type { ReadinessChecks } from "../../platform/http/health-routes.js";
 import type { ScryptCost } from "../../platform/password-hash.js";
 import { type ApiRateLimits, createApiServer } from "../../service/api-server.js";
+import { alertServiceFor } from "./alert-service.js";
 import { openSqliteFixture, type SqliteFixture } from "./sqlite-fixture.js";
 
 export interface ApiServerOptions {
@@ -91,7 +91,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         webhooks: createWebhookRepository(fixture.metadata, clock),
         deadLetters: fixture.deadLetters,
         rules: createAlertRulesRepository(fixture.metadata, clock),
-        alerts: createAlertStore(fixture.metadata, clock),
+        alerts: alertServiceFor(fixture.metadata, clock),
         audit,
         accounts,
         sessions,

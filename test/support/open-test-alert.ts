@@ -1,8 +1,10 @@
 /** Test support: an open alert to deliver, list or migrate around. */
+
+import type { AlertService } from "../../alerts/alert-service.js";
+import type { AlertTransition } from "../../alerts/model/alert-lifecycle.js";
 import type { Bilingual } from "../../alerts/model/messages.js";
 import type { Audience } from "../../alerts/model/rule.js";
 import type { AlertRulesRepository } from "../../alerts/store/alert-rules-repository.js";
-import type { AlertStore, AlertTransition } from "../../alerts/store/alert-store.js";
 import { minimalRule } from "./rule-fixture.js";
 
 export interface TestAlertOptions {
@@ -18,7 +20,7 @@ export interface TestAlertOptions {
  * "opened" transition.
  */
 export async function openTestAlert(
-  stores: { readonly rules: AlertRulesRepository; readonly alerts: AlertStore },
+  stores: { readonly rules: AlertRulesRepository; readonly alerts: AlertService },
   at: number,
   { audience = "public", value = 142.5, area = "tan-ninh", message }: TestAlertOptions = {},
 ): Promise<AlertTransition> {

@@ -12,12 +12,13 @@ import { type Clock, systemClock } from "../../../kernel/clock.js";
 import { openSqliteDatabase } from "../../../platform/sqlite/sqlite-database.js";
 import type { MetadataDatabase } from "../../../service/metadata.js";
 import { openServiceMetadata } from "../../../service/metadata.js";
+import { alertServiceFor } from "../../../test/support/alert-service.js";
 import { openTestAlert } from "../../../test/support/open-test-alert.js";
 import { waitUntil } from "../../../test/support/wait-until.js";
+import type { AlertService } from "../../alert-service.js";
 import type { AlertEvent } from "../../model/alert-event.js";
 import type { Audience } from "../../model/rule.js";
 import { createAlertRulesRepository } from "../../store/alert-rules-repository.js";
-import { type AlertStore, createAlertStore } from "../../store/alert-store.js";
 import { webhookMigrations } from "../../store/webhook-migrations.js";
 import { createWebhookRepository, type WebhookRepository } from "../../store/webhook-repository.js";
 import type { WebhookTables } from "../../store/webhook-schema.js";
@@ -75,7 +76,7 @@ async function startReceiver(secretOf: () => string, answer: (index: number) => 
 
 interface Harness {
   readonly db: Kysely<MetadataDatabase & WebhookTables>;
-  readonly alerts: AlertStore;
+  readonly alerts: AlertService;
   readonly webhooks: WebhookRepository;
   dispatcher(options?: WebhookDispatcherOptions): WebhookDispatcher;
   /** Opens an alert of a fresh rule (one transition); returns the stored event. */
@@ -90,7 +91,7 @@ async function openHarness(dataDir: string, clock: Clock = systemClock): Promise
   // The metadata schema lists the webhook tables once migration 008 is merged into it.
   const db = metadata as unknown as Kysely<MetadataDatabase & WebhookTables>;
   const rules = createAlertRulesRepository(db, clock);
-  const alerts = createAlertStore(db, clock);
+  const alerts = alertServiceFor(db, clock);
   const webhooks = createWebhookRepository(db, clock);
   const dispatchers: WebhookDispatcher[] = [];
   return {

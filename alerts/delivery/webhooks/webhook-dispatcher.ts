@@ -148,7 +148,7 @@ export function createWebhookDispatcher(
           await lookAtQueue();
         } while (pumpAgain && running);
       } catch (err) {
-        logger.error({ err }, "webhook dispatcher: reading the delivery queue failed");
+        logger.error({ err }, "reading the delivery queue failed");
         wakeAt(clock.now() + RECOVERY_DELAY_MS);
       } finally {
         pumping = undefined;
@@ -186,7 +186,7 @@ export function createWebhookDispatcher(
     busy.add(delivery.webhookId);
     const task = attempt(delivery)
       .catch((err) => {
-        logger.error({ err, delivery: delivery.id }, "webhook dispatcher: recording a delivery failed");
+        logger.error({ err, delivery: delivery.id }, "recording a delivery failed");
         pausedUntil.set(delivery.webhookId, clock.now() + RECOVERY_DELAY_MS);
       })
       .finally(() => {
@@ -285,7 +285,7 @@ export function createWebhookDispatcher(
       })
       .catch((err) => {
         // The next start's catch-up queues it.
-        logger.error({ err, event: event.id }, "webhook dispatcher: queueing a transition failed");
+        logger.error({ err, event: event.id }, "queueing a transition failed");
       });
   };
 
@@ -296,7 +296,7 @@ export function createWebhookDispatcher(
       // Listen first, then catch up: a transition stored in between is queued twice, harmlessly.
       unsubscribe = transitions.onTransition(onTransition);
       const queued = await webhooks.catchUp();
-      if (queued > 0) logger.info({ queued }, "webhook dispatcher: queued transitions missed while stopped");
+      if (queued > 0) logger.info({ queued }, "queued transitions missed while stopped");
       await pump();
     },
 

@@ -182,7 +182,7 @@ export function createDurableWriter(options: DurableWriterOptions, deps: Durable
       if (failure.retryable) {
         logger.warn(
           { kind: failure.kind, reason: failure.reason, lines: lines.length },
-          "influx: write failed; batch kept in the spool and retried",
+          "write failed; batch kept in the spool and retried",
         );
         return toSpool(lines);
       }
@@ -309,7 +309,7 @@ export function createDurableWriter(options: DurableWriterOptions, deps: Durable
       const delay = retryDelay(attempt, failure);
       logger.warn(
         { kind: failure.kind, reason: failure.reason, attempt, retryInMs: delay, spool: spool.stats() },
-        "influx: replay of the spool failed; retrying",
+        "replay of the spool failed; retrying",
       );
       await sleep(delay);
     }
@@ -327,7 +327,7 @@ export function createDurableWriter(options: DurableWriterOptions, deps: Durable
     replaying = replayLoop()
       .catch((error: unknown) => {
         crashed = true;
-        logger.error({ err: error }, "influx: replay stopped by an error; trying again later");
+        logger.error({ err: error }, "replay stopped by an error; trying again later");
       })
       .finally(() => {
         replaying = undefined;

@@ -148,10 +148,7 @@ export async function createInfluxTimeSeriesStore(
     });
     await deps.deadLetters.insertMany(letters);
     metrics.linesDeadLettered.inc(lines.length);
-    logger.error(
-      { lines: lines.length, reason },
-      "influx: lines refused by InfluxDB recorded as dead letters",
-    );
+    logger.error({ lines: lines.length, reason }, "lines refused by InfluxDB recorded as dead letters");
   }
 
   const writer = createDurableWriter(
@@ -230,10 +227,7 @@ export async function createInfluxTimeSeriesStore(
       return handedOff.then(async ({ written, refused }) => {
         let lettered: Promise<void> | undefined;
         if (refused.length > 0) {
-          logger.warn(
-            { points: refused.length },
-            "influx: points that cannot be stored recorded as dead letters",
-          );
+          logger.warn({ points: refused.length }, "points that cannot be stored recorded as dead letters");
           lettered = deps.deadLetters.insertMany(refusedLetters(refused));
         }
         await Promise.all([written, lettered]);

@@ -121,7 +121,7 @@ export function createRollups(options: RollupOptions, deps: RollupDeps): Rollups
         for (const h of hours) if (Number.isSafeInteger(h) && h % HOUR_MS === 0) dirty.add(h);
       }
     } catch {
-      logger.warn({ file: options.dirtyFile }, "influx rollups: unreadable dirty-hours file ignored");
+      logger.warn({ file: options.dirtyFile }, "unreadable dirty-hours file ignored");
     }
   }
 
@@ -289,9 +289,7 @@ export function createRollups(options: RollupOptions, deps: RollupDeps): Rollups
     if (stopped) return;
     timer = setTimeout(() => {
       tick()
-        .catch((error: unknown) =>
-          logger.warn({ err: error }, "influx rollups: tick failed; retried next tick"),
-        )
+        .catch((error: unknown) => logger.warn({ err: error }, "tick failed; retried next tick"))
         .finally(schedule);
     }, options.tickMs);
   }
@@ -304,7 +302,7 @@ export function createRollups(options: RollupOptions, deps: RollupDeps): Rollups
         await ensureWatermark();
       } catch (error) {
         // InfluxDB down at start: writes still go to the spool; the watermark loads on the first tick.
-        logger.warn({ err: error }, "influx rollups: watermark not loaded yet");
+        logger.warn({ err: error }, "watermark not loaded yet");
       }
       if (run) schedule();
     },

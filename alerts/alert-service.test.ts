@@ -1,19 +1,19 @@
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Clock } from "../../kernel/clock.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
-import type { AlertSignal } from "../model/evaluator.js";
-import type { RuleDefinitionInput } from "../model/rule.js";
-import { ruleDefinitionSchema } from "../model/rule.js";
-import { createAlertRulesRepository } from "./alert-rules-repository.js";
+import type { Clock } from "../kernel/clock.js";
+import { alertServiceFor } from "../test/support/alert-service.js";
+import { openSqliteFixture, type SqliteFixture } from "../test/support/sqlite-fixture.js";
+import type { AlertService } from "./alert-service.js";
 import {
-  type AlertStore,
   type AlertTransition,
-  createAlertStore,
   publicTransitionFilter,
   type SignalContext,
   transitionMatches,
-} from "./alert-store.js";
+} from "./model/alert-lifecycle.js";
+import type { AlertSignal } from "./model/evaluator.js";
+import type { RuleDefinitionInput } from "./model/rule.js";
+import { ruleDefinitionSchema } from "./model/rule.js";
+import { createAlertRulesRepository } from "./store/alert-rules-repository.js";
 
 const T0 = Date.UTC(2026, 10, 21, 1, 0, 0);
 const MINUTE = 60_000;
@@ -35,7 +35,7 @@ describe("alert store (SQLite)", () => {
   let now = T0;
   const clock: Clock = { now: () => now };
   let fixture: SqliteFixture;
-  let alerts: AlertStore;
+  let alerts: AlertService;
   let ruleId: number;
   let otherRuleId: number;
   let heard: AlertTransition[];
@@ -69,7 +69,7 @@ describe("alert store (SQLite)", () => {
     const rules = createAlertRulesRepository(fixture.metadata, clock);
     ruleId = (await rules.create(definition(), "admin")).id;
     otherRuleId = (await rules.create(definition({ name: "Other" }), "admin")).id;
-    alerts = createAlertStore(fixture.metadata, clock);
+    alerts = alertServiceFor(fixture.metadata, clock);
     alerts.onTransition((t) => heard.push(t));
   });
 
@@ -281,7 +281,7 @@ describe("alert store (SQLite)", () => {
     );
     await alerts.acknowledge(c?.alertId as number, "op", "ok");
 
-    const ids = async (filter: Parameters<AlertStore["list"]>[0]) =>
+    const ids = async (filter: Parameters<AlertService["list"]>[0]) =>
       (await alerts.list(filter)).map((alert) => alert.id);
     expect(await ids({})).toEqual([c?.alertId, b?.alertId]);
     expect(await ids({ state: "all" })).toEqual([c?.alertId, b?.alertId, a?.alertId]);
@@ -383,7 +383,7 @@ describe("alert store (SQLite)", () => {
 
   it("keeps the transition stored when a listener fails, and says so", async () => {
     const failures: unknown[] = [];
-    const store = createAlertStore(fixture.metadata, clock, { onListenerError: (e) => failures.push(e) });
+    const store = alertServiceFor(fixture.metadata, clock, { onListenerError: (e) => failures.push(e) });
     store.onTransition(() => {
       throw new Error("listener broke");
     });

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from "fastify";
+import { Server as SocketServer } from "socket.io";
+import {
+  assertHandshakeChecksOnRecovery,
+  createEventRateLimit,
+  createHandshakeRateLimit,
+  createSocketAuthenticator,
+} from "../auth/index.js";
+import type { Clock } from "../kernel/clock.js";
+import { OPS_NAMESPACE, PUBLIC_NAMESPACE } from "../kernel/topics.js";
+
+/** Clients only send subscriptions; nothing bigger is expected on the live sockets. */
+const SOCKET_MAX_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Socket.IO on the API's HTTP server: /ops for signed-in operators, /public for residents, each
+ * with its handshake and event rate limits.
+ */
+export function createLiveServer(app: FastifyInstance, clock: Clock): SocketServer {
+  const io = new SocketServer(app.server, {
+    serveClient: false,
+    maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,
+  });
+  assertHandshakeChecksOnRecovery(io);
+  const now = () => clock.now();
+  const ops = io.of(OPS_NAMESPACE);
+  ops.use(createHandshakeRateLimit({ max: 30, windowMs: 60_000 }, { now }));
+  ops.use(createSocketAuthenticator(app.verifyAccessToken, { now }));
+  ops.use(createEventRateLimit({ max: 20, windowMs: 10_000 }, { now }));
+  // Residents may share one carrier NAT address: a higher handshake allowance.
+  const residents = io.of(PUBLIC_NAMESPACE);
+  residents.use(createHandshakeRateLimit({ max: 300, windowMs: 60_000 }, { now }));
+  residents.use(createEventRateLimit({ max: 10, windowMs: 10_000 }, { now }));
+  return io;
+}
+
+/**
+ * Socket.IO first: it stops the HTTP server accepting and drops its connections, so a client
+ * that reconnects at once cannot keep Fastify's close waiting for ever.
+ */
+export async function closeLiveServer(io: SocketServer, app: FastifyInstance): Promise<void> {
+  await new Promise<void>((resolve) => io.close(() => resolve()));
+  await app.close();
+}
