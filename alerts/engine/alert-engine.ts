@@ -3,7 +3,6 @@ import type { FloodLevels } from "../../devices/index.js";
 import { floodAlarmLevel } from "../../indices/index.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Reading } from "../../kernel/reading.js";
-import type { StoredReadingsFeed } from "../../readings/index.js";
 import {
   type AlertSignal,
   afterResolve,

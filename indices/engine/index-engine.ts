@@ -4,7 +4,7 @@ import { isMetricKey, type MetricKey } from "../../kernel/catalogue.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Reading } from "../../kernel/reading.js";
 import type { SeriesKey, SeriesPoint } from "../../kernel/series.js";
-import type { StoredReadingsFeed, TimeSeriesStore } from "../../readings/index.js";
+import type { TimeSeriesStore } from "../../readings/index.js";
 import { HOURS_PER_DAY } from "./daily-inputs.js";
 import { hourlyMeansFromQuarters, hourRuns } from "./hourly-means.js";
 import {

@@ -7,7 +7,6 @@ import type { LiveAqi } from "../../kernel/api-contract.js";
 import type { Reading } from "../../kernel/reading.js";
 import { OPS_NAMESPACE } from "../../kernel/topics.js";
 import { areaCodeSchema, deviceIdSchema } from "../../platform/http/query-schemas.js";
-import type { StoredReadingsFeed } from "../feed/stored-readings-feed.js";
 
 export interface LiveReadingEvent {
   readonly deviceId: string;
