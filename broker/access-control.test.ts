@@ -241,6 +241,74 @@ describe("broker access control", () => {
   );
 
   it(
+    "refuses a retained reading (connection closed, counted), also from mosquitto_pub -r and as a will; a retained status is fine",
+    async () => {
+      const received = await ingest();
+      const secret = await secured.addDevice("tn-air-005");
+      const retainedReadings = () =>
+        secured.counter("envmon_broker_refused_publishes_total", { reason: "retained_reading" });
+
+      const first = await device("tn-air-005", secret);
+      await first.publishAsync("sensors/tn-air-005/status", "online", { qos: 1, retain: true });
+      // No negative PUBACK in MQTT 3.1.1: the connection closes, as for the broker's other refusals.
+      first.publish("sensors/tn-air-005/readings", '{"values":{"pm25":41}}', { qos: 1, retain: true });
+      await waitUntil("the broker to close the connection", () => !first.connected || undefined, {
+        timeoutMs: 5000,
+      });
+      expect(await retainedReadings()).toBe(1);
+
+      const pub = await runCommand("mosquitto_pub", [
+        ...mosquittoCredentials("tn-air-005", secret),
+        "-q",
+        "1",
+        "-r",
+        "-t",
+        "sensors/tn-air-005/readings",
+        "-m",
+        '{"values":{"pm25":42}}',
+      ]);
+      expect(pub.code).not.toBe(0);
+      expect(await retainedReadings()).toBe(2);
+
+      // A will is published later on the device's behalf: a retained reading as a will is refused at CONNECT.
+      const will = { topic: "sensors/tn-air-005/readings", payload: Buffer.from('{"values":{"pm25":43}}') };
+      expect(
+        await refusalCode(secured.url, {
+          clientId: "tn-air-005",
+          username: "tn-air-005",
+          password: secret,
+          will: { ...will, qos: 1, retain: true },
+        }),
+      ).toBe(5);
+      expect(await refused("will_not_allowed")).toBe(1);
+
+      // Nothing reached the ingest, and nothing is kept for a later subscriber: the first message a
+      // new subscription gets is one published after it (retained ones would come before).
+      const late = await service("svc-ingest-late");
+      const lateReceived: IPublishPacket[] = [];
+      late.on("message", (_topic, _payload, packet) => lateReceived.push(packet));
+      await late.subscribeAsync({ "sensors/+/readings": { qos: 1 } });
+      const second = await device("tn-air-005", secret);
+      await second.publishAsync("sensors/tn-air-005/readings", '{"values":{"pm25":44}}', { qos: 1 });
+      await waitUntil(
+        "the plain reading on the later subscriber",
+        () => lateReceived.length > 0 || undefined,
+      );
+      expect(lateReceived.map((p) => [p.payload.toString(), p.retain])).toEqual([
+        ['{"values":{"pm25":44}}', false],
+      ]);
+      await waitUntil(
+        "the plain reading on the ingest",
+        () => received.some((p) => p.topic === "sensors/tn-air-005/readings") || undefined,
+      );
+      const readings = received.filter((p) => p.topic === "sensors/tn-air-005/readings");
+      expect(readings.map((p) => p.payload.toString())).toEqual(['{"values":{"pm25":44}}']);
+      expect(second.connected).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     "gives the service clients only their own topics",
     async () => {
       const ingestClient = await service("svc-ingest-7");

@@ -10,7 +10,7 @@ import type { Authentication, BrokerAccess, ConnectRefusal, DeviceStanding } fro
 import { type BrokerLimits, keepaliveAllowed } from "./connection-limits.js";
 import type { BrokerMetrics } from "./metrics.js";
 import { BrokerRefusal } from "./refusal.js";
-import type { BrokerIdentity } from "./topic-acl.js";
+import { type BrokerIdentity, mayRetain } from "./topic-acl.js";
 
 export interface AedesAccessControl {
   /** Closes the device's open connections now (call it after decommissioning or revoking it). */
@@ -108,7 +108,12 @@ export function installAccessControl(
         return;
       }
       const will = connect?.will;
-      if (will && !access.isTopicAllowed(result.identity, "publish", will.topic)) {
+      // A will is a publish made later on the client's behalf: the same rules, checked now.
+      if (
+        will &&
+        (!access.isTopicAllowed(result.identity, "publish", will.topic) ||
+          (will.retain && !mayRetain(will.topic)))
+      ) {
         metrics.refusedConnections.inc({ reason: "will_not_allowed" });
         refuse(`will on ${will.topic} is not allowed`, 5);
         return;
@@ -167,7 +172,9 @@ export function installAccessControl(
       refuse("payload_size", `payload of ${payloadBytes(packet)} bytes is over ${limits.maxPayloadBytes}`);
       return;
     }
-    const reason = topicRefusal(client, "publish", packet.topic);
+    const reason =
+      topicRefusal(client, "publish", packet.topic) ??
+      (packet.retain && !mayRetain(packet.topic) ? "retained_reading" : undefined);
     if (reason) {
       metrics.refusedPublishes.inc({ reason });
       refuse(reason, `publish to ${packet.topic} refused: ${reason}`);

@@ -3,6 +3,7 @@ import {
   type BrokerIdentity,
   identify,
   isTopicAllowed,
+  mayRetain,
   type TopicAction,
   topicMatches,
 } from "./topic-acl.js";
@@ -74,6 +75,19 @@ describe("topic rules", () => {
   ];
   it.each(cases)("%o may %s %s: %s", (identity, action, topic, allowed) => {
     expect(isTopicAllowed(identity, action, topic)).toBe(allowed);
+  });
+});
+
+describe("mayRetain", () => {
+  it.each([
+    ["sensors/tn-air-001/readings", false],
+    ["sensors/not valid/readings", false],
+    ["sensors/tn-air-001/status", true],
+    ["sensors/tn-air-001/errors", true],
+    ["sensors/tn-air-001/readings/extra", true],
+    ["services/readings/stored", true],
+  ])("a retained publish to %s: %s", (topic, allowed) => {
+    expect(mayRetain(topic)).toBe(allowed);
   });
 });
 

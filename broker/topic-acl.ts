@@ -94,6 +94,17 @@ function mayPublish(identity: BrokerIdentity, topic: string): boolean {
   return topic === STORED_READINGS_TOPIC;
 }
 
+/**
+ * Whether a publish to the topic may carry the retain flag. Readings are events, not state: a
+ * retained reading is delivered again with every new subscription (the ingest's, each time it
+ * reconnects), and one without `ts` would be stored again as a new point each time. Status is
+ * state and is meant to be retained.
+ */
+export function mayRetain(topic: string): boolean {
+  const levels = topic.split("/");
+  return !(levels.length === 3 && levels[0] === "sensors" && levels[2] === "readings");
+}
+
 export function isTopicAllowed(identity: BrokerIdentity, action: TopicAction, topic: string): boolean {
   switch (action) {
     case "publish":

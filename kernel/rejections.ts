@@ -19,6 +19,11 @@ export const REJECTION_REASONS = [
   "metric_not_allowed",
   /** The time-series store (InfluxDB) refused the line: the server's reason is in the message. */
   "storage_rejected",
+  /**
+   * A reading delivered with the retain flag: the broker's retained copy, sent again with every new
+   * subscription (the ingest's, on each reconnect). Devices must not retain readings.
+   */
+  "retained_reading",
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

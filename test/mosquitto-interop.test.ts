@@ -296,6 +296,64 @@ describe("ingest against Eclipse Mosquitto", () => {
   );
 
   it(
+    "never stores Mosquitto's retained copy of a reading (mosquitto_pub -r, no ts): 3 restarts of the ingest add no point",
+    async () => {
+      const clientId = "svc-ingest-retained";
+      const live = "tn-retained-001";
+      const early = "tn-retained-002";
+      const markerTopic = deviceTopic("tn-retained-marker", "readings");
+      const retained = JSON.stringify({ values: { pm25: 42 } });
+      const all = (deviceId: string) => points(deviceId, "pm25", 0, Date.now() + HOUR);
+      const errorsOfLive = await subscriber(deviceTopic(live, "errors"));
+      // Published before the ingest ever subscribed: only the retained copy exists for it.
+      await mosquittoPublish(mosquitto.port, deviceTopic(early, "readings"), retained, { retain: true });
+
+      /** Once a reading published after the (re)subscription is stored, the retained copies were handled. */
+      const markerStored = async (n: number) => {
+        const ts = Date.now() - MINUTE + n;
+        await mosquittoPublish(mosquitto.port, markerTopic, JSON.stringify({ ts, values: { pm25: n } }));
+        await waitUntil(
+          `marker ${n}`,
+          async () => (await all("tn-retained-marker")).some((p) => p.ts === ts) || undefined,
+        );
+      };
+
+      let running = await startWorker(clientId);
+      await mosquittoPublish(mosquitto.port, deviceTopic(live, "readings"), retained, { retain: true });
+      // Delivered live, Mosquitto clears the retain flag (MQTT-3.3.1-9): stored as any reading.
+      const [stored] = await waitUntil("the live copy", async () => {
+        const found = await all(live);
+        return found.length > 0 ? found : undefined;
+      });
+      await markerStored(0);
+      expect(await all(early)).toEqual([]);
+
+      for (let restart = 1; restart <= 3; restart++) {
+        await running.worker.stop();
+        running = await startWorker(clientId);
+        await markerStored(restart);
+        expect(await all(live), `after restart ${restart}`).toEqual([stored]);
+        expect(await all(early), `after restart ${restart}`).toEqual([]);
+      }
+
+      // Each retained copy is dead-lettered and reported: the first start saw the early one, each
+      // restart both.
+      const letters = await fixture.deadLetters.list({ limit: 20, reason: "retained_reading" });
+      expect(letters.filter((l) => l.deviceId === live)).toHaveLength(3);
+      expect(letters.filter((l) => l.deviceId === early)).toHaveLength(4);
+      expect(letters.every((l) => l.payload === retained)).toBe(true);
+      const reports = await waitUntil("the reports to the device", () =>
+        errorsOfLive.messages().length === 3 ? errorsOfLive.messages() : undefined,
+      );
+      expect(JSON.parse(reports[0] as string)).toMatchObject({
+        topic: deviceTopic(live, "readings"),
+        errors: [{ reason: "retained_reading" }],
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     "acknowledges a QoS 1 message to Mosquitto only after the store write resolved",
     async () => {
       const clientId = "svc-ingest-ack";

@@ -372,6 +372,36 @@ describe("alert engine", () => {
     });
   });
 
+  it("opens no alert at the clock's time for a backlog stamped 30 minutes ago (issue 11)", async () => {
+    // The issue's minimal rule: above 100, clear below 80, the default cooldown of 300 s.
+    harness.rules = [{ ...minimalRule(), id: 1, version: 1, enabled: true }];
+    harness.now = T0 + 30 * MINUTE;
+    await harness.start();
+    const late = async (readings: readonly [number, number][]) => {
+      harness.feed.publish(
+        readings.map(([offsetMs, value]) => ({ deviceId: AIR.id, metric: "pm25", ts: T0 + offsetMs, value })),
+      );
+      await harness.engine.settled();
+    };
+    await late([
+      [0, 150],
+      [10_000, 50],
+      [20_000, 150],
+    ]);
+    for (const minute of [30, 31, 40, 90]) await harness.tickAt(minute);
+    expect(harness.received.map(({ signal }) => [signal.kind, signal.at])).toEqual([
+      ["open", T0],
+      ["clear", T0 + 10_000],
+    ]);
+    // On the readings' time line the cooldown ends at T0 + 310 s: a breach stamped after it opens.
+    await late([[330_000, 150]]);
+    expect(harness.received.map(({ signal }) => [signal.kind, signal.at])).toEqual([
+      ["open", T0],
+      ["clear", T0 + 10_000],
+      ["open", T0 + 330_000],
+    ]);
+  });
+
   describe("restart mid-duration", () => {
     const fifteenMinutes = () => rule({ condition: { type: "duration", above: 100, seconds: 900 } }, 1);
 
@@ -388,23 +418,55 @@ describe("alert engine", () => {
       harness = Object.assign(new Harness(db), { rules: [fifteenMinutes()] });
     }
 
-    it("fires at minute 15 when the service comes back at minute 15", async () => {
+    /** Readings the broker kept for the ingest while the service was down, arriving now. */
+    async function queued(readings: readonly [number, number][]): Promise<void> {
+      harness.feed.publish(
+        readings.map(([minute, value]) => ({
+          deviceId: AIR.id,
+          metric: "pm25",
+          ts: T0 + minute * MINUTE,
+          value,
+        })),
+      );
+      await harness.engine.settled();
+    }
+
+    it("fires with the reading at minute 15 when the service comes back at minute 15", async () => {
       await tenMinutesIn();
       harness.now = T0 + 15 * MINUTE;
       await harness.start();
+      expect(harness.received).toEqual([]);
+      await harness.publish(15, AIR.id, { pm25: 150 });
       expect(harness.received.map(({ signal }) => [signal.kind, signal.value, signal.at])).toEqual([
         ["open", 150, T0 + 15 * MINUTE],
       ]);
     });
 
-    it("fires on the tick at minute 15 when the service came back earlier", async () => {
+    it("fires at the time of the queued reading that completes it, not at the restart", async () => {
       await tenMinutesIn();
-      harness.now = T0 + 12 * MINUTE;
+      harness.now = T0 + 20 * MINUTE;
       await harness.start();
-      await harness.tickAt(14);
+      await harness.tickAt(20);
       expect(harness.received).toEqual([]);
-      await harness.tickAt(15);
-      expect(harness.kinds()).toEqual(["open:tn-air-001:major"]);
+      await queued([
+        [12, 150],
+        [15, 140],
+      ]);
+      expect(harness.received.map(({ signal }) => [signal.kind, signal.value, signal.at])).toEqual([
+        ["open", 140, T0 + 15 * MINUTE],
+      ]);
+    });
+
+    it("does not fire when the queued readings show the breach ended while the service was down", async () => {
+      await tenMinutesIn();
+      harness.now = T0 + 20 * MINUTE;
+      await harness.start();
+      await queued([
+        [11, 90],
+        [16, 150],
+      ]);
+      for (const minute of [20, 25, 40]) await harness.tickAt(minute);
+      expect(harness.received).toEqual([]);
     });
   });
 

@@ -6,7 +6,6 @@ import type { Reading } from "../../kernel/reading.js";
 import {
   type AlertSignal,
   afterResolve,
-  awaitsDuration,
   type Evaluation,
   type EvaluationState,
   evaluate,
@@ -49,7 +48,7 @@ export interface AlertSignalContext {
 export interface AlertEngineOptions {
   /** No-data rules stay silent this long after start, so a restart raises nothing for every station (ALERT_NODATA_GRACE_MS). */
   readonly graceMs: number;
-  /** How often durations and no-data timers are checked. */
+  /** How often no-data rules are checked (the only ones the clock drives; the rest move with readings). */
   readonly tickMs: number;
   /** How often changed evaluation state (an opening, a duration under way, a streak) is written. */
   readonly saveEveryMs: number;
@@ -82,7 +81,7 @@ export interface AlertEngineDeps {
   readonly logger: Logger;
   /**
    * Stores and delivers a signal; awaited, so transitions are stored in order. If it throws, the
-   * engine keeps its previous state, so the next reading or tick raises the signal again.
+   * engine keeps its previous state, so the next reading (or tick, for no data) raises it again.
    */
   readonly onSignal: (signal: AlertSignal, context: AlertSignalContext) => Promise<void>;
 }
@@ -100,7 +99,7 @@ export interface AlertEngine {
   acceptAqi(event: AqiSample): void;
   /** An operator resolved the open alert: start afresh for this rule and station (cooldown runs). */
   forget(ruleId: number, source: string): void;
-  /** The timer's work now (durations completing, no data): the timer calls it; tests call it. */
+  /** The timer's work now (no data): the timer calls it; tests call it. */
   tick(): Promise<void>;
   /** Resolves when everything received so far has been evaluated and its signals handed over. */
   settled(): Promise<void>;
@@ -160,8 +159,6 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
   /** Keys to write at the next save, and keys whose change can wait for the lazy save. */
   const dirty = new Set<string>();
   const lazyDirty = new Set<string>();
-  /** Keys with a duration under way: the only ones a tick looks at for threshold and duration rules. */
-  const pendingDurations = new Set<string>();
   const stations = new Map<string, StationInfo>();
   /** When each station last left maintenance: its silence counts from then. */
   const maintenanceEnded = new Map<string, number>();
@@ -239,8 +236,6 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
     }
     if (entry) entry.state = state;
     else states.set(key, { ruleId: rule.id, source, state });
-    if (awaitsDuration(rule, state)) pendingDurations.add(key);
-    else pendingDurations.delete(key);
   }
 
   /** Hands the signals over, then keeps the new state; if handing over fails, the old state stays. */
@@ -270,10 +265,12 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
     const rules = index.rulesFor(subject, info);
     if (rules.length === 0) return;
     const quiet = muted(info);
+    // The clock only serves no-data rules (when the station was last heard); the rest use sample.ts.
+    const receivedAt = clock.now();
     for (const rule of rules) {
       evaluations++;
       const previous = stateOf(rule.id, info.id);
-      const next = evaluate(rule, info.id, previous, sample, { muted: quiet });
+      const next = evaluate(rule, info.id, previous, sample, { muted: quiet, receivedAt });
       if (next.state !== previous || next.signals.length > 0) await apply(rule, info, next);
     }
   }
@@ -296,20 +293,8 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
     const now = clock.now();
     if (now - stationsLoadedAt >= stationRefreshMs) await refreshStations();
     const context = { startedAt, graceMs: options.graceMs };
-
-    for (const key of [...pendingDurations]) {
-      const entry = states.get(key);
-      const rule = entry && index.get(entry.ruleId);
-      if (!entry || !rule) {
-        pendingDurations.delete(key);
-        continue;
-      }
-      const info = await station(entry.source);
-      if (muted(info)) continue;
-      const result = tick(rule, entry.source, entry.state, now, context);
-      if (result.signals.length > 0) await apply(rule, info, result);
-    }
-
+    // Only no-data rules: durations, cooldowns and schedules move with the readings' own times, and
+    // the clock is not that time line (a backlog stamped 30 minutes ago would open "now").
     for (const rule of index.withCondition("nodata")) {
       const { scope } = rule;
       const candidates =
@@ -373,7 +358,6 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
           logger.warn({ ruleId: entry.ruleId, source: entry.source }, "open alert of an unknown rule");
         }
       }
-      pendingDurations.delete(key);
       lazyDirty.delete(key);
       if (rule) {
         // Still enabled, but the station left its scope: it starts afresh should it come back.
@@ -405,10 +389,6 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
       }
       await refreshStations();
       await loadRules();
-      for (const [key, entry] of states) {
-        const rule = index.get(entry.ruleId);
-        if (rule && awaitsDuration(rule, entry.state)) pendingDurations.add(key);
-      }
       const every = (ms: number, work: () => Promise<void>) => {
         const timer = setInterval(() => void enqueue(work), ms);
         timer.unref();
@@ -417,7 +397,8 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
       every(options.tickMs, onTick);
       every(options.saveEveryMs, () => save(false));
       every(LAZY_SAVE_MS, () => save(true));
-      // A duration that completed while the service was down fires now, not a tick later.
+      // No data is checked at once (silent within the grace period). A duration under way before the
+      // restart completes with the reading that reaches its end, queued by the broker meanwhile or new.
       await enqueue(onTick);
     },
 
@@ -442,13 +423,15 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
     forget(ruleId, source) {
       const at = clock.now();
       void enqueue(async () => {
+        const rule = index.get(ruleId);
+        // A rule no longer watched has its state dropped at the reload that withdrew it.
+        if (!rule) return;
         const key = stateKey(ruleId, source);
-        const state = afterResolve(stateOf(ruleId, source), at);
+        const state = afterResolve(rule, stateOf(ruleId, source), at);
         const entry = states.get(key);
         if (entry) entry.state = state;
         else states.set(key, { ruleId, source, state });
         dirty.add(key);
-        pendingDurations.delete(key);
       });
     },
 

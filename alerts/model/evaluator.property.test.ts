@@ -123,4 +123,46 @@ describe("evaluator properties", () => {
     // The sequences do exercise every transition, so the checks above had something to check.
     expect(Math.min(seen.open, seen.escalate, seen.clear)).toBeGreaterThan(10);
   });
+
+  it("reading-driven rules go by the readings' own times: the clock and ticks change nothing, every signal carries its reading's time", () => {
+    const readingDriven = rules.filter((rule) => rule.condition.type !== "nodata");
+    // How far the clock is ahead of the readings (a backlog arrives late), per step.
+    const lags = fc.array(fc.integer({ min: 0, max: 7200 }), { minLength: 1, maxLength: 20 });
+    let signalled = 0;
+    fc.assert(
+      fc.property(readingDriven, steps, lags, (rule, sequence, lagSeconds) => {
+        const context = { startedAt: T0, graceMs: 60_000 };
+        const source = SOURCES[0] as string;
+        const replay = (withClock: boolean) => {
+          let state = initialState();
+          let ts = T0;
+          const signals: AlertSignal[] = [];
+          for (const [i, step] of sequence.entries()) {
+            ts += step.advanceSeconds * 1000;
+            const clock = withClock ? ts + (lagSeconds[i % lagSeconds.length] as number) * 1000 : ts;
+            if (step.isTick) {
+              if (withClock) expect(tick(rule, source, state, clock, context).signals).toEqual([]);
+              continue;
+            }
+            const result = evaluate(
+              rule,
+              source,
+              state,
+              { ts, value: step.value },
+              { muted: step.muted, receivedAt: clock },
+            );
+            for (const s of result.signals) expect(s.at).toBe(ts);
+            signals.push(...result.signals);
+            state = result.state;
+          }
+          return signals;
+        };
+        const late = replay(true);
+        expect(late).toEqual(replay(false));
+        signalled += late.length;
+      }),
+      { numRuns: 300 },
+    );
+    expect(signalled).toBeGreaterThan(100);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { testRule as rule } from "../../test/support/rule-fixture.js";
+import { minimalRule, testRule as rule } from "../../test/support/rule-fixture.js";
 import {
   afterResolve,
   type EvaluationState,
@@ -101,18 +101,13 @@ describe("duration", () => {
     expect(run(held, [at(0, 120), at(10, 90), at(16, 120), at(31, 120)]).kinds).toEqual(["open:major"]);
   });
 
-  it("fires on a tick when the duration completes without a new reading", () => {
+  it("completes with the first reading stamped at or after its end, not with a tick", () => {
     const { state } = run(held, [at(0, 120)]);
-    expect(tick(held, SOURCE, state, T0 + 14 * MINUTE, NO_GRACE).signals).toEqual([]);
-    const fired = tick(held, SOURCE, state, T0 + 15 * MINUTE, NO_GRACE);
-    expect(fired.signals.map((s) => [s.kind, s.value, s.at])).toEqual([["open", 120, T0 + 15 * MINUTE]]);
-    // Once open, further ticks add nothing.
-    expect(tick(held, SOURCE, fired.state, T0 + 16 * MINUTE, NO_GRACE).signals).toEqual([]);
-  });
-
-  it("does not fire on a tick when the last value no longer breaches", () => {
-    const { state } = run(held, [at(0, 120), at(5, 90)]);
-    expect(tick(held, SOURCE, state, T0 + 20 * MINUTE, NO_GRACE).signals).toEqual([]);
+    expect(tick(held, SOURCE, state, T0 + 15 * MINUTE, NO_GRACE).signals).toEqual([]);
+    expect(tick(held, SOURCE, state, T0 + 60 * MINUTE, NO_GRACE).signals).toEqual([]);
+    // A station reporting every 20 minutes: the breach is known to have held at minute 20.
+    const fired = evaluate(held, SOURCE, state, at(20, 130));
+    expect(fired.signals.map((s) => [s.kind, s.value, s.at])).toEqual([["open", 130, T0 + 20 * MINUTE]]);
   });
 
   it("accepts the 'duration' spelling", () => {
@@ -204,7 +199,7 @@ describe("no data", () => {
   const context: TickContext = { startedAt: T0, graceMs: 300_000 };
 
   it("stays quiet during the grace period after a start, then fires for a silent station", () => {
-    const stale: EvaluationState = { active: false, lastSeen: T0 - 3_600_000 };
+    const stale: EvaluationState = { active: false, lastSeen: T0 - 3_600_000, lastHeardAt: T0 - 3_600_000 };
     expect(tick(silent, SOURCE, stale, T0 + MINUTE, context).signals).toEqual([]);
     expect(tick(silent, SOURCE, stale, T0 + 299_999, context).signals).toEqual([]);
     const fired = tick(silent, SOURCE, stale, T0 + 300_000, context);
@@ -229,16 +224,24 @@ describe("no data", () => {
   });
 
   it("counts silence from the end of maintenance", () => {
-    const stale: EvaluationState = { active: false, lastSeen: T0 - 3_600_000 };
+    const stale: EvaluationState = { active: false, lastHeardAt: T0 - 3_600_000 };
     const since = { ...context, watchingSince: T0 + 10 * MINUTE };
     expect(tick(silent, SOURCE, stale, T0 + 20 * MINUTE, since).signals).toEqual([]);
     expect(tick(silent, SOURCE, stale, T0 + 20 * MINUTE + 1, since).signals).toHaveLength(1);
   });
 
-  it("clears on a late backlog reading, but never before the alert opened", () => {
-    const fired = tick(silent, SOURCE, { active: false, lastSeen: T0 }, T0 + 20 * MINUTE, NO_GRACE);
-    const back = evaluate(silent, SOURCE, fired.state, at(1, 5));
-    expect(back.signals.map((s) => [s.kind, s.at])).toEqual([["clear", T0 + 20 * MINUTE]]);
+  it("clears on a late backlog reading when it arrives, never before the alert opened", () => {
+    const fired = tick(silent, SOURCE, { active: false, lastHeardAt: T0 }, T0 + 20 * MINUTE, NO_GRACE);
+    const back = evaluate(silent, SOURCE, fired.state, at(1, 5), { receivedAt: T0 + 21 * MINUTE });
+    expect(back.signals.map((s) => [s.kind, s.at])).toEqual([["clear", T0 + 21 * MINUTE]]);
+    const early = evaluate(silent, SOURCE, fired.state, at(1, 5));
+    expect(early.signals.map((s) => [s.kind, s.at])).toEqual([["clear", T0 + 20 * MINUTE]]);
+  });
+
+  it("counts a station's silence from a state kept before arrival times were, from the start", () => {
+    const kept: EvaluationState = { active: false, lastSeen: T0 - 3_600_000 };
+    expect(tick(silent, SOURCE, kept, T0 + 600_000, context).signals).toEqual([]);
+    expect(tick(silent, SOURCE, kept, T0 + 600_001, context).signals).toHaveLength(1);
   });
 });
 
@@ -291,18 +294,30 @@ describe("cooldown", () => {
     ]);
   });
 
-  it("opens when the cooldown ends if the breach still holds, even without a new reading", () => {
+  it("opens with the first reading after the cooldown while the breach still holds, not with a tick", () => {
     const { state, kinds } = run(r, [at(0, 120), at(1, 50), at(2, 120)]);
     expect(kinds).toEqual(["open:major", "clear:major"]);
-    expect(tick(r, SOURCE, state, T0 + 5 * MINUTE + 59_999, NO_GRACE).signals).toEqual([]);
-    expect(tick(r, SOURCE, state, T0 + 6 * MINUTE, NO_GRACE).signals.map((s) => s.kind)).toEqual(["open"]);
+    expect(tick(r, SOURCE, state, T0 + 6 * MINUTE, NO_GRACE).signals).toEqual([]);
+    expect(run(r, [at(5, 120)], state).kinds).toEqual([]);
+    const opened = evaluate(r, SOURCE, state, at(6, 120));
+    expect(opened.signals.map((s) => [s.kind, s.at])).toEqual([["open", T0 + 6 * MINUTE]]);
   });
 
-  it("runs from an operator's resolve as from a clear", () => {
+  it("runs from an operator's resolve, placed right after the newest reading, whatever the clock", () => {
     const { state } = run(r, [at(0, 120)]);
-    const resolved = afterResolve(state, T0 + MINUTE);
-    expect(run(r, [at(2, 120)], resolved).kinds).toEqual([]);
-    expect(run(r, [at(7, 120)], resolved).kinds).toEqual(["open:major"]);
+    for (const resolvedAt of [T0 + MINUTE, T0 + 60 * MINUTE]) {
+      const resolved = afterResolve(r, state, resolvedAt);
+      expect(run(r, [at(2, 120)], resolved).kinds).toEqual([]);
+      expect(run(r, [at(4, 120), at(5, 120)], resolved).kinds).toEqual(["open:major"]);
+    }
+  });
+
+  it("runs on the clock after resolving a no-data alert", () => {
+    const silent = rule({ condition: { type: "nodata", seconds: 600 }, cooldownSeconds: 300 });
+    const fired = tick(silent, SOURCE, { active: false, lastHeardAt: T0 }, T0 + 11 * MINUTE, NO_GRACE);
+    const resolved = afterResolve(silent, fired.state, T0 + 12 * MINUTE);
+    expect(tick(silent, SOURCE, resolved, T0 + 16 * MINUTE, NO_GRACE).signals).toEqual([]);
+    expect(tick(silent, SOURCE, resolved, T0 + 17 * MINUTE, NO_GRACE).signals).toHaveLength(1);
   });
 });
 
@@ -328,13 +343,20 @@ describe("schedule", () => {
     expect(run(office, [at(1, 150), later]).kinds).toEqual(["open:major"]);
   });
 
-  it("opens at the start of the schedule when a breach was already holding", () => {
-    const sundayNight = { ts: iso("2026-11-22T16:00:00Z"), value: 150 }; // Sunday 23:00
-    const { state, kinds } = run(office, [sundayNight]);
+  it("opens with the first reading inside the schedule when a breach was already holding", () => {
+    const held = rule({
+      condition: { type: "threshold", above: 100, forSeconds: 1800 },
+      schedule: { days: [1, 2, 3, 4, 5], from: "08:00", to: "09:00" },
+    });
+    const sundayNight = [
+      { ts: iso("2026-11-22T16:00:00Z"), value: 150 }, // Sunday 23:00
+      { ts: iso("2026-11-23T00:59:59Z"), value: 150 }, // Monday 07:59:59
+    ];
+    const { state, kinds } = run(held, sundayNight);
     expect(kinds).toEqual([]);
-    expect(tick(office, SOURCE, state, iso("2026-11-23T00:59:59Z"), NO_GRACE).signals).toEqual([]); // 07:59:59
-    const opened = tick(office, SOURCE, state, iso("2026-11-23T01:00:00Z"), NO_GRACE); // 08:00
-    expect(opened.signals.map((s) => s.kind)).toEqual(["open"]);
+    expect(tick(held, SOURCE, state, iso("2026-11-23T01:00:00Z"), NO_GRACE).signals).toEqual([]); // 08:00
+    const opened = evaluate(held, SOURCE, state, { ts: iso("2026-11-23T01:00:30Z"), value: 150 });
+    expect(opened.signals.map((s) => [s.kind, s.at])).toEqual([["open", iso("2026-11-23T01:00:30Z")]]);
   });
 });
 
@@ -354,6 +376,79 @@ describe("time line of a source", () => {
     const restored = JSON.parse(JSON.stringify(state)) as EvaluationState;
     expect(restored).toEqual(state);
     expect(run(held, [at(15, 120)], restored).kinds).toEqual(["open:major"]);
+  });
+});
+
+describe("one time base: the readings' own times, the clock only for no data (issue 11)", () => {
+  // The issue's minimal rule: above 100, clear below 80, the default cooldown of 300 s.
+  const pm: AlertRule = { ...minimalRule(), id: 1, version: 1, enabled: true };
+  const T = T0 - 30 * MINUTE;
+  const now = T0;
+
+  /** A backlog that arrives now, stamped 30 minutes ago. */
+  function backlog(values: readonly [number, number][]) {
+    let state = initialState();
+    const signals: [string, number][] = [];
+    for (const [offsetMs, value] of values) {
+      const result = evaluate(pm, SOURCE, state, { ts: T + offsetMs, value }, { receivedAt: now });
+      state = result.state;
+      signals.push(...result.signals.map((s): [string, number] => [s.kind, s.at]));
+    }
+    return { state, signals };
+  }
+
+  it("a backlog stamped 30 minutes ago opens no alert at the clock's time, however late the tick", () => {
+    const { state, signals } = backlog([
+      [0, 150],
+      [10_000, 50],
+      [20_000, 150],
+    ]);
+    expect(signals).toEqual([
+      ["open", T],
+      ["clear", T + 10_000],
+    ]);
+    for (const later of [now, now + MINUTE, now + 60 * MINUTE]) {
+      expect(tick(pm, SOURCE, state, later, NO_GRACE).signals).toEqual([]);
+    }
+    // The cooldown runs on the readings' time line: the breach opens with the first reading after it.
+    expect(evaluate(pm, SOURCE, state, { ts: T + 300_000, value: 150 }).signals).toEqual([]);
+    const opened = evaluate(pm, SOURCE, state, { ts: T + 310_000, value: 150 }, { receivedAt: now });
+    expect(opened.signals.map((s) => [s.kind, s.at, s.value])).toEqual([["open", T + 310_000, 150]]);
+  });
+
+  it("a duration completes with a reading stamped at its end, never with the clock", () => {
+    const held = rule({ condition: { type: "threshold", above: 100, forSeconds: 900 } });
+    let state = initialState();
+    for (const minute of [0, 5, 10]) {
+      state = evaluate(held, SOURCE, state, at(minute, 150), { receivedAt: T0 + 60 * MINUTE }).state;
+    }
+    expect(tick(held, SOURCE, state, T0 + 60 * MINUTE, NO_GRACE).signals).toEqual([]);
+    const fired = evaluate(held, SOURCE, state, at(15, 150), { receivedAt: T0 + 60 * MINUTE });
+    expect(fired.signals.map((s) => [s.kind, s.at])).toEqual([["open", T0 + 15 * MINUTE]]);
+  });
+
+  it("no data counts silence on the clock, from when a sample last arrived, whatever its stamp", () => {
+    // Hourly AQI is stamped with the start of its hour and arrives after the hour has closed.
+    const silent = rule({ metric: "aqi", condition: { type: "nodata", seconds: 5400 } });
+    const heard = evaluate(
+      silent,
+      SOURCE,
+      initialState(),
+      { ts: T0 - 65 * MINUTE, value: 80 },
+      { receivedAt: T0 },
+    );
+    expect(tick(silent, SOURCE, heard.state, T0 + 90 * MINUTE, NO_GRACE).signals).toEqual([]);
+    const fired = tick(silent, SOURCE, heard.state, T0 + 90 * MINUTE + 1, NO_GRACE);
+    expect(fired.signals.map((s) => [s.kind, s.at])).toEqual([["open", T0 + 90 * MINUTE + 1]]);
+    // A sample clears it when it arrives, stamped however long ago.
+    const back = evaluate(
+      silent,
+      SOURCE,
+      fired.state,
+      { ts: T0 + 35 * MINUTE, value: 90 },
+      { receivedAt: T0 + 95 * MINUTE },
+    );
+    expect(back.signals.map((s) => [s.kind, s.at])).toEqual([["clear", T0 + 95 * MINUTE]]);
   });
 });
 

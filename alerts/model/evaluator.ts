@@ -7,16 +7,22 @@ import { withinSchedule } from "./schedule.js";
  * can persist it: a duration that is 10 minutes into 15 still completes after a restart.
  *
  * Decisions (README.md in this folder says the same for rule authors):
- * - Each source has its own time line, the readings' own timestamps. A reading older than the
- *   newest one already evaluated (a backlog arriving late) is stored but does not re-run history.
+ * - One time base per condition. Reading-driven conditions (threshold, duration, repeat, rate)
+ *   live on each source's own time line, the readings' timestamps: holding, cooldowns and
+ *   schedules are measured there, signals are stamped there, and only a reading moves that line
+ *   (`evaluate`); the clock of a tick is never compared with it, since a backlog stamped 30 minutes
+ *   ago would otherwise complete a duration or end a cooldown "now". No-data rules live on the
+ *   clock only (`tick`): silence counts from when a sample last arrived, whatever its stamp.
+ * - A reading older than the newest one already evaluated (a backlog arriving late) is stored but
+ *   does not re-run history.
  * - Hysteresis: an alert opens strictly beyond the trigger and clears strictly beyond the clear
  *   level; without a clear level, as soon as the value is back at or inside the trigger. A value
  *   moving inside the band changes nothing.
  * - Cooldown: after a clear (or an operator's resolve) the same rule and source do not open again
- *   for `cooldownSeconds`; a breach that still holds when the cooldown ends opens then.
+ *   for `cooldownSeconds`; a breach still holding after it opens with the first reading after it.
  * - Schedule: outside it nothing opens; an alert already open stays open and clears normally (an
  *   alert is about the environment, not about the rota; closing it at 17:00 would hide a real one).
- *   A duration or repeat that completes outside the schedule opens as soon as the schedule begins.
+ *   A duration or repeat that completes outside the schedule opens with the first reading inside it.
  * - Escalation: while active, the severity only climbs, at once when the value passes a step.
  * - A new rule version keeps an open alert (it clears under the new condition) but starts the
  *   progress towards opening (duration, streak, rate window) afresh.
@@ -35,9 +41,15 @@ export interface EvaluationState {
   streak?: number;
   /** Recent [ts, value] samples (rate), oldest first, thinned to at most RATE_SAMPLES. */
   window?: [number, number][];
-  /** Time of the newest sample evaluated. */
+  /** Time of the newest sample evaluated (the reading's own time). */
   lastSeen?: number;
   lastValue?: number;
+  /**
+   * When the last sample, late or not, arrived: the clock, not a reading's time (no-data rules
+   * only; they count silence from it).
+   */
+  lastHeardAt?: number;
+  /** On the rule's time line: a reading's time, or the clock for no-data rules. */
   lastClearedAt?: number;
 }
 
@@ -74,6 +86,11 @@ export interface EvaluateOptions {
    * is kept (so nothing opens the moment maintenance ends); an open alert may still clear.
    */
   readonly muted?: boolean;
+  /**
+   * The clock when the sample is evaluated (the engine's clock, not the sample's time). Only
+   * no-data rules use it. Defaults to the sample's time, as for a reading evaluated when taken.
+   */
+  readonly receivedAt?: number;
 }
 
 /** What a tick needs to know about the service and the source. */
@@ -111,12 +128,6 @@ export function holdMs(c: Condition): number {
   if (c.type === "duration") return c.seconds * 1000;
   if (c.type === "threshold") return c.forSeconds * 1000;
   return 0;
-}
-
-/** Whether a tick may open an alert for this state without a new reading (a duration under way). */
-export function awaitsDuration(rule: AlertRule, state: EvaluationState): boolean {
-  const { type } = rule.condition;
-  return (type === "threshold" || type === "duration") && !state.active && state.breachSince !== undefined;
 }
 
 /** The severity the quantity has reached on the rule's ladder. */
@@ -165,7 +176,7 @@ function adoptVersion(rule: AlertRule, state: EvaluationState): EvaluationState 
 
 /**
  * Opens unless the schedule forbids it or the cooldown after the last clear still runs; then the
- * state (with its progress) is kept so that the next reading or tick tries again.
+ * state (with its progress) is kept so that the next reading (for no data, tick) tries again.
  */
 function tryOpen(
   rule: AlertRule,
@@ -283,6 +294,7 @@ function evaluateAudible(
   source: string,
   previous: EvaluationState,
   sample: Sample,
+  receivedAt: number,
 ): Evaluation {
   const { ts, value } = sample;
   const adopted = adoptVersion(rule, previous);
@@ -295,9 +307,11 @@ function evaluateAudible(
     lastValue: stale ? adopted.lastValue : value,
   };
 
-  // Any reading, even a late one, shows the source is sending again.
-  if (c.type === "nodata")
-    return seen.active ? clear(rule, source, seen, value, ts) : { state: seen, signals: [] };
+  // Any reading, even a late one, shows the source is sending again: on the clock, now.
+  if (c.type === "nodata") {
+    const heard = { ...seen, lastHeardAt: receivedAt };
+    return heard.active ? clear(rule, source, heard, value, receivedAt) : { state: heard, signals: [] };
+  }
   if (stale) return { state: adopted, signals: [] };
   if (c.type === "rate") return evaluateRate(rule, c, source, seen, sample);
   return evaluateLevel(rule, c, source, seen, sample, ts === newest);
@@ -311,7 +325,7 @@ export function evaluate(
   sample: Sample,
   options: EvaluateOptions = {},
 ): Evaluation {
-  const result = evaluateAudible(rule, source, previous, sample);
+  const result = evaluateAudible(rule, source, previous, sample, options.receivedAt ?? sample.ts);
   if (!options.muted) return result;
   const raised = result.signals.some((s) => s.kind !== "clear");
   if (!raised) return result.state.active ? result : { ...result, state: withoutProgress(result.state) };
@@ -328,8 +342,9 @@ export function evaluate(
 }
 
 /**
- * Time passing without a sample: a duration that has now held long enough (the last value still
- * stands until a reading says otherwise), or a source that has gone quiet.
+ * The clock passing (`now`): a source that has gone quiet, for no-data rules. Nothing else: the
+ * other conditions move only with readings, on the readings' own time line (a duration completes,
+ * a cooldown or a schedule lets an alert open, with the first reading stamped at or after that).
  */
 export function tick(
   rule: AlertRule,
@@ -338,29 +353,28 @@ export function tick(
   now: number,
   context: TickContext,
 ): Evaluation {
-  const state = adoptVersion(rule, previous);
   const c = rule.condition;
-  if (c.type === "nodata") {
-    if (state.active || now < context.startedAt + context.graceMs) return { state, signals: [] };
-    const quietSince = Math.max(
-      state.lastSeen ?? context.startedAt,
-      context.watchingSince ?? Number.NEGATIVE_INFINITY,
-    );
-    return now - quietSince > c.seconds * 1000
-      ? tryOpen(rule, source, state, null, null, now)
-      : { state, signals: [] };
-  }
-  if (c.type !== "threshold" && c.type !== "duration") return { state, signals: [] };
-  const { breachSince, lastValue } = state;
-  if (state.active || breachSince === undefined || lastValue === undefined) return { state, signals: [] };
-  if (breaches(c, lastValue) && now - breachSince >= holdMs(c)) {
-    return tryOpen(rule, source, state, lastValue, lastValue, now);
-  }
-  return { state, signals: [] };
+  if (c.type !== "nodata") return { state: previous, signals: [] };
+  const state = adoptVersion(rule, previous);
+  if (state.active || now < context.startedAt + context.graceMs) return { state, signals: [] };
+  // A state kept before arrival times were (it has only a reading's time) counts from the start.
+  const quietSince = Math.max(
+    state.lastHeardAt ?? context.startedAt,
+    context.watchingSince ?? Number.NEGATIVE_INFINITY,
+  );
+  return now - quietSince > c.seconds * 1000
+    ? tryOpen(rule, source, state, null, null, now)
+    : { state, signals: [] };
 }
 
-/** An operator resolved the alert: it is closed, and the cooldown runs from now. */
-export function afterResolve(state: EvaluationState, at: number): EvaluationState {
+/**
+ * An operator resolved the alert (at `now` on the clock): it is closed, and the cooldown runs from
+ * the resolve placed on the rule's time line: `now` for no-data rules; for the others the newest
+ * reading evaluated, which the resolve follows (none evaluated: no cooldown), since a reading's
+ * time is never compared with the clock.
+ */
+export function afterResolve(rule: AlertRule, state: EvaluationState, now: number): EvaluationState {
+  const at = rule.condition.type === "nodata" ? now : state.lastSeen;
   return {
     ...withoutProgress(state),
     active: false,

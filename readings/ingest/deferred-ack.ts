@@ -19,7 +19,8 @@ export interface IncomingMessage {
  * through the client's packet writer. Acks are sent in arrival order, as MQTT 3.1.1 asks.
  * A PUBACK must never reach a later connection (message ids are per connection), so acks
  * from before a reconnect are dropped; the broker redelivers those and the store's upsert
- * makes that harmless.
+ * makes that harmless for readings with `ts` (one without `ts` gets a new receipt time, so a
+ * redelivery of one already stored adds a second point: README, "Readings").
  *
  * `onMessage` must not throw; it may return a promise to hold the connection (backpressure).
  */

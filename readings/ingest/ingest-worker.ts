@@ -18,6 +18,7 @@ import {
   invalidDeviceIdRejection,
   parseReadingsMessage,
   parseStatusMessage,
+  retainedReadingRejection,
 } from "../model/readings-message.js";
 import type { DeadLetterRepository, NewDeadLetter } from "../store/dead-letter-repository.js";
 import type { TimeSeriesStore } from "../store/time-series-store.js";
@@ -156,6 +157,11 @@ export function createIngestWorker(options: IngestWorkerOptions, deps: IngestWor
     const parsed = parseDeviceTopic(topic);
     if (parsed?.kind === "readings") {
       metrics.messagesIn.inc({ kind: "readings" });
+      // A broker sets the retain flag only on what it sends for a new subscription: the stored copy
+      // of a retained reading, handed out again on each reconnect. Never a new point.
+      if (message.retain) {
+        return item(parsed.deviceId, { readings: [], rejections: [retainedReadingRejection(payload)] });
+      }
       const result = parseReadingsMessage({
         deviceId: parsed.deviceId,
         payload,

@@ -83,6 +83,21 @@ export function invalidDeviceIdRejection(payload: Uint8Array): Rejection {
   };
 }
 
+/**
+ * The refusal of a reading the broker delivered as retained. The embedded broker refuses such
+ * publishes; another broker (Mosquitto, EMQX) keeps them and hands them out with every new
+ * subscription, so storing them would add a point (a new receipt time when `ts` is absent) on
+ * every reconnect of the ingest.
+ */
+export function retainedReadingRejection(payload: Uint8Array): Rejection {
+  return {
+    reason: "retained_reading",
+    message:
+      "readings must not be published with the retain flag: the broker hands a retained reading out again with every new subscription, so it is not stored",
+    ...describeRaw(payload),
+  };
+}
+
 type TimestampResult = { ok: true; ts: number } | { ok: false; reason: RejectionReason; message: string };
 
 function parseTimestamp(raw: unknown, receivedAt: number): TimestampResult {
