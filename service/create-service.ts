@@ -37,7 +37,7 @@ import {
   createBrokerMetrics,
   type MqttBroker,
 } from "../broker/index.js";
-import { createDeviceCredentials, createDeviceRegistry } from "../devices/index.js";
+import { createDeviceCredentials, createDeviceRegistry, deviceSecretKeyFrom } from "../devices/index.js";
 import { createIndexEngine, createIndexEngineMetrics, type IndexEngine } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { coalescedTask } from "../platform/coalesced-task.js";
@@ -147,7 +147,11 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   });
   const webhooks = createWebhookRepository(metadata, clock);
   const audit = createAuditLog(metadata, clock);
-  const credentials = createDeviceCredentials(metadata, clock);
+  const credentials = createDeviceCredentials(metadata, clock, {
+    secretKey: deviceSecretKeyFrom(config),
+    onUnusableHash: (deviceId, problem) =>
+      logger.warn({ deviceId, problem }, "device refused: its stored secret hash cannot be checked"),
+  });
   const accounts = createUserAccounts(metadata, clock);
   const sessions = createOperatorSessions(metadata, clock, { ttlMs: config.REFRESH_TOKEN_TTL_S * 1000 });
   let firstAdmin: BootstrapOutcome = { created: false };
