@@ -4,9 +4,12 @@
  */
 import type { IPublishPacket, MqttClient } from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDeviceCredentials } from "../devices/store/device-credentials.js";
+import { createDeviceCredentials } from "../devices/credentials/device-credentials.js";
+import { createDeviceSecretHasher } from "../devices/credentials/secret-hash.js";
+import { hashPassword } from "../platform/password-hash.js";
 import { createCleanupList } from "../test/support/cleanup-list.js";
 import { runCommand, startCommand } from "../test/support/command-line-client.js";
+import { TEST_DEVICE_SECRET_KEY } from "../test/support/device-secret-key.js";
 import {
   closed,
   connectClient,
@@ -383,6 +386,45 @@ describe("broker access control", () => {
   );
 
   it(
+    "lets in a device whose secret still has a legacy scrypt hash, rewrites it as HMAC, and keeps the connection",
+    async () => {
+      await secured.addDevice("tn-air-003");
+      const secret = "legacy-secret-issued-before-issue-11-0123456";
+      const legacy = await hashPassword(secret, { N: 2 ** 10, r: 8, p: 1 });
+      await secured.fixture.metadata
+        .updateTable("device_credentials")
+        .set({ secret_hash: legacy })
+        .where("device_id", "=", "tn-air-003")
+        .execute();
+      const storedHash = async () =>
+        (
+          await secured.fixture.metadata
+            .selectFrom("device_credentials")
+            .select("secret_hash")
+            .where("device_id", "=", "tn-air-003")
+            .executeTakeFirstOrThrow()
+        ).secret_hash;
+
+      const client = await device("tn-air-003", secret);
+      const upgraded = createDeviceSecretHasher(TEST_DEVICE_SECRET_KEY).hash(secret);
+      expect(await storedHash()).toBe(upgraded);
+      // The broker's recheck (every 500 ms here) sees the credential the connection used: it stays.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect(client.connected).toBe(true);
+      expect(
+        await secured.counter("envmon_broker_revoked_connections_total", { reason: "credentials_rotated" }),
+      ).toBe(0);
+      await client.endAsync();
+      // The same secret keeps working against the HMAC form; a wrong one does not.
+      await (await device("tn-air-003", secret)).endAsync();
+      expect(
+        await refusalCode(secured.url, { clientId: "tn-air-003", username: "tn-air-003", password: legacy }),
+      ).toBe(4);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     "closes within seconds the connection of a device decommissioned by another process, also for mosquitto_sub",
     async () => {
       const secret = await secured.addDevice("tn-air-002");
@@ -417,7 +459,11 @@ describe("broker access control", () => {
       const secret = await secured.addDevice("tn-air-002");
       const first = await device("tn-air-002", secret);
       // Another process (the API) rotates the secret.
-      const elsewhere = createDeviceCredentials(secured.fixture.metadata, { now: () => Date.now() });
+      const elsewhere = createDeviceCredentials(
+        secured.fixture.metadata,
+        { now: () => Date.now() },
+        { secretKey: TEST_DEVICE_SECRET_KEY },
+      );
       const rotated = await elsewhere.issue("tn-air-002");
       await closed(first);
       expect(

@@ -4,9 +4,9 @@
  * goes to the audit log with the device before and after; secrets never do.
  */
 import type { AuditRecorder } from "../platform/http/access.js";
+import type { DeviceCredentials } from "./credentials/device-credentials.js";
 import type { DevicePatch, NewDevice } from "./model/device-admin.js";
 import { parseDeviceCsv } from "./model/device-csv.js";
-import type { DeviceCredentials } from "./store/device-credentials.js";
 import { type DeviceRecord, type DeviceRegistry, DeviceRegistryError } from "./store/device-registry.js";
 
 /** The part of the device credentials store administration uses. */

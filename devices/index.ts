@@ -2,6 +2,8 @@
 export { deviceRoutes } from "./api/device-routes.js";
 export { devicesApi } from "./api/devices-api.js";
 export { publicAreaRoutes } from "./api/public-area-routes.js";
+export { createDeviceCredentials, type DeviceCredentials } from "./credentials/device-credentials.js";
+export { DEVICE_SECRET_KEY_FILE, deviceSecretKeyFrom } from "./credentials/secret-key.js";
 export { type AdminActor, createDeviceAdministration, type DeviceSecrets } from "./device-administration.js";
 export { admitReadings, type IngestPolicy } from "./model/calibration.js";
 export type { DeviceProfile, FloodLevels } from "./model/device.js";
@@ -12,7 +14,6 @@ export {
   newDeviceSchema,
 } from "./model/device-admin.js";
 export { CellValueError, calibrationCell, DeviceCsvError, decimal } from "./model/device-csv.js";
-export { createDeviceCredentials, type DeviceCredentials } from "./store/device-credentials.js";
 export { deviceMigrations } from "./store/device-migrations.js";
 export {
   createDeviceRegistry,

@@ -59,6 +59,7 @@ describe("parseConfig", () => {
       "MQTT_SERVICE_PASSWORD",
       "BOOTSTRAP_ADMIN_PASSWORD",
       "JWT_SECRET",
+      "DEVICE_SECRET_KEY",
       "BROKER_HTTP_AUTH_TOKEN",
       "INFLUX_URL",
       "INFLUX_TOKEN",
@@ -87,6 +88,33 @@ describe("parseConfig", () => {
   it("refuses short secrets", () => {
     expect(() => parseConfig({ BOOTSTRAP_ADMIN_PASSWORD: "admin" })).toThrow(/at least 12 characters/);
     expect(() => parseConfig({ JWT_SECRET: "secret" })).toThrow(/at least 32 characters/);
+  });
+
+  it("takes a DEVICE_SECRET_KEY of 32+ printable characters and refuses a bad one without echoing it", () => {
+    const key = "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=";
+    expect(parseConfig({ DEVICE_SECRET_KEY: key }).DEVICE_SECRET_KEY).toBe(key);
+    for (const [bad, message] of [
+      ["too-short-key-0123456789", "DEVICE_SECRET_KEY: DEVICE_SECRET_KEY must be at least 32 characters"],
+      [`${key} `, "DEVICE_SECRET_KEY: DEVICE_SECRET_KEY must be printable ASCII without spaces"],
+      [`${key}\n${key}`, "DEVICE_SECRET_KEY: DEVICE_SECRET_KEY must be printable ASCII without spaces"],
+      ["khóa-bí-mật-của-thiết-bị-0123456789", "must be printable ASCII without spaces"],
+      ["k".repeat(1025), "DEVICE_SECRET_KEY must be at most 1024 characters"],
+    ] as const) {
+      const problems = problemsOf({ DEVICE_SECRET_KEY: bad });
+      expect(problems, bad).toHaveLength(1);
+      expect(problems[0], bad).toContain(message);
+      expect(problems[0], bad).toContain("(the value given is not shown)");
+      expect(problems[0], bad).not.toContain(bad.trim());
+    }
+  });
+
+  it("never repeats the value of a secret setting in its error", () => {
+    const [problem] = problemsOf({ JWT_SECRET: "hunter2-not-long-enough" });
+    expect(problem).toBe(
+      "JWT_SECRET: JWT_SECRET must be at least 32 characters (the value given is not shown)",
+    );
+    const [other] = problemsOf({ MQTT_SERVICE_PASSWORD: "hunter2" });
+    expect(other).not.toContain("hunter2");
   });
 
   it("reads valid values and ignores unrelated variables", () => {

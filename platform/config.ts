@@ -118,6 +118,20 @@ export const configSchema = z
       .optional(),
     /** Signs access tokens; generated once and kept in DATA_DIR when unset. Share it between API processes. */
     JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
+    /**
+     * Key of the HMAC-SHA-256 under which device secrets are stored; generated once and kept in
+     * DATA_DIR/device-secret-key when unset. Every process that issues or checks device secrets
+     * (API, broker, the devices CLI) needs the same one; changing it invalidates every device secret.
+     */
+    DEVICE_SECRET_KEY: z
+      .string()
+      .min(32, "DEVICE_SECRET_KEY must be at least 32 characters (e.g. openssl rand -base64 32)")
+      .max(1024, "DEVICE_SECRET_KEY must be at most 1024 characters")
+      .regex(
+        /^[\x21-\x7e]+$/,
+        "DEVICE_SECRET_KEY must be printable ASCII without spaces or line breaks (e.g. openssl rand -base64 32)",
+      )
+      .optional(),
     ACCESS_TOKEN_TTL_S: positiveInt("ACCESS_TOKEN_TTL_S", 900, 86_400),
     REFRESH_TOKEN_TTL_S: positiveInt("REFRESH_TOKEN_TTL_S", 7 * 86_400, 90 * 86_400),
     /** Origins allowed by CORS, comma-separated; none by default (the dashboard is same-origin). */
@@ -194,6 +208,16 @@ export const configSchema = z
     }
   });
 
+/** Settings whose values are secrets: an error about one never repeats the value given. */
+const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  "MQTT_SERVICE_PASSWORD",
+  "BOOTSTRAP_ADMIN_PASSWORD",
+  "JWT_SECRET",
+  "DEVICE_SECRET_KEY",
+  "BROKER_HTTP_AUTH_TOKEN",
+  "INFLUX_TOKEN",
+]);
+
 /** Settings that select InfluxDB as the time-series store (all four, or none). */
 const INFLUX_SETTINGS = ["INFLUX_URL", "INFLUX_TOKEN", "INFLUX_ORG", "INFLUX_BUCKET"] as const;
 
@@ -220,7 +244,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? "config");
       const given = input[key];
-      return given === undefined ? `${key}: ${issue.message}` : `${key}: ${issue.message} (got '${given}')`;
+      if (given === undefined) return `${key}: ${issue.message}`;
+      return SECRET_SETTINGS.has(key)
+        ? `${key}: ${issue.message} (the value given is not shown)`
+        : `${key}: ${issue.message} (got '${given}')`;
     }),
   );
 }

@@ -1,11 +1,12 @@
 /** The `devices` CLI as a user runs it, against a temporary DATA_DIR. */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuditLog } from "../auth/store/audit-log.js";
-import { createDeviceCredentials } from "../devices/store/device-credentials.js";
+import { createDeviceCredentials } from "../devices/credentials/device-credentials.js";
+import { DEVICE_SECRET_KEY_FILE, deviceSecretKeyFrom } from "../devices/credentials/secret-key.js";
 import { systemClock } from "../kernel/clock.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
 import { openServiceMetadata } from "../service/metadata.js";
@@ -13,7 +14,17 @@ import { runCli } from "../test/support/run-cli.js";
 
 const SCRIPT = fileURLToPath(new URL("./devices.ts", import.meta.url));
 
-const devices = (dataDir: string, ...args: string[]) => runCli(SCRIPT, args, { env: { DATA_DIR: dataDir } });
+// DEVICE_SECRET_KEY empty (unset): the CLI uses DATA_DIR's key file, as the service does.
+const devices = (dataDir: string, ...args: string[]) =>
+  runCli(SCRIPT, args, { env: { DATA_DIR: dataDir, DEVICE_SECRET_KEY: "" } });
+
+/** The verdict on a device secret, checked as the service on the same DATA_DIR (its key file) checks it. */
+const verdictOf = (dataDir: string, deviceId: string, secret: string) =>
+  inDatabase(dataDir, (db) =>
+    createDeviceCredentials(db, systemClock, {
+      secretKey: deviceSecretKeyFrom({ DATA_DIR: dataDir, DEVICE_SECRET_KEY: undefined }),
+    }).verify(deviceId, secret),
+  );
 
 /** Opens the database the CLI wrote, checks something, closes it again. */
 async function inDatabase<T>(
@@ -66,10 +77,8 @@ describe("devices CLI", () => {
     expect(added).toMatchObject({ code: 0, stderr: "" });
     const { id, secret } = JSON.parse(added.stdout) as { id: string; secret: string };
     expect(id).toBe("tn-air-501");
-    const verdict = await inDatabase(dataDir, (db) =>
-      createDeviceCredentials(db, systemClock).verify(id, secret),
-    );
-    expect(verdict).toBe("ok");
+    expect(await verdictOf(dataDir, id, secret)).toBe("ok");
+    expect((await stat(join(dataDir, DEVICE_SECRET_KEY_FILE))).mode & 0o777).toBe(0o600);
 
     const listed = await devices(dataDir, "list");
     expect(listed.code).toBe(0);
@@ -127,6 +136,35 @@ describe("devices CLI", () => {
     expect(unknownFlag.stderr).toMatch(/unknown flag '--colour'/);
   });
 
+  it("hashes under DEVICE_SECRET_KEY when it is set, and refuses a bad one with exit code 2 without echoing it", async () => {
+    const keyed = await mkdtemp(join(tmpdir(), "envmon-devices-cli-key-"));
+    try {
+      const key = "cli-test-device-secret-key-0123456789-abc";
+      const run = (value: string, ...args: string[]) =>
+        runCli(SCRIPT, args, { env: { DATA_DIR: keyed, DEVICE_SECRET_KEY: value } });
+      const bad = await run("short key", ...ADD);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("DEVICE_SECRET_KEY: DEVICE_SECRET_KEY must be at least 32 characters");
+      expect(bad.stderr).not.toContain("short key");
+
+      const added = await run(key, ...ADD, "--json");
+      expect(added).toMatchObject({ code: 0, stderr: "" });
+      const { secret } = JSON.parse(added.stdout) as { secret: string };
+      const verdict = (secretKey: string) =>
+        inDatabase(keyed, (db) =>
+          createDeviceCredentials(db, systemClock, { secretKey }).verify("tn-air-501", secret),
+        );
+      expect(await verdict(key)).toBe("ok");
+      // No key file was made: the configured key is the key.
+      await expect(stat(join(keyed, DEVICE_SECRET_KEY_FILE))).rejects.toThrow(/ENOENT/);
+      expect(await verdict(deviceSecretKeyFrom({ DATA_DIR: keyed, DEVICE_SECRET_KEY: undefined }))).toBe(
+        "wrong",
+      );
+    } finally {
+      await rm(keyed, { recursive: true, force: true });
+    }
+  });
+
   it("updates, rotates the secret, and decommissions", async () => {
     const updated = await devices(
       dataDir,
@@ -144,19 +182,11 @@ describe("devices CLI", () => {
     const rotated = await devices(dataDir, "rotate-secret", "--id", "tn-air-501");
     expect(rotated.code).toBe(0);
     const secret = /shown once\): (\S+)/.exec(rotated.stdout)?.[1] as string;
-    expect(
-      await inDatabase(dataDir, (db) =>
-        createDeviceCredentials(db, systemClock).verify("tn-air-501", secret),
-      ),
-    ).toBe("ok");
+    expect(await verdictOf(dataDir, "tn-air-501", secret)).toBe("ok");
 
     const retired = await devices(dataDir, "decommission", "--id", "tn-air-501");
     expect(retired.code).toBe(0);
-    expect(
-      await inDatabase(dataDir, (db) =>
-        createDeviceCredentials(db, systemClock).verify("tn-air-501", secret),
-      ),
-    ).toBe("unknown");
+    expect(await verdictOf(dataDir, "tn-air-501", secret)).toBe("unknown");
     expect((await devices(dataDir, "decommission", "--id", "nobody")).stderr).toBe(
       "devices: no device 'nobody'\n",
     );

@@ -5,7 +5,9 @@
  *   npm run devices -- add --id tn-air-101 --name "Trạm Hòa Thành" --kind air --area hoa-thanh \
  *       --area-name "Phường Hòa Thành" --lat 11.28 --lon 106.13 --metrics pm25,pm10
  *   npm run devices -- import stations.csv
- * Exit codes: 0 done, 1 refused (unknown device, id taken, bad file, an import with bad rows), 2 invalid flags.
+ * Secrets are hashed under the service's key: DEVICE_SECRET_KEY when set, else DATA_DIR/device-secret-key.
+ * Exit codes: 0 done, 1 refused (unknown device, id taken, bad file, an import with bad rows), 2 invalid
+ * flags or an invalid DEVICE_SECRET_KEY.
  */
 
 import { readFile } from "node:fs/promises";
@@ -25,10 +27,12 @@ import {
   DeviceRegistryError,
   decimal,
   devicePatchSchema,
+  deviceSecretKeyFrom,
   EDITABLE_LIFECYCLES,
   newDeviceSchema,
 } from "../devices/index.js";
 import { systemClock } from "../kernel/clock.js";
+import { ConfigError, parseConfig } from "../platform/config.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
 import { openServiceMetadata } from "../service/metadata.js";
 import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
@@ -64,6 +68,9 @@ Tham số / Flags:
   -h, --help             Hiển thị trợ giúp này / show this help
 
 CSV: id,name,kind,area,area_name,lat,lon,metrics,flood_level_i,flood_level_ii,flood_level_iii,calibration
+
+Mật khẩu được băm bằng khóa của dịch vụ / secrets are hashed under the service's key:
+  $DEVICE_SECRET_KEY, or <data-dir>/device-secret-key (the same as the service's)
 `;
 
 const COMMANDS = ["list", "add", "update", "decommission", "rotate-secret", "import"] as const;
@@ -351,11 +358,21 @@ async function run(options: DevicesCommand): Promise<number> {
       return 1;
     }
   }
+  let secretKey: string;
+  try {
+    // The service's key: DEVICE_SECRET_KEY (checked by the service's own schema) or DATA_DIR's key file.
+    const { DEVICE_SECRET_KEY } = parseConfig({ DEVICE_SECRET_KEY: process.env.DEVICE_SECRET_KEY });
+    secretKey = deviceSecretKeyFrom({ DATA_DIR: dataDir, DEVICE_SECRET_KEY });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`devices: ${error.message}\n`);
+    return 2;
+  }
   const metadata = await openServiceMetadata(openSqliteDatabase(dataDir));
   const registry = createDeviceRegistry(metadata, systemClock);
   const administration = createDeviceAdministration({
     registry,
-    credentials: createDeviceCredentials(metadata, systemClock),
+    credentials: createDeviceCredentials(metadata, systemClock, { secretKey }),
     audit: createAuditLog(metadata, systemClock),
   });
   const by: AdminActor = { actor: `cli:${currentUser()}`, source: "cli" };

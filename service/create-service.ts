@@ -20,7 +20,7 @@ import {
   loadOrCreateJwtSecret,
 } from "../auth/index.js";
 import { createBrokerAccess, type StartedBroker, startBroker } from "../broker/index.js";
-import { createDeviceCredentials, createDeviceRegistry } from "../devices/index.js";
+import { createDeviceCredentials, createDeviceRegistry, deviceSecretKeyFrom } from "../devices/index.js";
 import { createIndexEngine, createIndexEngineMetrics } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../platform/config.js";
@@ -82,7 +82,14 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     const registry = createDeviceRegistry(metadata, clock, {
       onListenerError: (err, deviceId) => onListenerError("device changes", err, [deviceId]),
     });
-    const credentials = createDeviceCredentials(metadata, clock);
+    const credentials = createDeviceCredentials(metadata, clock, {
+      secretKey: deviceSecretKeyFrom(config),
+      onUnusableHash: (deviceId, problem) =>
+        log("devices").warn(
+          { deviceId, problem },
+          "device refused: its stored secret hash cannot be checked",
+        ),
+    });
     const deadLetters = createDeadLetterRepository(metadata, { maxRows: config.DEAD_LETTER_MAX_ROWS });
     const series = await openTimeSeriesStore(config, {
       sqlite,

@@ -4,15 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeviceCredentials, type DeviceCredentials } from "../devices/store/device-credentials.js";
+import {
+  createDeviceCredentials,
+  type DeviceCredentials,
+} from "../devices/credentials/device-credentials.js";
 import { systemClock } from "../kernel/clock.js";
 import { fleetCredentialsPath, readFleetCredentials } from "../simulators/fleet-credentials-file.js";
 import { TAY_NINH_FLEET } from "../simulators/tay-ninh-fleet.js";
 import { startTestBroker, type TestBroker } from "../simulators/test-broker.js";
+import { TEST_DEVICE_SECRET_KEY } from "../test/support/device-secret-key.js";
 import { openSqliteFixture, type SqliteFixture } from "../test/support/sqlite-fixture.js";
 import { startDemoFleet } from "./demo-fleet.js";
-
-const CHEAP_COST = { N: 2 ** 10, r: 8, p: 1 };
 
 /** A real broker that asks the credentials store, like the service's broker does. */
 function startBrokerCheckedBy(credentials: DeviceCredentials): Promise<TestBroker> {
@@ -39,7 +41,9 @@ describe("demo fleet", () => {
   beforeAll(async () => {
     fixture = await openSqliteFixture(systemClock, "envmon-demo-fleet-");
     dataDir = await mkdtemp(join(tmpdir(), "envmon-demo-data-"));
-    credentials = createDeviceCredentials(fixture.metadata, systemClock, { cost: CHEAP_COST });
+    credentials = createDeviceCredentials(fixture.metadata, systemClock, {
+      secretKey: TEST_DEVICE_SECRET_KEY,
+    });
     broker = await startBrokerCheckedBy(credentials);
   });
 

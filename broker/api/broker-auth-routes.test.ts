@@ -1,9 +1,12 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeviceCredentials } from "../../devices/store/device-credentials.js";
+import { createDeviceCredentials } from "../../devices/credentials/device-credentials.js";
+import { createDeviceSecretHasher } from "../../devices/credentials/secret-hash.js";
 import { systemClock } from "../../kernel/clock.js";
 import { API_V1_PREFIX } from "../../platform/http/access.js";
+import { hashPassword } from "../../platform/password-hash.js";
+import { TEST_DEVICE_SECRET_KEY } from "../../test/support/device-secret-key.js";
 import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
 import { type BrokerAccess, createBrokerAccess } from "../broker-access.js";
 import { brokerAuthRoutes } from "./broker-auth-routes.js";
@@ -34,7 +37,9 @@ describe("broker HTTP authentication endpoints (EMQX 5, mosquitto-go-auth)", () 
 
   beforeAll(async () => {
     fixture = await openSqliteFixture(systemClock, "envmon-broker-auth-");
-    const credentials = createDeviceCredentials(fixture.metadata, systemClock);
+    const credentials = createDeviceCredentials(fixture.metadata, systemClock, {
+      secretKey: TEST_DEVICE_SECRET_KEY,
+    });
     await fixture.registry.noteSeen(["tn-air-001", "tn-air-002", "tn-air-009"]);
     secret = await credentials.issue("tn-air-001");
     otherSecret = await credentials.issue("tn-air-002");
@@ -102,6 +107,49 @@ describe("broker HTTP authentication endpoints (EMQX 5, mosquitto-go-auth)", () 
     expect(await authn("svc-admin", "svc-admin", SERVICE_PASSWORD)).toBe("deny");
     // EMQX fills an absent username or password with an empty string.
     expect(await authn("tn-air-001", "", "")).toBe("deny");
+  });
+
+  it("EMQX authn and go-auth accept a legacy scrypt hash once and leave the HMAC form in its place", async () => {
+    await fixture.registry.noteSeen(["tn-air-010", "tn-air-011"]);
+    const storedHash = async (deviceId: string) =>
+      (
+        await fixture.metadata
+          .selectFrom("device_credentials")
+          .select("secret_hash")
+          .where("device_id", "=", deviceId)
+          .executeTakeFirstOrThrow()
+      ).secret_hash;
+    const hasher = createDeviceSecretHasher(TEST_DEVICE_SECRET_KEY);
+    const legacySecrets = {
+      "tn-air-010": "legacy-secret-ten-0123456789-abcdefghij",
+      "tn-air-011": "legacy-secret-eleven-0123456789-abcdefg",
+    };
+    for (const [deviceId, legacySecret] of Object.entries(legacySecrets)) {
+      await fixture.metadata
+        .insertInto("device_credentials")
+        .values({
+          device_id: deviceId,
+          secret_hash: await hashPassword(legacySecret, { N: 2 ** 10, r: 8, p: 1 }),
+          created_at: Date.now(),
+          rotated_at: null,
+        })
+        .execute();
+    }
+    const emqx = (password: string) =>
+      post("/api/v1/broker/emqx/authn", { clientid: "tn-air-010", username: "tn-air-010", password });
+    expect((await emqx("not-the-secret-0123456789")).json()).toMatchObject({ result: "deny" });
+    expect(await storedHash("tn-air-010")).toMatch(/^scrypt\$/);
+    expect((await emqx(legacySecrets["tn-air-010"])).json()).toMatchObject({ result: "allow" });
+    expect(await storedHash("tn-air-010")).toBe(hasher.hash(legacySecrets["tn-air-010"]));
+    expect((await emqx(legacySecrets["tn-air-010"])).json()).toMatchObject({ result: "allow" });
+
+    const goAuth = await post("/api/v1/broker/go-auth/user", {
+      username: "tn-air-011",
+      password: legacySecrets["tn-air-011"],
+      clientid: "tn-air-011",
+    });
+    expect(goAuth.statusCode).toBe(200);
+    expect(await storedHash("tn-air-011")).toBe(hasher.hash(legacySecrets["tn-air-011"]));
   });
 
   it("EMQX authz: a device publishes only to its own readings and status, subscribes only to its errors", async () => {

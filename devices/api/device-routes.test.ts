@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../kernel/clock.js";
-import { type ApiUnderTest, openApiUnderTest, TEST_SCRYPT_COST } from "../../test/support/api-under-test.js";
-import { createDeviceCredentials } from "../store/device-credentials.js";
+import { type ApiUnderTest, openApiUnderTest } from "../../test/support/api-under-test.js";
+import { TEST_DEVICE_SECRET_KEY } from "../../test/support/device-secret-key.js";
+import { createDeviceCredentials } from "../credentials/device-credentials.js";
 
 const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
 const clock: Clock = { now: () => T0 };
@@ -27,7 +28,8 @@ describe("device administration routes", () => {
   const secretsShown: string[] = [];
   const changes: string[] = [];
 
-  const credentials = () => createDeviceCredentials(api.fixture.metadata, clock, { cost: TEST_SCRYPT_COST });
+  const credentials = () =>
+    createDeviceCredentials(api.fixture.metadata, clock, { secretKey: TEST_DEVICE_SECRET_KEY });
   const send = (
     method: "GET" | "POST" | "PATCH",
     url: string,
@@ -73,7 +75,7 @@ describe("device administration routes", () => {
       calibration: { pm25: { offset: -0.5, scale: 1.02 } },
     });
     expect(shown.body).not.toContain(body.secret);
-    expect(shown.body).not.toMatch(/scrypt|secret|hash/i);
+    expect(shown.body).not.toMatch(/scrypt|hmac|secret|hash/i);
   });
 
   it("refuses an id that is already registered with 409", async () => {
@@ -260,7 +262,7 @@ describe("device administration routes", () => {
     });
     const text = JSON.stringify(deviceEntries);
     for (const secret of secretsShown) expect(text).not.toContain(secret);
-    expect(text).not.toMatch(/scrypt/);
+    expect(text).not.toMatch(/scrypt|hmac-sha256/);
   });
 
   it("lists stations with their lifecycle", async () => {

@@ -35,10 +35,13 @@ export interface DevicesTable {
   calibration: string | null;
 }
 
-/** One broker secret per device; only its slow hash is stored. */
+/** One broker secret per device; only its keyed hash is stored. */
 export interface DeviceCredentialsTable {
   device_id: string;
-  /** "scrypt$N$r$p$salt$hash" (base64url parts); never the secret itself. */
+  /**
+   * "hmac-sha256$<key id>$<mac>" (devices/credentials/secret-hash.ts), or until the device next
+   * connects a legacy "scrypt$N$r$p$salt$hash"; never the secret itself.
+   */
   secret_hash: string;
   created_at: number;
   /** When the secret was last replaced; null while it is the first one. */

@@ -10,7 +10,7 @@ import { type AuditLog, createAuditLog } from "../../auth/store/audit-log.js";
 import { createOperatorSessions, type OperatorSessions } from "../../auth/store/operator-sessions.js";
 import { createUserAccounts, type UserAccounts } from "../../auth/store/user-accounts.js";
 import { createBrokerAccess } from "../../broker/broker-access.js";
-import { createDeviceCredentials } from "../../devices/store/device-credentials.js";
+import { createDeviceCredentials } from "../../devices/credentials/device-credentials.js";
 import type { AqiStandard } from "../../indices/engine/index-series.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Role } from "../../platform/http/access.js";
@@ -18,6 +18,7 @@ import type { ReadinessChecks } from "../../platform/http/health-routes.js";
 import type { ScryptCost } from "../../platform/password-hash.js";
 import { type ApiRateLimits, createApiServer } from "../../service/api-server.js";
 import { alertServiceFor } from "./alert-service.js";
+import { TEST_DEVICE_SECRET_KEY } from "./device-secret-key.js";
 import { openSqliteFixture, type SqliteFixture } from "./sqlite-fixture.js";
 
 export interface ApiServerOptions {
@@ -77,7 +78,9 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
     sessions,
     audit,
     async server(options = {}) {
-      const deviceSecrets = createDeviceCredentials(fixture.metadata, clock, { cost: TEST_SCRYPT_COST });
+      const deviceSecrets = createDeviceCredentials(fixture.metadata, clock, {
+        secretKey: TEST_DEVICE_SECRET_KEY,
+      });
       const app = await createApiServer({
         logger: pino({ level: "silent" }),
         clock,

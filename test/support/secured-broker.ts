@@ -9,8 +9,12 @@ import { Registry } from "prom-client";
 import { type BrokerOptions, createBroker, type MqttBroker } from "../../broker/broker.js";
 import { type BrokerAccess, createBrokerAccess } from "../../broker/broker-access.js";
 import { createBrokerMetrics } from "../../broker/metrics.js";
-import { createDeviceCredentials, type DeviceCredentials } from "../../devices/store/device-credentials.js";
+import {
+  createDeviceCredentials,
+  type DeviceCredentials,
+} from "../../devices/credentials/device-credentials.js";
 import { type Clock, systemClock } from "../../kernel/clock.js";
+import { TEST_DEVICE_SECRET_KEY } from "./device-secret-key.js";
 import { labelledSample, metricSamples } from "./prometheus-text.js";
 import { openSqliteFixture, type SqliteFixture } from "./sqlite-fixture.js";
 
@@ -40,7 +44,9 @@ export async function startSecuredBroker(
   const fixture = await openSqliteFixture(systemClock, "envmon-broker-");
   const metricsRegistry = new Registry();
   const servicePassword = randomBytes(24).toString("base64url");
-  const credentials = createDeviceCredentials(fixture.metadata, systemClock);
+  const credentials = createDeviceCredentials(fixture.metadata, systemClock, {
+    secretKey: TEST_DEVICE_SECRET_KEY,
+  });
   const access = createBrokerAccess(
     { serviceClientPrefix: TEST_SERVICE_PREFIX, servicePassword, standingTtlMs: 1000 },
     { credentials, clock: systemClock },
