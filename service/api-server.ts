@@ -38,6 +38,7 @@ import { registerBrowserSecurity } from "../platform/http/browser-security.js";
 import { dashboardStatic } from "../platform/http/dashboard-static.js";
 import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "../platform/http/health-routes.js";
 import { registerOpenApi } from "../platform/http/openapi.js";
+import type { OutboundGuard } from "../platform/http/outbound-guard.js";
 import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
 import { catalogueRoutes, latestRoutes, readingsRoutes, rejectedRoutes } from "../readings/index.js";
 
@@ -51,6 +52,8 @@ export interface ApiServerDeps {
   /** Bearer token of those HTTP checks (BROKER_HTTP_AUTH_TOKEN); they are off without it. */
   readonly brokerHttpAuthToken?: string;
   readonly webhooks: WebhookRepository;
+  /** Judges webhook URLs when they are registered (config WEBHOOK_ALLOWED_HOSTS). */
+  readonly webhookTargets: Pick<OutboundGuard, "checkUrl">;
   /** Device broker secrets: issued and revoked by the device administration routes. */
   readonly deviceSecrets: DeviceSecrets;
   readonly deadLetters: DeadLetterRepository;
@@ -231,7 +234,11 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
     applied: deps.rulesApplied ?? (() => Promise.resolve()),
   });
   await app.register(alertRoutes, { alerts: deps.alerts, audit: deps.audit });
-  await app.register(webhookRoutes, { webhooks: deps.webhooks, audit: deps.audit });
+  await app.register(webhookRoutes, {
+    webhooks: deps.webhooks,
+    audit: deps.audit,
+    targets: deps.webhookTargets,
+  });
   await app.register(brokerAuthRoutes, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
   await app.register(capRoutes, {
     alerts: deps.alerts,

@@ -44,6 +44,7 @@ import { coalescedTask } from "../platform/coalesced-task.js";
 import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../platform/config.js";
 import type { ReadinessChecks, ReadinessDetails } from "../platform/http/health-routes.js";
 import { createHealthServer } from "../platform/http/health-server.js";
+import { createOutboundGuard } from "../platform/http/outbound-guard.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
 import type { TimeSeriesStore } from "../readings/index.js";
 import {
@@ -146,6 +147,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     onListenerError: (err) => logger.error({ err }, "alert transition listener failed"),
   });
   const webhooks = createWebhookRepository(metadata, clock);
+  const outbound = createOutboundGuard({ allowed: config.WEBHOOK_ALLOWED_HOSTS });
   const audit = createAuditLog(metadata, clock);
   const credentials = createDeviceCredentials(metadata, clock);
   const accounts = createUserAccounts(metadata, clock);
@@ -330,6 +332,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         brokerAccess,
         brokerHttpAuthToken: config.BROKER_HTTP_AUTH_TOKEN,
         webhooks,
+        webhookTargets: outbound,
         jwtSecret: config.JWT_SECRET ?? loadOrCreateJwtSecret(config.DATA_DIR),
         accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
         corsOrigins: config.CORS_ORIGINS,
@@ -368,7 +371,10 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       });
       alertGateway = createAlertGateway({ io, alerts, logger });
       // One dispatcher per database: it runs with the API (see alerts/delivery/webhooks/README.md).
-      webhookDispatcher = createWebhookDispatcher({}, { webhooks, transitions: alerts, clock, logger });
+      webhookDispatcher = createWebhookDispatcher(
+        {},
+        { webhooks, transitions: alerts, outbound, clock, logger },
+      );
       await webhookDispatcher.start();
       // Alerts are evaluated where the API runs, on the same stored-readings feed as the live view.
       const engine = createAlertEngine(
