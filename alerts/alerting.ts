@@ -10,6 +10,7 @@ import type { Server as SocketServer } from "socket.io";
 import type { Clock } from "../kernel/clock.js";
 import type { Reading } from "../kernel/reading.js";
 import { coalescedTask } from "../platform/coalesced-task.js";
+import type { OutboundGuard } from "../platform/http/outbound-guard.js";
 import type { AlertService } from "./alert-service.js";
 import { createAlertGateway } from "./delivery/alert-gateway.js";
 import { createWebhookDispatcher } from "./delivery/webhooks/webhook-dispatcher.js";
@@ -35,6 +36,8 @@ export interface AlertingDeps {
   readonly rules: AlertRulesRepository;
   readonly alerts: AlertService;
   readonly webhooks: WebhookRepository;
+  /** Sends webhooks only to targets the outbound policy allows, checked again on each delivery. */
+  readonly outbound: OutboundGuard;
   readonly stations: {
     list(): Promise<readonly StationInfo[]>;
     get(id: string): Promise<StationInfo | undefined>;
@@ -59,7 +62,7 @@ export async function startAlerting(settings: AlertingSettings, deps: AlertingDe
   // One dispatcher per database: it runs with the API (see alerts/delivery/webhooks/README.md).
   const dispatcher = createWebhookDispatcher(
     {},
-    { webhooks: deps.webhooks, transitions: alerts, clock, logger },
+    { webhooks: deps.webhooks, transitions: alerts, outbound: deps.outbound, clock, logger },
   );
   await dispatcher.start();
   const engine = createAlertEngine(

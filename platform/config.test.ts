@@ -52,6 +52,7 @@ describe("parseConfig", () => {
       ALERT_NODATA_GRACE_MS: 600_000,
       ALERT_REMINDER_INTERVAL_MS: 900_000,
       CAP_SENDER: "quantrac@tayninh.local",
+      WEBHOOK_ALLOWED_HOSTS: [],
     });
     // No secrets, no InfluxDB: every one of these stays unset unless given.
     for (const key of [
@@ -180,6 +181,21 @@ describe("parseConfig", () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]?.startsWith(`${name}:`)).toBe(true);
     expect(problems[0]).toContain(`'${bad}'`);
+  });
+
+  it("reads the webhook allow-list: names, addresses and networks", () => {
+    expect(
+      parseConfig({ WEBHOOK_ALLOWED_HOSTS: "sms-gateway.internal, 10.20.0.0/16 fd00::5" })
+        .WEBHOOK_ALLOWED_HOSTS,
+    ).toEqual([
+      { kind: "name", name: "sms-gateway.internal" },
+      { kind: "network", address: "10.20.0.0", prefix: 16, family: "ipv4" },
+      { kind: "network", address: "fd00::5", prefix: 128, family: "ipv6" },
+    ]);
+    const problems = problemsOf({ WEBHOOK_ALLOWED_HOSTS: "10.0.0.0/40,ok.internal" });
+    expect(problems).toEqual([
+      "WEBHOOK_ALLOWED_HOSTS: '10.0.0.0/40': the prefix length must be a number from 0 to 32 (got '10.0.0.0/40,ok.internal')",
+    ]);
   });
 
   it("treats empty strings as unset", () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "../kernel/limits.js";
+import { parseAllowedTargets } from "./http/outbound-policy.js";
 
 /**
  * The one configuration schema of the service, read from environment variables.
@@ -185,6 +186,19 @@ export const configSchema = z
     PUBLIC_BASE_URL: z
       .url({ protocol: /^https?$/, error: "PUBLIC_BASE_URL must be an http(s) URL" })
       .optional(),
+    /**
+     * Internal webhook targets admins may register although their addresses are loopback, private,
+     * link-local…: host names, addresses and networks (CIDR), comma-separated. None by default.
+     */
+    WEBHOOK_ALLOWED_HOSTS: z
+      .string()
+      .prefault("")
+      .transform((raw, ctx) => {
+        const parsed = parseAllowedTargets(raw);
+        if (parsed.ok) return parsed.targets;
+        for (const problem of parsed.problems) ctx.addIssue({ code: "custom", message: problem });
+        return z.NEVER;
+      }),
   })
   .superRefine((config, ctx) => {
     const allOrNone = (keys: readonly (keyof typeof config)[], what: string) => {

@@ -32,6 +32,7 @@ import { registerBrowserSecurity } from "../platform/http/browser-security.js";
 import { dashboardStatic } from "../platform/http/dashboard-static.js";
 import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "../platform/http/health-routes.js";
 import { registerOpenApi } from "../platform/http/openapi.js";
+import type { OutboundGuard } from "../platform/http/outbound-guard.js";
 import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
 import { readingsApi } from "../readings/index.js";
 
@@ -45,6 +46,8 @@ export interface ApiServerDeps {
   /** Bearer token of those HTTP checks (BROKER_HTTP_AUTH_TOKEN); they are off without it. */
   readonly brokerHttpAuthToken?: string;
   readonly webhooks: WebhookRepository;
+  /** Judges webhook URLs when they are registered (config WEBHOOK_ALLOWED_HOSTS). */
+  readonly webhookTargets: Pick<OutboundGuard, "checkUrl">;
   /** Device broker secrets: issued and revoked by the device administration routes. */
   readonly deviceSecrets: DeviceSecrets;
   readonly deadLetters: DeadLetterRepository;
@@ -206,6 +209,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
         rules: deps.rules,
         alerts: deps.alerts,
         webhooks: deps.webhooks,
+        webhookTargets: deps.webhookTargets,
         audit,
         rulesApplied: deps.rulesApplied ?? (() => Promise.resolve()),
       });

@@ -25,6 +25,7 @@ import { createIndexEngine, createIndexEngineMetrics } from "../indices/index.js
 import type { Clock } from "../kernel/clock.js";
 import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../platform/config.js";
 import { createHealthServer } from "../platform/http/health-server.js";
+import { createOutboundGuard } from "../platform/http/outbound-guard.js";
 import { createStopSequence } from "../platform/lifecycle.js";
 import type { ListenerErrorHandler } from "../platform/listeners.js";
 import {
@@ -115,6 +116,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       onListenerError,
     });
     const webhooks = createWebhookRepository(metadata, clock);
+    const outbound = createOutboundGuard({ allowed: config.WEBHOOK_ALLOWED_HOSTS });
     const audit = createAuditLog(metadata, clock);
     const accounts = createUserAccounts(metadata, clock);
     const sessions = createOperatorSessions(metadata, clock, { ttlMs: config.REFRESH_TOKEN_TTL_S * 1000 });
@@ -200,6 +202,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         brokerAccess,
         brokerHttpAuthToken: config.BROKER_HTTP_AUTH_TOKEN,
         webhooks,
+        webhookTargets: outbound,
         jwtSecret: config.JWT_SECRET ?? loadOrCreateJwtSecret(config.DATA_DIR),
         accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
         corsOrigins: config.CORS_ORIGINS,
@@ -233,7 +236,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
           noDataGraceMs: config.ALERT_NODATA_GRACE_MS,
           reminderIntervalMs: config.ALERT_REMINDER_INTERVAL_MS,
         },
-        { io, metadata, rules, alerts, webhooks, stations: registry, clock, logger: log("alerts") },
+        { io, metadata, rules, alerts, webhooks, outbound, stations: registry, clock, logger: log("alerts") },
       );
       alerting = alertsNow;
       stops.add("alerting", () => alertsNow.stop());

@@ -5,12 +5,13 @@ import type { AlertRulesRepository } from "../store/alert-rules-repository.js";
 import type { WebhookRepository } from "../store/webhook-repository.js";
 import { alertRoutes } from "./alert-routes.js";
 import { ruleRoutes } from "./rule-routes.js";
-import { webhookRoutes } from "./webhook-routes.js";
+import { type WebhookRoutesOptions, webhookRoutes } from "./webhook-routes.js";
 
 export interface AlertsApiOptions {
   readonly rules: AlertRulesRepository;
   readonly alerts: AlertService;
   readonly webhooks: WebhookRepository;
+  readonly webhookTargets: WebhookRoutesOptions["targets"];
   readonly audit: AuditRecorder;
   /** Resolves once the alert engine evaluates with the rules as they are now. */
   readonly rulesApplied: () => Promise<void>;
@@ -24,5 +25,9 @@ export const alertsApi: FastifyPluginAsync<AlertsApiOptions> = async (app, optio
     applied: options.rulesApplied,
   });
   await app.register(alertRoutes, { alerts: options.alerts, audit: options.audit });
-  await app.register(webhookRoutes, { webhooks: options.webhooks, audit: options.audit });
+  await app.register(webhookRoutes, {
+    webhooks: options.webhooks,
+    audit: options.audit,
+    targets: options.webhookTargets,
+  });
 };

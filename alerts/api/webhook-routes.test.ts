@@ -6,6 +6,8 @@ import { type AuditLog, createAuditLog } from "../../auth/store/audit-log.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { AuthenticatedUser, RouteAccess } from "../../platform/http/access.js";
 import { API_V1_PREFIX } from "../../platform/http/access.js";
+import { createOutboundGuard, type ResolveHost } from "../../platform/http/outbound-guard.js";
+import { parseAllowedTargets } from "../../platform/http/outbound-policy.js";
 import type { MetadataDatabase } from "../../service/metadata.js";
 import { alertServiceFor } from "../../test/support/alert-service.js";
 import { openTestAlert } from "../../test/support/open-test-alert.js";
@@ -19,6 +21,22 @@ import { webhookRoutes } from "./webhook-routes.js";
 const now = Date.UTC(2026, 10, 21, 8, 0, 0);
 const clock: Clock = { now: () => now };
 const admin: AuthenticatedUser = { username: "admin.tn", role: "admin" };
+
+/** The names the tests use, as DNS would answer them. */
+const DNS: Readonly<Record<string, readonly string[]>> = {
+  "zalo.example": ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"],
+  "example.com": ["93.184.215.14"],
+  "hooks.rebind.example": ["127.0.0.1"],
+  "split.example": ["93.184.215.14", "192.168.1.20"],
+  "metadata.example": ["169.254.169.254"],
+};
+const resolve: ResolveHost = async (name) => {
+  const addresses = DNS[name];
+  if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: "ENOTFOUND" });
+  return addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+};
+/** WEBHOOK_ALLOWED_HOSTS=10.0.0.5: the centre's SMS gateway on its own network. */
+const allowed = parseAllowedTargets("10.0.0.5");
 
 describe("webhook routes", () => {
   let fixture: SqliteFixture;
@@ -48,6 +66,7 @@ describe("webhook routes", () => {
       prefix: API_V1_PREFIX,
       webhooks,
       audit,
+      targets: createOutboundGuard({ allowed: allowed.ok ? allowed.targets : [] }, { resolve }),
       newSecret: () => "generated-secret-0123456789abcdef0123456789",
     });
     await app.ready();
@@ -107,6 +126,7 @@ describe("webhook routes", () => {
   });
 
   it("accepts a secret the receiver fixed, and refuses bad input with a reason", async () => {
+    // A private address: accepted because WEBHOOK_ALLOWED_HOSTS lists it (see `allowed`).
     const fixed = await app.inject({
       method: "POST",
       url: "/api/v1/webhooks",
@@ -132,6 +152,56 @@ describe("webhook routes", () => {
       expect(refused.statusCode, JSON.stringify(payload)).toBe(400);
       expect(refused.body).toContain(reason);
     }
+  });
+
+  it("refuses a URL this machine or an internal network would receive, naming the field", async () => {
+    const before = await webhooks.list();
+    for (const [url, reason] of [
+      // The service's own API, however its address is spelt.
+      ["http://127.0.0.1:8080/api/v1/webhooks", "127.0.0.1 is a loopback address"],
+      ["http://localhost:8080/api/v1/webhooks", "localhost is a loopback name"],
+      ["http://0x7f000001:8080/", "127.0.0.1 is a loopback address"],
+      ["http://2130706433:8080/", "127.0.0.1 is a loopback address"],
+      ["http://017700000001:8080/", "127.0.0.1 is a loopback address"],
+      ["http://127.1:8080/", "127.0.0.1 is a loopback address"],
+      ["http://[::1]:8080/", "::1 is a loopback address"],
+      ["http://[::ffff:127.0.0.1]:8080/", "loopback address (IPv4 127.0.0.1 inside IPv6)"],
+      ["http://0.0.0.0:8080/", "0.0.0.0 is an unspecified"],
+      ["http://[::]:8080/", ":: is the unspecified address"],
+      // Internal networks and cloud metadata.
+      ["http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"],
+      ["http://10.0.0.6:8080/sms", "10.0.0.6 is a private address"],
+      ["http://172.16.5.4/", "172.16.5.4 is a private address"],
+      ["http://192.168.1.1/", "192.168.1.1 is a private address"],
+      ["http://100.64.0.9/", "100.64.0.9 is a shared (CGNAT) address"],
+      ["http://[fd00::5]/", "fd00::5 is a private (unique local) address"],
+      ["http://[fe80::1]/", "fe80::1 is a link-local address"],
+      ["http://224.0.0.251/", "224.0.0.251 is a multicast address"],
+      ["http://255.255.255.255/", "255.255.255.255 is the broadcast address"],
+      ["http://240.0.0.1/", "240.0.0.1 is a reserved address"],
+      // Names, judged by every address they resolve to.
+      [
+        "https://hooks.rebind.example/",
+        "127.0.0.1 is a loopback address, which webhooks may not reach (hooks.rebind.example resolves to it)",
+      ],
+      ["https://split.example/", "192.168.1.20 is a private address"],
+      ["https://metadata.example/", "169.254.169.254 is a link-local address"],
+      ["https://nowhere.example/", "nowhere.example does not resolve (ENOTFOUND)"],
+    ] as const) {
+      const refused = await app.inject({
+        method: "POST",
+        url: "/api/v1/webhooks",
+        payload: { name: "x", url, audience: "operators" },
+      });
+      expect(refused.statusCode, url).toBe(400);
+      expect(refused.json(), url).toEqual({
+        error: "bad_request",
+        message: expect.stringMatching(/^body url: /),
+      });
+      expect(refused.json().message, url).toContain(reason);
+    }
+    expect(await webhooks.list()).toEqual(before);
+    expect(await audit.query({ action: "webhook.create" })).toHaveLength(2);
   });
 
   it("shows deliveries per webhook and per alert, then deletes a webhook with its history", async () => {

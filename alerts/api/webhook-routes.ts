@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errorResponseSchema } from "../../kernel/api-contract.js";
 import { type AuditRecorder, auditAction } from "../../platform/http/access.js";
+import type { OutboundGuard } from "../../platform/http/outbound-guard.js";
 import { isoTime } from "../../platform/http/query-schemas.js";
 import { AUDIENCES } from "../model/rule.js";
 import {
@@ -19,6 +20,11 @@ export interface WebhookRoutesOptions {
     "create" | "list" | "get" | "remove" | "deliveries" | "deliveriesForAlert"
   >;
   readonly audit: AuditRecorder;
+  /**
+   * Refuses a URL whose host is, or resolves to, an address webhooks may not reach (loopback,
+   * private…) unless WEBHOOK_ALLOWED_HOSTS allows it. Each delivery is judged again.
+   */
+  readonly targets: Pick<OutboundGuard, "checkUrl">;
   /** A new webhook's secret when the admin gives none (default: 32 random bytes, base64url). */
   readonly newSecret?: () => string;
 }
@@ -104,7 +110,7 @@ const notFound = (id: number) => ({ error: "not_found", message: `no webhook ${i
  * delete the webhook and create it anew.
  */
 export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, options) => {
-  const { webhooks, audit } = options;
+  const { webhooks, audit, targets } = options;
   const newSecret = options.newSecret ?? defaultSecret;
 
   app.get(
@@ -128,13 +134,17 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
         tags: ["webhooks"],
         summary:
           "Register a webhook: alert transitions are POSTed to it as JSON, signed with " +
-          "X-Signature-256: sha256=<hex HMAC-SHA256 of the body>. The answer carries the secret, once.",
+          "X-Signature-256: sha256=<hex HMAC-SHA256 of the body>. The answer carries the secret, once. " +
+          "The URL's host must be, and resolve only to, public addresses unless WEBHOOK_ALLOWED_HOSTS lists it.",
         body: createWebhookBody,
-        response: { 201: webhookSchema.extend({ secret: z.string() }) },
+        response: { 201: webhookSchema.extend({ secret: z.string() }), 400: errorResponseSchema },
       },
     },
     async (request, reply) => {
       const { secret, ...fields } = request.body;
+      const target = await targets.checkUrl(fields.url);
+      if (!target.ok)
+        return reply.code(400).send({ error: "bad_request", message: `body url: ${target.reason}` });
       const created = await webhooks.create({ ...fields, secret: secret ?? newSecret() });
       const shown = toWebhook(created);
       await auditAction(audit, request, {

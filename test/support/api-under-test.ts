@@ -15,6 +15,7 @@ import type { AqiStandard } from "../../indices/engine/index-series.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Role } from "../../platform/http/access.js";
 import type { ReadinessChecks } from "../../platform/http/health-routes.js";
+import { createOutboundGuard } from "../../platform/http/outbound-guard.js";
 import type { ScryptCost } from "../../platform/password-hash.js";
 import { type ApiRateLimits, createApiServer } from "../../service/api-server.js";
 import { alertServiceFor } from "./alert-service.js";
@@ -92,6 +93,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
           { credentials: deviceSecrets, clock },
         ),
         webhooks: createWebhookRepository(fixture.metadata, clock),
+        webhookTargets: createOutboundGuard(),
         deadLetters: fixture.deadLetters,
         rules: createAlertRulesRepository(fixture.metadata, clock),
         alerts: alertServiceFor(fixture.metadata, clock),

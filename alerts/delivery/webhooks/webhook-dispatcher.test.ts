@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,8 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { alertEventSchema } from "../../../kernel/api-contract.js";
 import { type Clock, systemClock } from "../../../kernel/clock.js";
+import { parseConfig } from "../../../platform/config.js";
+import { createOutboundGuard, type ResolveHost } from "../../../platform/http/outbound-guard.js";
 import { openSqliteDatabase } from "../../../platform/sqlite/sqlite-database.js";
 import type { MetadataDatabase } from "../../../service/metadata.js";
 import { openServiceMetadata } from "../../../service/metadata.js";
@@ -30,6 +32,11 @@ import {
 } from "./webhook-dispatcher.js";
 
 const silent = pino({ level: "silent" });
+/**
+ * The receivers listen on 127.0.0.1, which webhooks may not reach unless allow-listed: the tests
+ * allow it the way an admin would, with the WEBHOOK_ALLOWED_HOSTS setting.
+ */
+const ALLOW_TEST_RECEIVERS = "127.0.0.1";
 /** Fast retries so that eight attempts take milliseconds; no jitter (random = 0). */
 const FAST: WebhookDispatcherOptions = {
   retry: { baseDelayMs: 4, maxDelayMs: 40 },
@@ -74,11 +81,17 @@ async function startReceiver(secretOf: () => string, answer: (index: number) => 
   };
 }
 
+/** The outbound side of a dispatcher: WEBHOOK_ALLOWED_HOSTS as an admin would set it, and DNS. */
+interface Outbound {
+  readonly allowedHosts?: string;
+  readonly resolve?: ResolveHost;
+}
+
 interface Harness {
   readonly db: Kysely<MetadataDatabase & WebhookTables>;
   readonly alerts: AlertService;
   readonly webhooks: WebhookRepository;
-  dispatcher(options?: WebhookDispatcherOptions): WebhookDispatcher;
+  dispatcher(options?: WebhookDispatcherOptions, outbound?: Outbound): WebhookDispatcher;
   /** Opens an alert of a fresh rule (one transition); returns the stored event. */
   raise(audience?: Audience): Promise<AlertEvent>;
   close(): Promise<void>;
@@ -98,10 +111,18 @@ async function openHarness(dataDir: string, clock: Clock = systemClock): Promise
     db,
     alerts,
     webhooks,
-    dispatcher(options = FAST) {
+    dispatcher(options = FAST, outbound = {}) {
+      const { WEBHOOK_ALLOWED_HOSTS } = parseConfig({
+        WEBHOOK_ALLOWED_HOSTS: outbound.allowedHosts ?? ALLOW_TEST_RECEIVERS,
+      });
+      const guard = createOutboundGuard(
+        { allowed: WEBHOOK_ALLOWED_HOSTS },
+        outbound.resolve ? { resolve: outbound.resolve } : {},
+      );
       const dispatcher = createWebhookDispatcher(options, {
         webhooks,
         transitions: alerts,
+        outbound: guard,
         clock,
         logger: silent,
         random: () => 0,
@@ -144,6 +165,32 @@ describe("webhook dispatcher", () => {
     cleanups.push(started.close);
     return started;
   }
+
+  /** A real HTTP server on 127.0.0.1 answering with `handle`; `hits` counts the requests it got. */
+  async function plainServer(handle: (response: ServerResponse) => void) {
+    const state = { hits: 0 };
+    const server = createServer((request, response) => {
+      state.hits += 1;
+      request.resume();
+      request.on("end", () => handle(response));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    return { port, url: `http://127.0.0.1:${port}/hook`, state };
+  }
+
+  const deadDelivery = (webhooks: WebhookRepository, webhookId: number) =>
+    waitUntil("the delivery to be dead", async () => {
+      const delivery = await deliveryOf(webhooks, webhookId);
+      return delivery?.status === "dead" ? delivery : undefined;
+    });
 
   it("retries a signed delivery that fails twice, then delivers it exactly once", async () => {
     const h = await harness();
@@ -415,5 +462,129 @@ describe("webhook dispatcher", () => {
     await dispatcher.stop();
     expect(hook.requests).toHaveLength(5);
     expect(new Set(hook.requests.map((r) => r.headers[EVENT_ID_HEADER])).size).toBe(5);
+  });
+
+  it("refuses at send time a receiver this machine may not reach, even one registered before the check", async () => {
+    const h = await harness();
+    const hook = await plainServer((response) => response.writeHead(200).end("ok"));
+    // Stored directly, as a webhook registered before the address policy existed would be.
+    const webhook = await h.webhooks.create({
+      name: "own API",
+      url: hook.url,
+      audience: "operators",
+      secret: "x".repeat(32),
+      enabled: true,
+    });
+    // No allow-list: the default.
+    await h.dispatcher({ ...FAST, maxAttempts: 2 }, { allowedHosts: "" }).start();
+    await h.raise("operators");
+    const dead = await deadDelivery(h.webhooks, webhook.id);
+    expect(dead.attempts).toBe(2);
+    expect(dead.lastError).toBe("refused: 127.0.0.1 is a loopback address, which webhooks may not reach");
+    expect(hook.state.hits).toBe(0);
+  });
+
+  it("judges the address on each delivery: a name rebound to this machine after registration is refused", async () => {
+    const h = await harness();
+    const hook = await plainServer((response) => response.writeHead(200).end("ok"));
+    // Public when the admin registered it; this machine when the dispatcher sends.
+    let answer = "93.184.215.14";
+    const asked: string[] = [];
+    const resolve: ResolveHost = async (name) => {
+      asked.push(name);
+      return [{ address: answer, family: 4 }];
+    };
+    const guard = createOutboundGuard({}, { resolve });
+    const url = `http://hooks.example:${hook.port}/hook`;
+    expect(await guard.checkUrl(url)).toEqual({ ok: true });
+    const webhook = await h.webhooks.create({
+      name: "rebinding",
+      url,
+      audience: "operators",
+      secret: "x".repeat(32),
+      enabled: true,
+    });
+    answer = "127.0.0.1";
+    await h.dispatcher({ ...FAST, maxAttempts: 2 }, { allowedHosts: "", resolve }).start();
+    await h.raise("operators");
+    const dead = await deadDelivery(h.webhooks, webhook.id);
+    expect(dead.lastError).toBe(
+      "refused: 127.0.0.1 is a loopback address, which webhooks may not reach (hooks.example resolves to it)",
+    );
+    expect(hook.state.hits).toBe(0);
+    expect(asked).toEqual(["hooks.example", "hooks.example", "hooks.example"]); // check, then each attempt
+  });
+
+  it("delivers to an internal receiver the allow-list names, connecting to the address it resolved", async () => {
+    const h = await harness();
+    let secret = "";
+    const hook = await receiver(
+      () => secret,
+      () => 200,
+    );
+    const port = new URL(hook.url).port;
+    const webhook = await h.webhooks.create({
+      name: "SMS gateway",
+      url: `http://sms-gateway.internal:${port}/hook`,
+      audience: "operators",
+      secret: "allow-listed-secret-0123456789abcdef",
+      enabled: true,
+    });
+    secret = webhook.secret;
+    // sms-gateway.internal exists in no DNS: only the resolver's answer takes the request there.
+    const resolve: ResolveHost = async () => [{ address: "127.0.0.1", family: 4 }];
+    await h.dispatcher(FAST, { allowedHosts: "sms-gateway.internal", resolve }).start();
+    await h.raise("operators");
+    await waitUntil("the delivery to be delivered", async () => {
+      const delivery = await deliveryOf(h.webhooks, webhook.id);
+      return delivery?.status === "delivered" ? delivery : undefined;
+    });
+    expect(hook.requests).toHaveLength(1);
+    expect(hook.requests[0]?.signatureValid).toBe(true);
+    expect(hook.requests[0]?.headers.host).toBe(`sms-gateway.internal:${port}`);
+  });
+
+  it("keeps only a short, sanitised excerpt of a failed answer", async () => {
+    const h = await harness();
+    const body = `{"error":"boom",\r\n"users":[${'{"name":"admin","password_hash":"scrypt$..."},'.repeat(2000)}]}\u001b[2J`;
+    const hook = await plainServer((response) =>
+      response.writeHead(500, { "content-type": "application/json" }).end(body),
+    );
+    const webhook = await h.webhooks.create({
+      name: "talkative",
+      url: hook.url,
+      audience: "operators",
+      secret: "x".repeat(32),
+      enabled: true,
+    });
+    await h.dispatcher({ ...FAST, maxAttempts: 1 }).start();
+    await h.raise("operators");
+    const dead = await deadDelivery(h.webhooks, webhook.id);
+    const stored = dead.lastError ?? "";
+    expect(stored.startsWith('HTTP 500: {"error":"boom", "users":[{"name":"admin"')).toBe(true);
+    expect(stored.endsWith("…")).toBe(true);
+    expect(Array.from(stored.slice("HTTP 500: ".length))).toHaveLength(200);
+    expect(stored).not.toMatch(/\p{Cc}/u);
+  });
+
+  it("does not follow a redirect, and does not keep where it pointed", async () => {
+    const h = await harness();
+    const elsewhere = await plainServer((response) => response.writeHead(200).end("ok"));
+    const redirecting = await plainServer((response) =>
+      response.writeHead(302, { location: `${elsewhere.url}?internal=1` }).end("see other"),
+    );
+    const webhook = await h.webhooks.create({
+      name: "moved",
+      url: redirecting.url,
+      audience: "operators",
+      secret: "x".repeat(32),
+      enabled: true,
+    });
+    await h.dispatcher({ ...FAST, maxAttempts: 1 }).start();
+    await h.raise("operators");
+    const dead = await deadDelivery(h.webhooks, webhook.id);
+    expect(dead.lastError).toBe("HTTP 302: redirect not followed");
+    expect(redirecting.state.hits).toBe(1);
+    expect(elsewhere.state.hits).toBe(0);
   });
 });

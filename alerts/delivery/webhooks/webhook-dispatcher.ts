@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import type { Clock } from "../../../kernel/clock.js";
+import { type OutboundGuard, TargetRefusedError } from "../../../platform/http/outbound-guard.js";
 import type { AlertEvent } from "../../model/alert-event.js";
 import type { DeliveryRecord, WebhookRepository, WebhookTarget } from "../../store/webhook-repository.js";
 import type { AlertTransitionSource } from "./alert-transition-source.js";
+import { responseExcerpt } from "./response-excerpt.js";
 import { type RetryPolicy, retryAfterMs, retryDelayMs } from "./retry-delay.js";
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signWebhookBody } from "./signature.js";
 import { createTokenBucket, type TokenBucket, type TokenBucketLimits } from "./token-bucket.js";
@@ -18,6 +20,9 @@ import { createTokenBucket, type TokenBucket, type TokenBucketLimits } from "./t
  *   with the webhook's secret, with `X-Event-Id: <transition id>` so receivers drop repeats;
  * - a 2xx answer delivers; anything else (or no answer within the timeout) is retried with
  *   exponential backoff (Retry-After honoured), and after `maxAttempts` the delivery is dead;
+ * - requests go through the outbound guard: each one judges every address the URL's host resolves
+ *   to at that moment and connects only to those (no internal target, even after DNS rebinding),
+ *   redirects are not followed, and of a failed answer only a short sanitised excerpt is kept;
  * - one request at a time per webhook, at most `rateLimit` per webhook (token bucket): a burst of
  *   alerts waits its turn instead of flooding the recipient (alert fatigue), nothing is dropped.
  */
@@ -63,6 +68,8 @@ export type WebhookStore = Pick<
 export interface WebhookDispatcherDeps {
   readonly webhooks: WebhookStore;
   readonly transitions: AlertTransitionSource;
+  /** Makes the requests, refusing targets the address policy does not allow (WEBHOOK_ALLOWED_HOSTS). */
+  readonly outbound: Pick<OutboundGuard, "request">;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly timers?: Timers;
@@ -75,6 +82,8 @@ export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 10_000, maxDelayMs: 30 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RATE_LIMIT: TokenBucketLimits = { capacity: 10, refillPerMinute: 10 };
 const USER_AGENT = "envmon-webhooks/1";
+/** Bytes of an answer read: enough for the excerpt kept with a failed delivery, and no more. */
+const ANSWER_BYTES_READ = 1024;
 /** After an unexpected error (the database busy…), look again this much later. */
 const RECOVERY_DELAY_MS = 5_000;
 
@@ -91,7 +100,7 @@ export function createWebhookDispatcher(
   options: WebhookDispatcherOptions,
   deps: WebhookDispatcherDeps,
 ): WebhookDispatcher {
-  const { webhooks, transitions, clock, logger } = deps;
+  const { webhooks, transitions, outbound, clock, logger } = deps;
   const timers = deps.timers ?? systemTimers;
   const random = deps.random ?? Math.random;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -250,26 +259,35 @@ export function createWebhookDispatcher(
     }, timeoutMs);
     try {
       // Redirects are not followed: a signed POST must reach the address the admin registered.
-      const response = await fetch(url, {
+      const response = await outbound.request(url, {
         method: "POST",
         headers,
         body,
-        redirect: "manual",
         signal: controller.signal,
+        maxBodyBytes: ANSWER_BYTES_READ,
       });
-      const text = (await response.text()).trim().slice(0, 200);
-      if (response.status >= 200 && response.status < 300) return { ok: true };
-      const retryAfter = retryAfterMs(response.headers.get("retry-after"), clock.now());
+      const { status } = response;
+      if (status >= 200 && status < 300) return { ok: true };
+      const retryAfterHeader = response.headers["retry-after"];
+      const retryAfter = retryAfterMs(
+        typeof retryAfterHeader === "string" ? retryAfterHeader : null,
+        clock.now(),
+      );
+      const excerpt =
+        status >= 300 && status < 400 ? "redirect not followed" : responseExcerpt(response.bodyStart);
       return {
         ok: false,
-        error: `HTTP ${response.status}${text ? `: ${text}` : ""}`,
+        error: `HTTP ${status}${excerpt ? `: ${excerpt}` : ""}`,
         ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
       };
     } catch (err) {
       if (!running && !timedOut) return { ok: false, error: "stopped", abandoned: true };
       if (timedOut) return { ok: false, error: `no answer within ${timeoutMs} ms` };
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      return { ok: false, error: cause?.code ?? cause?.message ?? (err as Error).message };
+      if (err instanceof TargetRefusedError) return { ok: false, error: `refused: ${err.message}` };
+      // The code only (ECONNREFUSED, ENOTFOUND…): messages may carry addresses and ports.
+      const failure = err as { code?: unknown; errors?: { code?: unknown }[]; message?: string };
+      const code = failure.code ?? failure.errors?.[0]?.code;
+      return { ok: false, error: typeof code === "string" ? code : responseExcerpt(String(failure.message)) };
     } finally {
       timers.clearTimeout(timer);
       requests.delete(controller);

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { EXCERPT_MAX_CHARS, responseExcerpt } from "./response-excerpt.js";
 import { retryAfterMs, retryDelayMs } from "./retry-delay.js";
 import { signWebhookBody, verifyWebhookSignature } from "./signature.js";
 import { createTokenBucket } from "./token-bucket.js";
@@ -62,5 +63,31 @@ describe("token bucket", () => {
   it("refuses limits that would never let anything through", () => {
     expect(() => createTokenBucket({ capacity: 0, refillPerMinute: 1 }, 0)).toThrow(RangeError);
     expect(() => createTokenBucket({ capacity: 1, refillPerMinute: 0 }, 0)).toThrow(RangeError);
+  });
+});
+
+describe("response excerpt", () => {
+  it("keeps a short answer as it is", () => {
+    expect(responseExcerpt("not now")).toBe("not now");
+    expect(responseExcerpt('{"error":"quota exceeded"}')).toBe('{"error":"quota exceeded"}');
+    expect(responseExcerpt("Lỗi máy chủ")).toBe("Lỗi máy chủ");
+    expect(responseExcerpt("")).toBe("");
+  });
+
+  it("turns control and format characters into single spaces", () => {
+    expect(responseExcerpt("line one\r\nline two\n\n\tend  ")).toBe("line one line two end");
+    expect(responseExcerpt("\u001b[31mred\u001b[0m\u0000bell\u0007")).toBe("[31mred [0m bell");
+    expect(responseExcerpt("admin\u202Egnp.exe\u200B\u2028x\u0085y")).toBe("admin gnp.exe x y");
+    expect(responseExcerpt("cut\uFFFD")).toBe("cut");
+  });
+
+  it("cuts a long answer to at most 200 characters, not splitting a character", () => {
+    const long = responseExcerpt("ừ".repeat(500));
+    expect(Array.from(long)).toHaveLength(EXCERPT_MAX_CHARS);
+    expect(long.endsWith("…")).toBe(true);
+    const emoji = responseExcerpt("😀".repeat(300));
+    expect(Array.from(emoji)).toHaveLength(EXCERPT_MAX_CHARS);
+    expect(emoji.slice(0, -1)).toBe("😀".repeat(EXCERPT_MAX_CHARS - 1));
+    expect(responseExcerpt("x".repeat(EXCERPT_MAX_CHARS))).toBe("x".repeat(EXCERPT_MAX_CHARS));
   });
 });
