@@ -24,7 +24,7 @@ import {
   auditRoutes,
   authRoutes,
   createAccessTokens,
-  TokenRejectedError,
+  createAccessVerifier,
   userRoutes,
 } from "../auth/index.js";
 import type { BrokerAccess } from "../broker/index.js";
@@ -174,12 +174,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   });
   const tokens = createAccessTokens(app.jwt, { ttlS: deps.accessTokenTtlS, clock: deps.clock });
   const activeUser = (username: string) => deps.accounts.activeUser(username);
-  app.decorate("verifyAccessToken", async (token: string) => {
-    const verified = tokens.verify(token);
-    const user = await activeUser(verified.user.username);
-    if (!user) throw new TokenRejectedError("invalid", "the account is disabled or no longer exists");
-    return { user, expiresAt: verified.expiresAt };
-  });
+  app.decorate("verifyAccessToken", createAccessVerifier(tokens, activeUser));
   await app.register(accessControlPlugin, { tokens, activeUser, publicRateLimit: rateLimits.public });
   await app.register(fastifyRateLimit, {
     global: false,

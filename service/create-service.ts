@@ -351,7 +351,9 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       const now = () => clock.now();
       const ops = io.of("/ops");
       ops.use(createHandshakeRateLimit({ max: 30, windowMs: 60_000 }, { now }));
-      ops.use(createSocketAuthenticator(app.verifyAccessToken, { now }));
+      ops.use(
+        createSocketAuthenticator(app.verifyAccessToken, { now, onSessionsEnded: accounts.onSessionsEnded }),
+      );
       ops.use(createEventRateLimit({ max: 20, windowMs: 10_000 }, { now }));
       // Residents may share one carrier NAT address: a higher handshake allowance.
       const residents = io.of("/public");
