@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, RouteOptions } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import { type AuthenticatedUser, ROLES, type RouteAccess, roleAllows } from "../platform/http/access.js";
+import { bearerProblem, bearerToken } from "../platform/http/bearer.js";
 import {
   type AccessTokens,
   type ActiveUserLookup,
@@ -47,19 +48,6 @@ const isRouteAccess = (value: unknown): value is RouteAccess =>
 function refuse(reply: FastifyReply, status: 401 | 403, message: string) {
   if (status === 401) reply.header("www-authenticate", 'Bearer realm="envmon"');
   return reply.code(status).send({ error: status === 401 ? "unauthorized" : "forbidden", message });
-}
-
-/** "Bearer <token>" → the token; anything else → undefined. */
-export function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header ?? "");
-  return match?.[1];
-}
-
-/** Why a request without a usable bearer token is refused: none sent, or a header of another shape. */
-export function missingBearerMessage(header: string | undefined, what = "access token"): string {
-  return header === undefined || header.trim() === ""
-    ? `log in first: send Authorization: Bearer <${what}>`
-    : `the Authorization header is not of the form 'Bearer <${what}>'`;
 }
 
 /**
@@ -110,7 +98,15 @@ const accessControl: FastifyPluginAsync<AccessControlOptions> = async (app, opti
     if (access === undefined || access === "public" || access === "broker") return;
     const header = request.headers.authorization;
     const token = bearerToken(header);
-    if (token === undefined) return refuse(reply, 401, missingBearerMessage(header));
+    if (token === undefined) {
+      return refuse(
+        reply,
+        401,
+        bearerProblem(header) === "missing"
+          ? "log in first: send Authorization: Bearer <access token>"
+          : "the Authorization header is not of the form 'Bearer <access token>'",
+      );
+    }
     let user: AuthenticatedUser;
     try {
       user = (await verify(token)).user;

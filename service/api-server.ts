@@ -37,6 +37,7 @@ import type { Clock } from "../kernel/clock.js";
 import { registerBrowserSecurity } from "../platform/http/browser-security.js";
 import { dashboardStatic } from "../platform/http/dashboard-static.js";
 import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "../platform/http/health-routes.js";
+import { metricsRoutes, publicMetricsAccess } from "../platform/http/metrics-routes.js";
 import { registerOpenApi } from "../platform/http/openapi.js";
 import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
 import { catalogueRoutes, latestRoutes, readingsRoutes, rejectedRoutes } from "../readings/index.js";
@@ -55,6 +56,11 @@ export interface ApiServerDeps {
   readonly deviceSecrets: DeviceSecrets;
   readonly deadLetters: DeadLetterRepository;
   readonly metricsRegistry: Registry;
+  /**
+   * Config METRICS_TOKEN: /metrics on this server needs it as a bearer token; without it /metrics
+   * is not served here (404): Prometheus then scrapes the internal METRICS_PORT listener.
+   */
+  readonly metricsToken?: string;
   readonly readiness: ReadinessChecks;
   readonly readinessDetails?: ReadinessDetails;
   readonly dashboardRoot: string;
@@ -195,10 +201,10 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   });
   await app.register(userRoutes, { accounts: deps.accounts, audit: deps.audit, now });
   await app.register(auditRoutes, { audit: deps.audit });
-  await app.register(healthRoutes, {
-    checks: deps.readiness,
-    details: deps.readinessDetails ?? {},
+  await app.register(healthRoutes, { checks: deps.readiness, details: deps.readinessDetails ?? {} });
+  await app.register(metricsRoutes, {
     registry: deps.metricsRegistry,
+    access: publicMetricsAccess(deps.metricsToken),
   });
   await app.register(catalogueRoutes);
   await app.register(deviceRoutes, {

@@ -43,7 +43,7 @@ import type { Clock } from "../kernel/clock.js";
 import { coalescedTask } from "../platform/coalesced-task.js";
 import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../platform/config.js";
 import type { ReadinessChecks, ReadinessDetails } from "../platform/http/health-routes.js";
-import { createHealthServer } from "../platform/http/health-server.js";
+import { createHealthServer, listenForMetrics } from "../platform/http/health-server.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
 import type { TimeSeriesStore } from "../readings/index.js";
 import {
@@ -199,6 +199,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   let mqttPort: number | undefined;
   let mqttTlsPort: number | undefined;
   let app: FastifyInstance | undefined;
+  let metricsServer: FastifyInstance | undefined;
   let io: SocketServer | undefined;
   let gateway: LiveGateway | undefined;
   let indices: IndexEngine | undefined;
@@ -239,6 +240,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       await new Promise<void>((resolve) => (io ? io.close(() => resolve()) : resolve()));
       await app?.close();
     });
+    await step("metrics listener", () => metricsServer?.close());
     await step("feed", () => remoteFeed?.close());
     await step("broker", () => broker?.close());
     await step("store", () => store.close());
@@ -340,6 +342,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         rulesApplied: () => ruleReload.run(),
         cap: { sender: config.CAP_SENDER, publicBaseUrl: config.PUBLIC_BASE_URL },
         metricsRegistry,
+        metricsToken: config.METRICS_TOKEN,
         readiness,
         readinessDetails,
         dashboardRoot: DASHBOARD_ROOT,
@@ -424,9 +427,11 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         checks: readiness,
         details: readinessDetails,
         registry: metricsRegistry,
+        metricsToken: config.METRICS_TOKEN,
       });
       await app.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
     }
+    metricsServer = await listenForMetrics(config, { logger, registry: metricsRegistry });
 
     // Last: everything that listens to stored readings (live gateway, index engine) is subscribed
     // by now, so not even the backlog the broker held for us during a restart goes unseen.
