@@ -7,7 +7,13 @@ import {
   type RouteAccess,
   roleAllows,
 } from "../platform/http/access.js";
-import { type AccessTokens, TokenRejectedError } from "./access-tokens.js";
+import { bearerProblem, bearerToken } from "../platform/http/bearer.js";
+import {
+  type AccessTokens,
+  type ActiveUserLookup,
+  createAccessVerifier,
+  TokenRejectedError,
+} from "./access-tokens.js";
 
 /** A route as the access control saw it: routes outside /api/v1 may declare no access (undefined). */
 export interface DeclaredRoute {
@@ -27,8 +33,8 @@ const ACCESS_LEVELS: readonly RouteAccess[] = ["public", "broker", ...ROLES];
 
 export interface AccessControlOptions {
   readonly tokens: AccessTokens;
-  /** The account behind a token while it may still act, with its current role. */
-  readonly activeUser: (username: string) => Promise<AuthenticatedUser | undefined>;
+  /** The account behind a token while it may still act, with its current role and session version. */
+  readonly activeUser: ActiveUserLookup;
   /** Applied to every public route that does not declare a rate limit of its own. */
   readonly publicRateLimit: { readonly max: number; readonly timeWindow: number };
 }
@@ -48,23 +54,19 @@ function refuse(reply: FastifyReply, status: 401 | 403, message: string) {
   return reply.code(status).send({ error: status === 401 ? "unauthorized" : "forbidden", message });
 }
 
-/** "Bearer <token>" → the token; anything else → undefined. */
-export function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header ?? "");
-  return match?.[1];
-}
-
 /**
  * Who may call what. Registered before any route (it applies to the whole server):
  * - at startup, every route under /api/v1 must declare `config.access`, only /api/v1/public/* (read
  *   only) and login/refresh/logout may be public, or the server refuses to start;
  * - public routes get the public rate limit unless they bring their own;
  * - on each request, routes that need a role get the bearer access token checked, the account
- *   looked up (a disabled account stops at once), and the role compared; `request.user` is set.
+ *   looked up (a disabled account, or one whose sessions were ended since the token was issued,
+ *   stops at once), and the role compared; `request.user` is set.
  * "broker" routes pass: the broker's HTTP auth plugin checks its own bearer token.
  */
 const accessControl: FastifyPluginAsync<AccessControlOptions> = async (app, options) => {
   const { tokens, activeUser, publicRateLimit } = options;
+  const verify = createAccessVerifier(tokens, activeUser);
   const declared: DeclaredRoute[] = [];
   app.decorate("declaredRoutes", declared);
 
@@ -93,22 +95,29 @@ const accessControl: FastifyPluginAsync<AccessControlOptions> = async (app, opti
     }
   });
 
+  // The token, then the account as it is now: disabled, deleted, or its sessions ended since the
+  // token was issued (session version) all stop the token at once, before it expires.
   app.addHook("onRequest", async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (access === undefined || access === "public" || access === "broker") return;
-    const token = bearerToken(request.headers.authorization);
+    const header = request.headers.authorization;
+    const token = bearerToken(header);
     if (token === undefined) {
-      return refuse(reply, 401, "log in first: send Authorization: Bearer <access token>");
+      return refuse(
+        reply,
+        401,
+        bearerProblem(header) === "missing"
+          ? "log in first: send Authorization: Bearer <access token>"
+          : "the Authorization header is not of the form 'Bearer <access token>'",
+      );
     }
-    let claimed: AuthenticatedUser;
+    let user: AuthenticatedUser;
     try {
-      claimed = tokens.verify(token).user;
+      user = (await verify(token)).user;
     } catch (error) {
       if (error instanceof TokenRejectedError) return refuse(reply, 401, error.message);
       throw error;
     }
-    const user = await activeUser(claimed.username);
-    if (!user) return refuse(reply, 401, "the account is disabled or no longer exists");
     if (!roleAllows(user.role, access)) {
       return refuse(reply, 403, `this needs the ${access} role; ${user.username} is ${user.role}`);
     }

@@ -1,6 +1,6 @@
 /** The auth feature as the rest of the service uses it. */
 export { accessControlPlugin } from "./access-control.js";
-export { createAccessTokens, TokenRejectedError } from "./access-tokens.js";
+export { createAccessTokens, createAccessVerifier, TokenRejectedError } from "./access-tokens.js";
 export { auditRoutes } from "./api/audit-routes.js";
 export { authApi } from "./api/auth-api.js";
 export { authRoutes } from "./api/auth-routes.js";

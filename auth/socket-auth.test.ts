@@ -4,9 +4,16 @@ import { type Socket as ClientSocket, io as connectClient } from "socket.io-clie
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../kernel/clock.js";
 import type { AuthenticatedUser } from "../platform/http/access.js";
-import { ACCESS_TOKEN_TTL_S, type ApiUnderTest, openApiUnderTest } from "../test/support/api-under-test.js";
+import {
+  ACCESS_TOKEN_TTL_S,
+  type ApiUnderTest,
+  openApiUnderTest,
+  TEST_SCRYPT_COST,
+} from "../test/support/api-under-test.js";
+import { withTimeout } from "../test/support/poll.js";
 import { assertHandshakeChecksOnRecovery, createSocketAuthenticator } from "./socket-auth.js";
 import { createEventRateLimit, createHandshakeRateLimit } from "./socket-rate-limit.js";
+import { createUserAccounts } from "./store/user-accounts.js";
 
 const NOW = Date.UTC(2026, 10, 22, 3, 0, 0);
 
@@ -32,7 +39,16 @@ describe("Socket.IO /ops handshake authentication and rate limits (real server a
   });
 
   /** A Socket.IO server on its own port with the /ops namespace guarded as the service guards it. */
-  async function opsServer(options: { recovery?: boolean; handshakes?: number; events?: number } = {}) {
+  async function opsServer(
+    options: {
+      recovery?: boolean;
+      handshakes?: number;
+      events?: number;
+      /** Listen to the accounts' notices that sessions ended (as the service does). */
+      notices?: boolean;
+      recheckMs?: number;
+    } = {},
+  ) {
     const http = Fastify();
     await http.listen({ port: 0, host: "127.0.0.1" });
     const io = new SocketServer(http.server, {
@@ -48,7 +64,13 @@ describe("Socket.IO /ops handshake authentication and rate limits (real server a
       next();
     });
     ops.use(createHandshakeRateLimit({ max: options.handshakes ?? 1000, windowMs: 60_000 }, clock));
-    ops.use(createSocketAuthenticator(app.verifyAccessToken, clock));
+    ops.use(
+      createSocketAuthenticator(app.verifyAccessToken, {
+        now: clock.now,
+        ...(options.notices ? { onSessionsEnded: api.accounts.onSessionsEnded } : {}),
+        ...(options.recheckMs === undefined ? {} : { recheckMs: options.recheckMs }),
+      }),
+    );
     ops.use(createEventRateLimit({ max: options.events ?? 1000, windowMs: 1000, disconnectAfter: 3 }, clock));
     const connected: Socket[] = [];
     ops.on("connection", (socket) => {
@@ -144,6 +166,76 @@ describe("Socket.IO /ops handshake authentication and rate limits (real server a
     await api.accounts.setDisabled("reconnecting", true);
     socket.io.engine.close();
     expect(await outcome(socket)).toBe("refused: unauthorized");
+  });
+
+  /** Logs in through the API as the dashboard does: the access and refresh tokens. */
+  const logIn = async (username: string) => {
+    const response = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { username, password: "long enough password" },
+    });
+    expect(response.statusCode).toBe(200);
+    return response.json() as { token: string; refreshToken: string };
+  };
+  const refresh = (refreshToken: string) =>
+    app.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refreshToken } });
+  const disconnection = (socket: ClientSocket) =>
+    withTimeout(
+      "the server to disconnect the socket",
+      new Promise<string>((resolve) => socket.once("disconnect", resolve)),
+      5_000,
+    );
+
+  it("disconnects the sockets of a reused refresh token's account at once, and refuses them after", async () => {
+    const server = await opsServer({ notices: true, recheckMs: 0 });
+    await api.accounts.create({ username: "stolen", password: "long enough password", role: "viewer" });
+    await api.accounts.create({ username: "bystander", password: "long enough password", role: "viewer" });
+    const victim = await logIn("stolen");
+    // The thief rotates the copied refresh token first and connects with the newest access token.
+    const thief = (await refresh(victim.refreshToken)).json() as { token: string };
+    const thiefSocket = client(server.url, { token: thief.token });
+    expect(await outcome(thiefSocket)).toBe("connected");
+    const other = client(server.url, { token: (await logIn("bystander")).token });
+    expect(await outcome(other)).toBe("connected");
+
+    const dropped = disconnection(thiefSocket);
+    expect((await refresh(victim.refreshToken)).statusCode).toBe(401); // the victim's copy: reuse
+    expect(await dropped).toBe("io server disconnect");
+    // The token has not expired, but it no longer opens a socket; other accounts are untouched.
+    expect(await outcome(client(server.url, { token: thief.token }))).toBe("refused: unauthorized");
+    expect(await outcome(client(server.url, { token: victim.token }))).toBe("refused: unauthorized");
+    expect(other.connected).toBe(true);
+    expect(await other.timeout(2000).emitWithAck("subscribe", { all: true })).toEqual({ ok: true });
+  });
+
+  it("disconnects an account's sockets when an admin disables it or resets its password", async () => {
+    const server = await opsServer({ notices: true, recheckMs: 0 });
+    await api.accounts.create({ username: "leaving", password: "long enough password", role: "operator" });
+    const socket = client(server.url, { token: (await logIn("leaving")).token });
+    expect(await outcome(socket)).toBe("connected");
+    const dropped = disconnection(socket);
+    await api.accounts.setDisabled("leaving", true);
+    expect(await dropped).toBe("io server disconnect");
+
+    await api.accounts.setDisabled("leaving", false);
+    const again = client(server.url, { token: (await logIn("leaving")).token });
+    expect(await outcome(again)).toBe("connected");
+    const droppedAgain = disconnection(again);
+    await api.accounts.setPassword("leaving", "a different long password");
+    expect(await droppedAgain).toBe("io server disconnect");
+  });
+
+  it("rechecks open sockets periodically, for accounts changed by another process", async () => {
+    const server = await opsServer({ recheckMs: 50 });
+    await api.accounts.create({ username: "elsewhere", password: "long enough password", role: "viewer" });
+    const socket = client(server.url, { token: (await logIn("elsewhere")).token });
+    expect(await outcome(socket)).toBe("connected");
+    // The CLI (npm run users -- disable) works on the same database through its own objects: no notice here.
+    const cli = createUserAccounts(api.fixture.metadata, clock, { cost: TEST_SCRYPT_COST });
+    const dropped = disconnection(socket);
+    await cli.setDisabled("elsewhere", true);
+    expect(await dropped).toBe("io server disconnect");
   });
 
   it("does not let a recovered session (connection-state recovery) skip the check", async () => {

@@ -140,22 +140,22 @@ async function throughputRun(
     await prepare?.(service);
     const probe = await startLatencyProbe(service.httpUrl, await service.socketAuth());
     service.resetPeak();
-    const storedAtStart = await scrapeMetric(service.httpUrl, STORED);
+    const storedAtStart = await scrapeMetric(service, STORED);
     const started = Date.now();
     const load = runLoadGenerator(fleet, service.mqttUrl, rate, durationS, batch);
     await load.sending;
     const connectedAfterMs = Date.now() - started;
     // Sustained rate: what became durable between 5 s into the load and its end.
     await sleep(5000);
-    const windowStart = { at: Date.now(), stored: await scrapeMetric(service.httpUrl, STORED) };
+    const windowStart = { at: Date.now(), stored: await scrapeMetric(service, STORED) };
     const summary = await load.done;
-    const windowEnd = { at: Date.now(), stored: await scrapeMetric(service.httpUrl, STORED) };
+    const windowEnd = { at: Date.now(), stored: await scrapeMetric(service, STORED) };
     // Then let the service catch up with what it had accepted.
     let stored = windowEnd.stored;
     const drainStarted = Date.now();
     for (let quiet = 0; quiet < 3 && Date.now() - drainStarted < 60_000; ) {
       await sleep(500);
-      const now = await scrapeMetric(service.httpUrl, STORED);
+      const now = await scrapeMetric(service, STORED);
       quiet = now === stored ? quiet + 1 : 0;
       stored = now;
     }

@@ -23,6 +23,8 @@ export interface ServiceUnderTest {
   authHeaders(): Promise<Record<string, string>>;
   /** The /ops handshake `auth` of the admin. */
   socketAuth(): Promise<Record<string, unknown>>;
+  /** `Authorization: Bearer <METRICS_TOKEN>`, for /metrics. */
+  metricsHeaders(): Record<string, string>;
   /** Highest RSS seen since start or the last reset, sampled every 200 ms. */
   peakRssBytes(): number;
   currentRssBytes(): number;
@@ -61,6 +63,7 @@ export async function startServiceUnderTest(
     pid,
     authHeaders: () => service.authHeaders(),
     socketAuth: () => service.socketAuth(),
+    metricsHeaders: () => service.metricsHeaders(),
     peakRssBytes: () => Math.max(peak, rssBytes(pid) ?? 0),
     currentRssBytes: () => rssBytes(pid) ?? 0,
     resetPeak: () => {
@@ -76,8 +79,13 @@ export async function startServiceUnderTest(
 }
 
 /** Reads one counter or gauge (summing its label sets) from the service's /metrics. */
-export async function scrapeMetric(httpUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+export async function scrapeMetric(
+  service: Pick<ServiceUnderTest, "httpUrl" | "metricsHeaders">,
+  name: string,
+): Promise<number> {
+  const response = await fetch(`${service.httpUrl}/metrics`, { headers: service.metricsHeaders() });
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}: ${await response.text()}`);
+  const text = await response.text();
   let total = 0;
   for (const line of text.split("\n")) {
     if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.split(" ").at(-1));

@@ -53,6 +53,7 @@ describe("parseConfig", () => {
       ALERT_REMINDER_INTERVAL_MS: 900_000,
       CAP_SENDER: "quantrac@tayninh.local",
       WEBHOOK_ALLOWED_HOSTS: [],
+      METRICS_HOST: "127.0.0.1",
     });
     // No secrets, no InfluxDB: every one of these stays unset unless given.
     for (const key of [
@@ -64,6 +65,8 @@ describe("parseConfig", () => {
       "BROKER_HTTP_AUTH_TOKEN",
       "INFLUX_URL",
       "INFLUX_TOKEN",
+      "METRICS_TOKEN",
+      "METRICS_PORT",
     ] as const) {
       expect(config[key], key).toBeUndefined();
     }
@@ -104,18 +107,51 @@ describe("parseConfig", () => {
       const problems = problemsOf({ DEVICE_SECRET_KEY: bad });
       expect(problems, bad).toHaveLength(1);
       expect(problems[0], bad).toContain(message);
-      expect(problems[0], bad).toContain("(the value given is not shown)");
+      expect(problems[0], bad).toContain("characters, not shown)");
       expect(problems[0], bad).not.toContain(bad.trim());
     }
   });
 
-  it("never repeats the value of a secret setting in its error", () => {
-    const [problem] = problemsOf({ JWT_SECRET: "hunter2-not-long-enough" });
-    expect(problem).toBe(
-      "JWT_SECRET: JWT_SECRET must be at least 32 characters (the value given is not shown)",
-    );
-    const [other] = problemsOf({ MQTT_SERVICE_PASSWORD: "hunter2" });
-    expect(other).not.toContain("hunter2");
+  it("never echoes a secret's value in its error, only the setting and the length", () => {
+    const secrets = {
+      MQTT_SERVICE_PASSWORD: "hunter2-mqtt",
+      BOOTSTRAP_ADMIN_PASSWORD: "admin-pw",
+      JWT_SECRET: "short-jwt-secret",
+      BROKER_HTTP_AUTH_TOKEN: "short-broker-token",
+      METRICS_TOKEN: "short-metrics-token",
+    };
+    const problems = problemsOf(secrets);
+    expect(problems).toHaveLength(Object.keys(secrets).length);
+    for (const [key, value] of Object.entries(secrets)) {
+      expect(problems.find((p) => p.startsWith(`${key}:`))).toContain(
+        `got ${value.length} characters, not shown`,
+      );
+      expect(problems.join("\n")).not.toContain(value);
+    }
+    const spaced = problemsOf({ METRICS_TOKEN: "a metrics token with spaces in it" });
+    expect(spaced).toEqual([
+      "METRICS_TOKEN: METRICS_TOKEN may hold only letters, digits and . _ ~ + / = - (got 33 characters, not shown)",
+    ]);
+    // Other settings still show what was given.
+    expect(problemsOf({ HTTP_PORT: "eighty" })).toEqual([
+      "HTTP_PORT: HTTP_PORT must be a port number (got 'eighty')",
+    ]);
+  });
+
+  it("reads the metrics settings: a bearer token, an internal port on this host unless told", () => {
+    const token = "0123456789abcdefghijABCDEFGHIJ+/=";
+    const config = parseConfig({ METRICS_TOKEN: token, METRICS_PORT: "9464" });
+    expect(config).toMatchObject({ METRICS_TOKEN: token, METRICS_PORT: 9464, METRICS_HOST: "127.0.0.1" });
+    expect(parseConfig({ METRICS_PORT: "9464", METRICS_HOST: "0.0.0.0" }).METRICS_HOST).toBe("0.0.0.0");
+    expect(problemsOf({ METRICS_PORT: "8080" })).toEqual([
+      "METRICS_PORT: METRICS_PORT must differ from HTTP_PORT (got '8080')",
+    ]);
+    expect(problemsOf({ METRICS_PORT: "1883" })).toEqual([
+      "METRICS_PORT: METRICS_PORT must differ from MQTT_PORT (got '1883')",
+    ]);
+    expect(problemsOf({ METRICS_PORT: "0" })).toEqual([
+      "METRICS_PORT: METRICS_PORT must be between 1 and 65535 (got '0')",
+    ]);
   });
 
   it("reads valid values and ignores unrelated variables", () => {

@@ -15,6 +15,14 @@ const port = (name: string, fallback: number) =>
     .max(65535, `${name} must be between 1 and 65535`)
     .default(fallback);
 
+const optionalPort = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a port number` })
+    .int(`${name} must be an integer`)
+    .min(1, `${name} must be between 1 and 65535`)
+    .max(65535, `${name} must be between 1 and 65535`)
+    .optional();
+
 const positiveInt = (name: string, fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
     .number({ error: `${name} must be a number` })
@@ -199,6 +207,22 @@ export const configSchema = z
         for (const problem of parsed.problems) ctx.addIssue({ code: "custom", message: problem });
         return z.NEVER;
       }),
+
+    // --- Monitoring (issue 11): /metrics is not for the public port's visitors ---
+    /**
+     * Bearer token Prometheus sends for /metrics on HTTP_PORT (`Authorization: Bearer …`); without
+     * it /metrics is not served there (404). A secret: never logged, never echoed in errors.
+     */
+    METRICS_TOKEN: z
+      .string()
+      .min(24, "METRICS_TOKEN must be at least 24 characters")
+      .max(512, "METRICS_TOKEN must be at most 512 characters")
+      .regex(/^[A-Za-z0-9._~+/=-]+$/, "METRICS_TOKEN may hold only letters, digits and . _ ~ + / = -")
+      .optional(),
+    /** A second listener serving only /metrics, without a token (for a Prometheus beside the service). */
+    METRICS_PORT: optionalPort("METRICS_PORT"),
+    /** Interface of the METRICS_PORT listener: this host only unless told. */
+    METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   })
   .superRefine((config, ctx) => {
     const allOrNone = (keys: readonly (keyof typeof config)[], what: string) => {
@@ -213,6 +237,16 @@ export const configSchema = z
     };
     allOrNone(INFLUX_SETTINGS, "InfluxDB");
     allOrNone(["TLS_CERT_FILE", "TLS_KEY_FILE"], "TLS");
+    if (config.METRICS_PORT !== undefined) {
+      const taken = (["HTTP_PORT", "MQTT_PORT"] as const).find((k) => config[k] === config.METRICS_PORT);
+      if (taken) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["METRICS_PORT"],
+          message: `METRICS_PORT must differ from ${taken}`,
+        });
+      }
+    }
     if (config.MQTT_KEEPALIVE_MIN_S > config.MQTT_KEEPALIVE_MAX_S) {
       ctx.addIssue({
         code: "custom",
@@ -222,14 +256,15 @@ export const configSchema = z
     }
   });
 
-/** Settings whose values are secrets: an error about one never repeats the value given. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+/** Settings whose values are secrets: an error about one names it, and its length, never its value. */
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   "MQTT_SERVICE_PASSWORD",
   "BOOTSTRAP_ADMIN_PASSWORD",
   "JWT_SECRET",
   "DEVICE_SECRET_KEY",
   "BROKER_HTTP_AUTH_TOKEN",
   "INFLUX_TOKEN",
+  "METRICS_TOKEN",
 ]);
 
 /** Settings that select InfluxDB as the time-series store (all four, or none). */
@@ -259,9 +294,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       const key = String(issue.path[0] ?? "config");
       const given = input[key];
       if (given === undefined) return `${key}: ${issue.message}`;
-      return SECRET_SETTINGS.has(key)
-        ? `${key}: ${issue.message} (the value given is not shown)`
-        : `${key}: ${issue.message} (got '${given}')`;
+      if (SECRET_SETTINGS.has(key))
+        return `${key}: ${issue.message} (got ${given.length} characters, not shown)`;
+      return `${key}: ${issue.message} (got '${given}')`;
     }),
   );
 }

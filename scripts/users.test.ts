@@ -48,7 +48,7 @@ describe("users CLI", () => {
     await withAccounts(dataDir, async (accounts) => {
       expect(await accounts.verifyLogin("lan.nguyen", password)).toEqual({
         ok: true,
-        user: { username: "lan.nguyen", role: "operator" },
+        user: { username: "lan.nguyen", role: "operator", sessionVersion: 0 },
       });
     });
   });

@@ -1,6 +1,7 @@
 /**
  * Operator accounts in DATA_DIR's database (the same actions as the admin API, audited as
- * "cli:<user>"). Works while the service runs; a disabled account is refused at its next request.
+ * "cli:<user>"). Works while the service runs: a disabled account, or one whose password was reset,
+ * is refused at its next request, and its open live sockets are closed within seconds.
  *   npm run users -- add lan.nguyen --role operator          (prints a generated password once)
  *   printf '%s\n' "$PASSWORD" | npm run users -- reset-password admin --password-stdin
  *   npm run users -- list

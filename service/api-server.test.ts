@@ -114,6 +114,8 @@ const letters: NewDeadLetter[] = [
   },
 ];
 
+const METRICS_TOKEN = "api-test-metrics-token-0123456789";
+
 describe("HTTP API (Fastify inject, real SQLite)", () => {
   let api: ApiUnderTest;
   let app: FastifyInstance;
@@ -122,7 +124,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
   function server(readiness: ReadinessChecks): Promise<FastifyInstance> {
     const metricsRegistry = new Registry();
     createIngestMetrics(metricsRegistry).readingsStored.inc(42);
-    return api.server({ readiness, metricsRegistry, version: "9.9.9-test" });
+    return api.server({ readiness, metricsRegistry, version: "9.9.9-test", metricsToken: METRICS_TOKEN });
   }
 
   beforeAll(async () => {
@@ -420,8 +422,27 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
       expect(failed.json()).toEqual({ ready: false, checks: { store: false, broker: false, ingest: true } });
     });
 
-    it("GET /metrics answers Prometheus text with the registry's metrics", async () => {
-      const response = await get("/metrics");
+    it("GET /metrics answers Prometheus text with the registry's metrics, to the METRICS_TOKEN bearer only", async () => {
+      const scrape = (headers: Record<string, string>, on = app) =>
+        on.inject({ method: "GET", url: "/metrics", headers });
+      for (const headers of [
+        {},
+        viewer, // an operator's access token is not the metrics token
+        await api.headersFor("admin"),
+        { authorization: "Bearer not-the-metrics-token" },
+        { authorization: `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString("base64")}` },
+      ]) {
+        const refused = await scrape(headers);
+        expect(refused.statusCode, JSON.stringify(headers)).toBe(401);
+        expect(refused.json()).toMatchObject({ error: "unauthorized" });
+        expect(refused.body).not.toContain("envmon_ingest");
+      }
+      // Without the setting, the API port does not serve /metrics at all.
+      const closed = await scrape({ authorization: `Bearer ${METRICS_TOKEN}` }, await api.server({}));
+      expect(closed.statusCode).toBe(404);
+
+      const scraped = await scrape({ authorization: `Bearer ${METRICS_TOKEN}` });
+      const response = { status: scraped.statusCode, headers: scraped.headers, text: scraped.body };
       expect(response.status).toBe(200);
       expect(response.headers["content-type"]).toMatch(/^text\/plain/);
       expect(response.text).toContain("# TYPE envmon_ingest_readings_stored_total counter");

@@ -19,7 +19,7 @@ import type { Registry } from "prom-client";
 import type { AlertRulesRepository, AlertService, WebhookRepository } from "../alerts/index.js";
 import { alertsApi, capRoutes } from "../alerts/index.js";
 import type { AuditLog, OperatorSessions, UserAccounts, VerifyAccessToken } from "../auth/index.js";
-import { accessControlPlugin, authApi, createAccessTokens, TokenRejectedError } from "../auth/index.js";
+import { accessControlPlugin, authApi, createAccessTokens, createAccessVerifier } from "../auth/index.js";
 import type { BrokerAccess } from "../broker/index.js";
 import { brokerApi } from "../broker/index.js";
 import type { DeviceRegistry, DeviceSecrets } from "../devices/index.js";
@@ -31,6 +31,7 @@ import { API_V1_PREFIX } from "../platform/http/access.js";
 import { registerBrowserSecurity } from "../platform/http/browser-security.js";
 import { dashboardStatic } from "../platform/http/dashboard-static.js";
 import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "../platform/http/health-routes.js";
+import { metricsRoutes, publicMetricsAccess } from "../platform/http/metrics-routes.js";
 import { registerOpenApi } from "../platform/http/openapi.js";
 import type { OutboundGuard } from "../platform/http/outbound-guard.js";
 import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
@@ -52,6 +53,11 @@ export interface ApiServerDeps {
   readonly deviceSecrets: DeviceSecrets;
   readonly deadLetters: DeadLetterRepository;
   readonly metricsRegistry: Registry;
+  /**
+   * Config METRICS_TOKEN: /metrics on this server needs it as a bearer token; without it /metrics
+   * is not served here (404): Prometheus then scrapes the internal METRICS_PORT listener.
+   */
+  readonly metricsToken?: string;
   readonly readiness: ReadinessChecks;
   readonly readinessDetails?: ReadinessDetails;
   readonly dashboardRoot: string;
@@ -171,12 +177,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   });
   const tokens = createAccessTokens(app.jwt, { ttlS: deps.accessTokenTtlS, clock: deps.clock });
   const activeUser = (username: string) => deps.accounts.activeUser(username);
-  app.decorate("verifyAccessToken", async (token: string) => {
-    const verified = tokens.verify(token);
-    const user = await activeUser(verified.user.username);
-    if (!user) throw new TokenRejectedError("invalid", "the account is disabled or no longer exists");
-    return { user, expiresAt: verified.expiresAt };
-  });
+  app.decorate("verifyAccessToken", createAccessVerifier(tokens, activeUser));
   await app.register(accessControlPlugin, { tokens, activeUser, publicRateLimit: rateLimits.public });
   await app.register(fastifyRateLimit, {
     global: false,
@@ -186,10 +187,10 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
       }),
   });
 
-  await app.register(healthRoutes, {
-    checks: deps.readiness,
-    details: deps.readinessDetails ?? {},
+  await app.register(healthRoutes, { checks: deps.readiness, details: deps.readinessDetails ?? {} });
+  await app.register(metricsRoutes, {
     registry: deps.metricsRegistry,
+    access: publicMetricsAccess(deps.metricsToken),
   });
   const { store, registry, clock, audit } = deps;
   await app.register(

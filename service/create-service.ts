@@ -24,7 +24,7 @@ import { createDeviceCredentials, createDeviceRegistry, deviceSecretKeyFrom } fr
 import { createIndexEngine, createIndexEngineMetrics } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { brokerUrlOf, ConfigError, SERVICE_PARTS, type ServiceConfig } from "../platform/config.js";
-import { createHealthServer } from "../platform/http/health-server.js";
+import { createHealthServer, listenForMetrics } from "../platform/http/health-server.js";
 import { createOutboundGuard } from "../platform/http/outbound-guard.js";
 import { createStopSequence } from "../platform/lifecycle.js";
 import type { ListenerErrorHandler } from "../platform/listeners.js";
@@ -213,6 +213,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         rulesApplied: () => alerting?.rulesApplied() ?? Promise.resolve(),
         cap: { sender: config.CAP_SENDER, publicBaseUrl: config.PUBLIC_BASE_URL },
         metricsRegistry,
+        metricsToken: config.METRICS_TOKEN,
         readiness,
         readinessDetails: details,
         dashboardRoot: DASHBOARD_ROOT,
@@ -220,7 +221,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         aqiStandard: config.AQI_STANDARD,
       });
       http = app;
-      const io = createLiveServer(app, clock);
+      const io = createLiveServer(app, { clock, onSessionsEnded: accounts.onSessionsEnded });
       stops.add("http", () => closeLiveServer(io, app));
       const live = createLiveGateway({
         io,
@@ -267,10 +268,16 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         checks: readiness,
         details,
         registry: metricsRegistry,
+        metricsToken: config.METRICS_TOKEN,
       });
       stops.add("http", () => http.close());
     }
     await http.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
+    const metricsListener = await listenForMetrics(config, {
+      logger: log("http"),
+      registry: metricsRegistry,
+    });
+    if (metricsListener) stops.add("metrics listener", () => metricsListener.close());
 
     // Last: everything that listens to stored readings is subscribed by now, so not even the
     // backlog the broker held for us during a restart goes unseen.

@@ -16,16 +16,23 @@ const SOCKET_MAX_MESSAGE_BYTES = 64 * 1024;
  * Socket.IO on the API's HTTP server: /ops for signed-in operators, /public for residents, each
  * with its handshake and event rate limits.
  */
-export function createLiveServer(app: FastifyInstance, clock: Clock): SocketServer {
+export function createLiveServer(
+  app: FastifyInstance,
+  deps: {
+    readonly clock: Clock;
+    /** Ends an account's open sockets when its sessions end here (a reused refresh token, a disable…). */
+    readonly onSessionsEnded: (listener: (username: string) => void) => () => void;
+  },
+): SocketServer {
   const io = new SocketServer(app.server, {
     serveClient: false,
     maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,
   });
   assertHandshakeChecksOnRecovery(io);
-  const now = () => clock.now();
+  const now = () => deps.clock.now();
   const ops = io.of(OPS_NAMESPACE);
   ops.use(createHandshakeRateLimit({ max: 30, windowMs: 60_000 }, { now }));
-  ops.use(createSocketAuthenticator(app.verifyAccessToken, { now }));
+  ops.use(createSocketAuthenticator(app.verifyAccessToken, { now, onSessionsEnded: deps.onSessionsEnded }));
   ops.use(createEventRateLimit({ max: 20, windowMs: 10_000 }, { now }));
   // Residents may share one carrier NAT address: a higher handshake allowance.
   const residents = io.of(PUBLIC_NAMESPACE);

@@ -27,7 +27,8 @@ const service = await startService(config, { logger, clock: systemClock, version
   logger.fatal({ err }, "could not start");
   const { code, port } = (err ?? {}) as { code?: string; port?: number };
   if (code === "EADDRINUSE") {
-    const setting = port === config.MQTT_PORT ? "MQTT_PORT" : "HTTP_PORT";
+    const setting =
+      port === config.MQTT_PORT ? "MQTT_PORT" : port === config.METRICS_PORT ? "METRICS_PORT" : "HTTP_PORT";
     process.stderr.write(
       `\nCổng ${port} đang được dùng / Port ${port} is already in use (${setting}): another broker or ` +
         `service listens there. Stop it or choose another port, e.g. ${setting}=${(port ?? 0) + 10000} npm start\n`,

@@ -134,7 +134,7 @@ describe("route access matrix (every route × no token, expired, tampered, each 
     await bare.register(accessControlPlugin, {
       tokens: {
         issue: () => ({ token: "", expiresIn: 0, expiresAt: 0 }),
-        verify: () => ({ user: { username: "x", role: "viewer" }, expiresAt: 0 }),
+        verify: () => ({ user: { username: "x", role: "viewer" }, sessionVersion: 0, expiresAt: 0 }),
       },
       activeUser: async () => undefined,
       publicRateLimit: { max: 1, timeWindow: 1 },

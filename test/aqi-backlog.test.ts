@@ -152,7 +152,9 @@ describe("hourly AQI from a backlog upload", () => {
       expect(hourly.every((e) => e.station === STATION && e.area === TEST_AREA.code)).toBe(true);
 
       // And counted for the operators' monitoring.
-      const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
+      const metrics = await (
+        await fetch(`${httpUrl}/metrics`, { headers: running().metricsHeaders() })
+      ).text();
       const computed = Number(
         /envmon_index_values_computed_total\{kind="hourly_aqi"\} (\d+)/.exec(metrics)?.[1],
       );

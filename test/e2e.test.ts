@@ -238,7 +238,7 @@ describe("service end to end with third-party clients", () => {
         }),
       ]);
 
-      const metrics = await getText(api("/metrics"));
+      const metrics = await getText(api("/metrics"), running().metricsHeaders());
       expect(metrics.status).toBe(200);
       expect(
         labelledSample(metrics.text, "envmon_ingest_rejected_total", { reason: "unknown_metric" }),

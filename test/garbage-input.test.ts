@@ -236,7 +236,7 @@ describe(`garbage device input (seed ${SEED})`, () => {
       const settled = await pollUntil(
         "the ingest to take in and flush every message",
         async () => {
-          const { text } = await getText(api("/metrics"));
+          const { text } = await getText(api("/metrics"), running().metricsHeaders());
           const count = (kind: string) => labelledSample(text, "envmon_ingest_messages_total", { kind });
           // Messages on topics with an invalid device id are counted as "other".
           const onDeviceTopics = count("readings") + count("other");
@@ -403,7 +403,7 @@ describe(`garbage device input (seed ${SEED})`, () => {
   it(
     "counts rejections per reason exactly as sent",
     async () => {
-      const { text } = await getText(api("/metrics"));
+      const { text } = await getText(api("/metrics"), running().metricsHeaders());
       const counted: Record<string, number> = {};
       const sent: Record<string, number> = {};
       for (const reason of REJECTION_REASONS) {

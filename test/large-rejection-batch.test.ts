@@ -46,7 +46,9 @@ describe("a backlog with thousands of refused values", () => {
       devices: [{ deviceId: "tn-air-951", values: { pm25: { value: 17.5 } } }],
     });
 
-    const metrics = await fetch(`${service.httpUrl}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${service.httpUrl}/metrics`, { headers: service.metricsHeaders() }).then(
+      (r) => r.text(),
+    );
     expect(metrics).toMatch(/envmon_ingest_rejected_total\{reason="unknown_metric"\} 4000\b/);
     const temperatures = (await api(
       `/api/v1/readings?device=tn-met-950&metric=temperature&from=${start}&to=${Date.now()}&step=1d`,

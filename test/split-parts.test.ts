@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { connectAsync, type MqttClient } from "mqtt";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getJson } from "./support/http-json.js";
+import { getJson, getText } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
 import {
   deviceMqttOptions,
@@ -62,6 +62,22 @@ describe("broker, ingest and API in separate processes", () => {
     }
     const brokerChecks = await getJson<{ checks: Record<string, boolean> }>(`${broker.httpUrl}/readyz`);
     expect(Object.keys(brokerChecks.body.checks)).toContain("broker");
+  });
+
+  it("every part serves /metrics only to the METRICS_TOKEN bearer, the health servers as the API", async () => {
+    for (const part of processes) {
+      const anonymous = await getText(`${part.httpUrl}/metrics`);
+      expect(anonymous.status, part.output()).toBe(401);
+      expect(anonymous.text).not.toContain("process_cpu");
+      const wrong = await getText(`${part.httpUrl}/metrics`, { authorization: "Bearer wrong-metrics-token" });
+      expect(wrong.status).toBe(401);
+      const scraped = await getText(`${part.httpUrl}/metrics`, part.metricsHeaders());
+      expect(scraped.status).toBe(200);
+      expect(scraped.text).toContain("process_cpu");
+    }
+    expect((await getText(`${broker.httpUrl}/metrics`, broker.metricsHeaders())).text).toContain(
+      "envmon_broker_connected_clients",
+    );
   });
 
   it("a part started alone without MQTT_SERVICE_PASSWORD refuses to start rather than make one up", async () => {

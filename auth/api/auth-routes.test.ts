@@ -8,6 +8,7 @@ import {
   REFRESH_TOKEN_TTL_S,
   TEST_PASSWORD,
 } from "../../test/support/api-under-test.js";
+import type { AccessTokenClaims } from "../access-tokens.js";
 
 const START = Date.UTC(2026, 10, 22, 3, 0, 0);
 const MINUTE = 60_000;
@@ -58,6 +59,7 @@ describe("login, refresh, logout, accounts and audit (Fastify inject, real SQLit
       sub: "lan",
       role: "operator",
       typ: "access",
+      sv: 0,
       iat: START / 1000,
       exp: START / 1000 + ACCESS_TOKEN_TTL_S,
     });
@@ -118,6 +120,81 @@ describe("login, refresh, logout, accounts and audit (Fastify inject, real SQLit
     const reuses = await api.audit.query({ action: "auth.refresh-reused" });
     expect(reuses.map((e) => e.target)).toEqual(["user:tuan", "user:tuan"]);
     expect((await post("/api/v1/auth/refresh", { refreshToken: "made-up" })).statusCode).toBe(401);
+  });
+
+  it("a reused refresh token revokes the account's access tokens at once, the newest included", async () => {
+    await api.accounts.create({ username: "vy", password: TEST_PASSWORD, role: "viewer" });
+    const me = (token: string) =>
+      app.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(token) });
+    const victim = (await login("vy", TEST_PASSWORD)).json();
+    // The thief, holding a copy of the refresh token, rotates it first: the newest access token is theirs.
+    now += MINUTE;
+    const thief = (await post("/api/v1/auth/refresh", { refreshToken: victim.refreshToken })).json();
+    expect((await me(thief.token)).statusCode).toBe(200);
+
+    // The victim's client presents the same refresh token: reuse.
+    now += MINUTE;
+    expect((await post("/api/v1/auth/refresh", { refreshToken: victim.refreshToken })).statusCode).toBe(401);
+    for (const token of [thief.token, victim.token]) {
+      const refused = await me(token);
+      expect(refused.statusCode).toBe(401);
+      expect(refused.headers["www-authenticate"]).toBe('Bearer realm="envmon"');
+      expect(refused.json()).toEqual({ error: "unauthorized", message: expect.stringMatching(/revoked/) });
+    }
+    // Still within its lifetime: the refusal is the revocation, not the expiry.
+    expect(now).toBeLessThan(START + ACCESS_TOKEN_TTL_S * 1000);
+
+    // The owner logs in again; replaying the dead family's tokens does not end the new session.
+    const again = (await login("vy", TEST_PASSWORD)).json();
+    expect((await me(again.token)).statusCode).toBe(200);
+    expect((await post("/api/v1/auth/refresh", { refreshToken: thief.refreshToken })).statusCode).toBe(401);
+    expect((await post("/api/v1/auth/refresh", { refreshToken: victim.refreshToken })).statusCode).toBe(401);
+    expect((await me(again.token)).statusCode).toBe(200);
+  });
+
+  it("answers garbage Authorization headers with a clear 401", async () => {
+    await api.headersFor("viewer");
+    const ask = (authorization: string | undefined) =>
+      app.inject({
+        method: "GET",
+        url: "/api/v1/auth/me",
+        headers: authorization === undefined ? {} : { authorization },
+      });
+    // Claims of any shape, as a forger with the secret (or a buggy issuer) could make them.
+    const sign = (claims: Record<string, unknown>) =>
+      app.jwt.sign(claims as unknown as AccessTokenClaims, {
+        expiresIn: ACCESS_TOKEN_TTL_S,
+        clockTimestamp: now,
+      });
+    const cases: Array<[string | undefined, RegExp]> = [
+      [undefined, /^log in first: send Authorization: Bearer <access token>$/],
+      ["", /^log in first/],
+      ["Basic YWRtaW46YWRtaW4=", /^the Authorization header is not of the form 'Bearer <access token>'$/],
+      ["Bearer", /not of the form 'Bearer <access token>'/],
+      ["Bearer two tokens", /not of the form 'Bearer <access token>'/],
+      ["Bearer	tab", /not of the form/],
+      ["Token abc.def.ghi", /not of the form/],
+      ["Bearer not-a-jwt", /^the access token is not valid$/],
+      ["Bearer a.b.c", /^the access token is not valid$/],
+      [`Bearer ${"x".repeat(4000)}`, /^the access token is not valid$/],
+      [`Bearer ${sign({ sub: "test-viewer", role: "viewer", typ: "access", sv: -1 })}`, /not valid/],
+      [`Bearer ${sign({ sub: "test-viewer", role: "viewer", typ: "access", sv: "0" })}`, /not valid/],
+      [`Bearer ${sign({ sub: "test-viewer", role: "viewer", typ: "access", sv: 1.5 })}`, /not valid/],
+      [`Bearer ${sign({ sub: "test-viewer", role: "viewer", typ: "refresh", sv: 0 })}`, /not valid/],
+      [`Bearer ${sign({ sub: "test-viewer", role: "viewer", typ: "access", sv: 7 })}`, /revoked/],
+    ];
+    for (const [header, message] of cases) {
+      const response = await ask(header);
+      expect(response.statusCode, String(header)).toBe(401);
+      expect(response.headers["www-authenticate"], String(header)).toBe('Bearer realm="envmon"');
+      expect(response.json(), String(header)).toEqual({
+        error: "unauthorized",
+        message: expect.stringMatching(message),
+      });
+    }
+    // The same token with the right version passes: the cases above fail for what they say.
+    const good = await ask(`Bearer ${sign({ sub: "test-viewer", role: "viewer", typ: "access", sv: 0 })}`);
+    expect(good.statusCode).toBe(200);
   });
 
   it("logs out: the refresh token no longer works", async () => {
@@ -252,6 +329,33 @@ describe("login, refresh, logout, accounts and audit (Fastify inject, real SQLit
       headers: admin,
     });
     expect(refused.statusCode).toBe(400);
+  });
+
+  it("disabling an account or resetting its password revokes its access tokens; enabling does not revive them", async () => {
+    await api.accounts.create({ username: "khoa", password: TEST_PASSWORD, role: "operator" });
+    const me = (token: string) =>
+      app.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(token) });
+    const patch = (payload: object) =>
+      app.inject({ method: "PATCH", url: "/api/v1/users/khoa", payload, headers: admin });
+
+    const before = (await login("khoa", TEST_PASSWORD)).json();
+    expect((await patch({ disabled: true })).statusCode).toBe(200);
+    expect((await me(before.token)).json()).toEqual({
+      error: "unauthorized",
+      message: "the account is disabled or no longer exists",
+    });
+    expect((await patch({ disabled: false })).statusCode).toBe(200);
+    const revived = await me(before.token);
+    expect(revived.statusCode).toBe(401);
+    expect(revived.json().message).toMatch(/revoked/);
+    expect((await post("/api/v1/auth/refresh", { refreshToken: before.refreshToken })).statusCode).toBe(401);
+
+    const current = (await login("khoa", TEST_PASSWORD)).json();
+    expect((await me(current.token)).statusCode).toBe(200);
+    expect((await patch({ password: "a brand new password" })).statusCode).toBe(200);
+    expect((await me(current.token)).statusCode).toBe(401);
+    const fresh = (await login("khoa", "a brand new password")).json();
+    expect((await me(fresh.token)).json()).toEqual({ username: "khoa", role: "operator" });
   });
 });
 

@@ -70,6 +70,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       }
       const access = tokens.issue(result.user);
       const refresh = await sessions.start(result.user.username);
+      const user = { username: result.user.username, role: result.user.role };
       await audit.record({
         actor: result.user.username,
         action: "auth.login",
@@ -83,7 +84,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         expiresIn: access.expiresIn,
         refreshToken: refresh.token,
         refreshExpiresIn: secondsUntil(refresh.expiresAt),
-        user: result.user,
+        user,
       };
     },
   );
@@ -103,13 +104,15 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       const rotated = await sessions.rotate(request.body.refreshToken);
       if (!rotated.ok) {
         if (rotated.reason === "reused") {
+          // Its access tokens were revoked with the family: close the sockets that use them now.
+          accounts.announceSessionsEnded(rotated.username);
           await audit.record({
             actor: "anonymous",
             action: "auth.refresh-reused",
-            target: `user:${rotated.username ?? "?"}`,
+            target: `user:${rotated.username}`,
             source: request.ip,
             before: null,
-            after: { revoked: "every session of that login" },
+            after: { revoked: "every session of that login and the account's access tokens" },
           });
         }
         const message =
@@ -120,18 +123,18 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
               : "the refresh token is not valid: log in again";
         return reply.code(401).send({ error: "unauthorized", message });
       }
-      const user = await accounts.activeUser(rotated.username);
-      if (!user) {
+      const account = await accounts.activeUser(rotated.username);
+      if (!account) {
         await sessions.end(rotated.next.token);
         return reply.code(401).send({ error: "unauthorized", message: "the account is disabled" });
       }
-      const access = tokens.issue(user);
+      const access = tokens.issue(account);
       return {
         token: access.token,
         expiresIn: access.expiresIn,
         refreshToken: rotated.next.token,
         refreshExpiresIn: secondsUntil(rotated.next.expiresAt),
-        user,
+        user: { username: account.username, role: account.role },
       };
     },
   );

@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, sql } from "kysely";
 
-/** Migrations for operators, named "2026-11-22-005-…" so they sort after the ones before. */
+/** Migrations for operators, named "2026-11-22-005-…" (and later) so they sort after the ones before. */
 export const operatorMigrations: Record<string, Migration> = {
   "2026-11-22-005-audit-log": {
     async up(db: Kysely<unknown>) {
@@ -55,6 +55,19 @@ export const operatorMigrations: Record<string, Migration> = {
       await sql`DROP INDEX audit_log_actor_action`.execute(db);
       await sql`DROP TABLE refresh_tokens`.execute(db);
       await sql`DROP TABLE users`.execute(db);
+    },
+  },
+  // Revoking access tokens before they expire: each carries the account's session version, and
+  // ending the account's sessions (password reset, disabling, a refresh token reused) bumps it.
+  "2026-11-23-009-operators-session-version": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable("users")
+        .addColumn("session_version", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`ALTER TABLE users DROP COLUMN session_version`.execute(db);
     },
   },
 };

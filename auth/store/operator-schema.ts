@@ -21,6 +21,12 @@ export interface UsersTable {
   failed_attempts: number;
   /** Epoch ms until which logins are refused; null when not locked. */
   locked_until: number | null;
+  /**
+   * Carried in every access token (claim `sv`); a token whose version is not the account's current
+   * one is refused. Bumped when the account's sessions end (password reset, disabled, a refresh
+   * token reused), so its access tokens stop working before they expire.
+   */
+  session_version: number;
 }
 
 export interface RefreshTokensTable {

@@ -11,6 +11,14 @@ describe("refresh tokens (real SQLite)", () => {
   let fixture: SqliteFixture;
   let sessions: OperatorSessions;
   let now = START;
+  const sessionVersion = async (username: string) =>
+    (
+      await fixture.metadata
+        .selectFrom("users")
+        .select("session_version")
+        .where("username", "=", username)
+        .executeTakeFirstOrThrow()
+    ).session_version;
   const clock: Clock = { now: () => now };
 
   beforeEach(async () => {
@@ -69,11 +77,28 @@ describe("refresh tokens (real SQLite)", () => {
     expect(await sessions.rotate(other.token)).toMatchObject({ ok: true });
   });
 
+  it("reuse revokes the account's access tokens (session version) once, not on every later replay", async () => {
+    const stolen = await sessions.start("lan");
+    const rotated = await sessions.rotate(stolen.token);
+    if (!rotated.ok) throw new Error("rotation failed");
+    expect(await sessionVersion("lan")).toBe(0);
+    expect(await sessions.rotate(stolen.token)).toMatchObject({ reason: "reused" });
+    expect(await sessionVersion("lan")).toBe(1);
+    expect(await sessionVersion("minh")).toBe(0);
+    // The owner logs in again; replaying the dead family's tokens must not end the new session's tokens.
+    await sessions.start("lan");
+    expect(await sessions.rotate(stolen.token)).toMatchObject({ reason: "reused" });
+    expect(await sessions.rotate(rotated.next.token)).toMatchObject({ reason: "reused" });
+    expect(await sessionVersion("lan")).toBe(1);
+  });
+
   it("refuses concurrent rotations of one token: one wins, the other is taken for reuse", async () => {
     const { token } = await sessions.start("lan");
     const results = await Promise.all([sessions.rotate(token), sessions.rotate(token)]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: "reused", username: "lan" }]);
+    // The winner's successor went with the family, and any access token issued with it.
+    expect(await sessionVersion("lan")).toBe(1);
   });
 
   it("refuses expired and unknown tokens", async () => {

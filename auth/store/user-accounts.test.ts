@@ -71,7 +71,7 @@ describe("user accounts (real SQLite)", () => {
     await accounts.create({ username: "lan", password: PASSWORD, role: "operator" });
     expect(await accounts.verifyLogin("lan", PASSWORD)).toEqual({
       ok: true,
-      user: { username: "lan", role: "operator" },
+      user: { username: "lan", role: "operator", sessionVersion: 0 },
     });
     expect(await accounts.verifyLogin("lan", `${PASSWORD} `)).toEqual({ ok: false, reason: "invalid" });
     expect(await accounts.verifyLogin("nobody", PASSWORD)).toEqual({ ok: false, reason: "invalid" });
@@ -80,7 +80,12 @@ describe("user accounts (real SQLite)", () => {
     expect(await accounts.verifyLogin("lan", PASSWORD)).toEqual({ ok: false, reason: "invalid" });
     expect(await accounts.activeUser("lan")).toBeUndefined();
     await accounts.setDisabled("lan", false);
-    expect(await accounts.activeUser("lan")).toEqual({ username: "lan", role: "operator" });
+    // Enabled again, under a new session version: tokens from before the disabling stay revoked.
+    expect(await accounts.activeUser("lan")).toEqual({
+      username: "lan",
+      role: "operator",
+      sessionVersion: 1,
+    });
   });
 
   it("locks an account for 15 minutes after 5 failures, doubling with each further 5", async () => {
@@ -152,6 +157,33 @@ describe("user accounts (real SQLite)", () => {
     await accounts.setDisabled("lan", true);
     expect(await sessions.rotate(third.token)).toMatchObject({ ok: false });
     expect(await accounts.setRole("nobody", "admin")).toBeUndefined();
+  });
+
+  it("revokes access tokens (bumps the session version, tells listeners) on a new password and on disabling only", async () => {
+    await accounts.create({ username: "lan", password: PASSWORD, role: "viewer" });
+    const ended: string[] = [];
+    const unsubscribe = accounts.onSessionsEnded((username) => ended.push(username));
+    const version = async () => (await accounts.activeUser("lan"))?.sessionVersion;
+    expect(await version()).toBe(0);
+
+    await accounts.setRole("lan", "operator"); // the role is read on every request: tokens may stay
+    await accounts.unlock("lan");
+    expect(await version()).toBe(0);
+    await accounts.setPassword("lan", "another long password");
+    expect(await version()).toBe(1);
+    await accounts.setDisabled("lan", true);
+    await accounts.setDisabled("lan", false);
+    expect(await version()).toBe(2);
+    expect((await accounts.verifyLogin("lan", "another long password")).ok && "logged in").toBe("logged in");
+    expect(ended).toEqual(["lan", "lan"]);
+
+    // Changes to nobody end nothing; sessions ended elsewhere (a reused refresh token) are announced.
+    await accounts.setPassword("nobody", "another long password");
+    accounts.announceSessionsEnded("lan");
+    expect(ended).toEqual(["lan", "lan", "lan"]);
+    unsubscribe();
+    await accounts.setPassword("lan", "a third long password");
+    expect(ended).toHaveLength(3);
   });
 
   it("computes lock durations: none before the threshold, then 15, 30, 60 … minutes, capped at a day", () => {

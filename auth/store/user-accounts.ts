@@ -1,13 +1,14 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
-import { type AuthenticatedUser, ROLES, type Role } from "../../platform/http/access.js";
+import { ROLES, type Role } from "../../platform/http/access.js";
 import {
   DEFAULT_SCRYPT_COST,
   hashPassword,
   type ScryptCost,
   verifyPassword,
 } from "../../platform/password-hash.js";
+import type { TokenSubject } from "../access-tokens.js";
 import type { OperatorTables, UsersTable } from "./operator-schema.js";
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,31}$/;
@@ -32,7 +33,7 @@ export interface UserAccount {
 }
 
 export type LoginResult =
-  | { readonly ok: true; readonly user: AuthenticatedUser }
+  | { readonly ok: true; readonly user: TokenSubject }
   | { readonly ok: false; readonly reason: "invalid" }
   | { readonly ok: false; readonly reason: "locked"; readonly retryAfterMs: number };
 
@@ -61,11 +62,20 @@ export interface UserAccounts {
   find(username: string): Promise<UserAccount | undefined>;
   /** Throws UserExistsError when the name is taken. */
   create(account: { username: string; password: string; role: Role }): Promise<UserAccount>;
-  /** Also clears a lockout and ends the account's sessions (refresh tokens). */
+  /**
+   * Also clears a lockout and ends the account's sessions: refresh tokens are deleted and access
+   * tokens revoked (session version bumped) at once.
+   */
   setPassword(username: string, password: string): Promise<UserAccount | undefined>;
-  /** Ends the account's sessions, so the new role is in every token from now on. */
+  /**
+   * Ends the account's refresh tokens, so the new role is in every token from now on. Its access
+   * tokens keep working until they expire, with the new role: the role is read on every request.
+   */
   setRole(username: string, role: Role): Promise<UserAccount | undefined>;
-  /** Disabling ends the account's sessions; its access tokens stop working at once. */
+  /**
+   * Disabling ends the account's sessions: refresh tokens deleted, access tokens revoked (session
+   * version bumped), so that enabling it again does not bring them back.
+   */
   setDisabled(username: string, disabled: boolean): Promise<UserAccount | undefined>;
   unlock(username: string): Promise<UserAccount | undefined>;
   /**
@@ -74,9 +84,36 @@ export interface UserAccounts {
    * whether an account exists.
    */
   verifyLogin(username: string, password: string): Promise<LoginResult>;
-  /** The account behind a token, only while it exists and is enabled, with its current role. */
-  activeUser(username: string): Promise<AuthenticatedUser | undefined>;
+  /**
+   * The account behind a token, only while it exists and is enabled, with its current role and
+   * session version (a token issued under another version is revoked).
+   */
+  activeUser(username: string): Promise<TokenSubject | undefined>;
+  /**
+   * Calls `listener` with the account's name after its sessions were ended (password reset,
+   * disabled, or announced: a refresh token used twice), so that open connections using its
+   * access tokens (Socket.IO) are closed at once. Returns an unsubscribe.
+   */
+  onSessionsEnded(listener: (username: string) => void): () => void;
+  /** Tells the listeners about sessions ended outside this object (OperatorSessions on a reused refresh token). */
+  announceSessionsEnded(username: string): void;
 }
+
+/**
+ * Revokes every access token of the account: they carry the session version they were issued
+ * under, and the access check compares it with the account's. Run it in the transaction that ends
+ * the sessions.
+ */
+export function bumpSessionVersion(db: Kysely<OperatorTables>, username: string) {
+  return db
+    .updateTable("users")
+    .set((eb) => ({ session_version: eb("session_version", "+", 1) }))
+    .where("username", "=", username)
+    .execute();
+}
+
+/** What a change does to the account's sessions. */
+type SessionEffect = "keep" | "end-refresh-tokens" | "end-all";
 
 export interface UserAccountsOptions {
   readonly cost?: ScryptCost;
@@ -119,14 +156,29 @@ export function createUserAccounts(
     return row && toAccount(row);
   };
 
-  async function update(username: string, values: Partial<UsersTable>, endsSessions: boolean) {
+  const sessionListeners = new Set<(username: string) => void>();
+  const sessionsEnded = (username: string) => {
+    for (const listener of sessionListeners) {
+      try {
+        listener(username);
+      } catch (error) {
+        process.emitWarning(`sessions-ended listener failed for ${username}: ${String(error)}`);
+      }
+    }
+  };
+
+  async function update(username: string, values: Partial<UsersTable>, effect: SessionEffect) {
     const changed = await db.transaction().execute(async (trx) => {
       const result = await trx.updateTable("users").set(values).where("username", "=", username).execute();
       if (Number(result[0]?.numUpdatedRows ?? 0) === 0) return false;
       // Deleted rather than marked revoked: a later use is then "unknown", not taken for theft.
-      if (endsSessions) await trx.deleteFrom("refresh_tokens").where("username", "=", username).execute();
+      if (effect !== "keep") {
+        await trx.deleteFrom("refresh_tokens").where("username", "=", username).execute();
+      }
+      if (effect === "end-all") await bumpSessionVersion(trx, username);
       return true;
     });
+    if (changed && effect === "end-all") sessionsEnded(username);
     return changed ? find(username) : undefined;
   }
 
@@ -174,6 +226,7 @@ export function createUserAccounts(
         disabled: 0,
         failed_attempts: 0,
         locked_until: null,
+        session_version: 0,
       };
       const inserted = await db
         .insertInto("users")
@@ -186,14 +239,15 @@ export function createUserAccounts(
 
     async setPassword(username, password) {
       const hash = await hashPassword(passwordSchema.parse(password), cost);
-      return update(username, { password_hash: hash, failed_attempts: 0, locked_until: null }, true);
+      return update(username, { password_hash: hash, failed_attempts: 0, locked_until: null }, "end-all");
     },
 
-    setRole: (username, role) => update(username, { role }, true),
+    setRole: (username, role) => update(username, { role }, "end-refresh-tokens"),
 
-    setDisabled: (username, disabled) => update(username, { disabled: disabled ? 1 : 0 }, disabled),
+    setDisabled: (username, disabled) =>
+      update(username, { disabled: disabled ? 1 : 0 }, disabled ? "end-all" : "keep"),
 
-    unlock: (username) => update(username, { failed_attempts: 0, locked_until: null }, false),
+    unlock: (username) => update(username, { failed_attempts: 0, locked_until: null }, "keep"),
 
     async verifyLogin(username, password) {
       const now = clock.now();
@@ -218,7 +272,14 @@ export function createUserAccounts(
           .set({ failed_attempts: 0, locked_until: null })
           .where("username", "=", row.username)
           .execute();
-        return { ok: true, user: { username: row.username, role: toAccount(row).role } };
+        return {
+          ok: true,
+          user: {
+            username: row.username,
+            role: toAccount(row).role,
+            sessionVersion: Number(row.session_version),
+          },
+        };
       }
       // Counted in SQL, so concurrent failures cannot overwrite each other's count.
       const counted = await db
@@ -239,8 +300,26 @@ export function createUserAccounts(
     },
 
     async activeUser(username) {
-      const account = await find(username);
-      return account && !account.disabled ? { username: account.username, role: account.role } : undefined;
+      const row = await db
+        .selectFrom("users")
+        .select(["username", "role", "disabled", "session_version"])
+        .where("username", "=", username)
+        .executeTakeFirst();
+      if (row?.disabled !== 0) return undefined;
+      return {
+        username: row.username,
+        role: isRole(row.role) ? row.role : "viewer",
+        sessionVersion: Number(row.session_version),
+      };
     },
+
+    onSessionsEnded(listener) {
+      sessionListeners.add(listener);
+      return () => {
+        sessionListeners.delete(listener);
+      };
+    },
+
+    announceSessionsEnded: sessionsEnded,
   };
 }

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { Registry } from "prom-client";
 import { z } from "zod";
 
 /** Each check answers whether a part of this process is ready; parts run elsewhere are absent. */
@@ -7,11 +6,11 @@ export type ReadinessChecks = Record<string, () => Promise<boolean> | boolean>;
 /** Figures an operator wants beside the verdict (the InfluxDB spool's depth and age…). */
 export type ReadinessDetails = Record<string, () => unknown>;
 
+/** /healthz and /readyz, open to anyone (container health checks); /metrics is metricsRoutes. */
 export const healthRoutes: FastifyPluginAsyncZod<{
   readonly checks: ReadinessChecks;
   readonly details?: ReadinessDetails;
-  readonly registry: Registry;
-}> = async (app, { checks, details = {}, registry }) => {
+}> = async (app, { checks, details = {} }) => {
   app.get(
     "/healthz",
     {
@@ -54,15 +53,6 @@ export const healthRoutes: FastifyPluginAsyncZod<{
         checks: results,
         ...(figures.length > 0 ? { details: Object.fromEntries(figures) } : {}),
       });
-    },
-  );
-
-  app.get(
-    "/metrics",
-    { schema: { tags: ["operations"], summary: "Prometheus metrics" } },
-    async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
     },
   );
 };

@@ -34,6 +34,8 @@ export interface ApiServerOptions {
   readonly corsOrigins?: readonly string[];
   /** A built dashboard to serve; an empty folder (the "not built" answer) when absent. */
   readonly dashboardRoot?: string;
+  /** METRICS_TOKEN: /metrics is not served without one. */
+  readonly metricsToken?: string;
 }
 
 /** The password of every account `headersFor` creates ("test-admin", "test-operator", "test-viewer"). */
@@ -105,6 +107,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         corsOrigins: options.corsOrigins ?? [],
         cap: { sender: "quantrac@tayninh.test" },
         metricsRegistry: options.metricsRegistry ?? new Registry(),
+        ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
         readiness: options.readiness ?? {},
         dashboardRoot: options.dashboardRoot ?? dashboardRoot,
         version: options.version ?? "0.0.0-test",

@@ -26,6 +26,10 @@ export interface ServiceProcess {
   readonly child: ChildProcess;
   /** The password user `admin` was created with (BOOTSTRAP_ADMIN_PASSWORD of this start). */
   readonly adminPassword: string;
+  /** METRICS_TOKEN of this start (random unless `env` brings one): /metrics needs it. */
+  readonly metricsToken: string;
+  /** `Authorization: Bearer <METRICS_TOKEN>`, for GET /metrics on the HTTP port. */
+  metricsHeaders(): Record<string, string>;
   /** Everything the process wrote, for assertions and failure messages. */
   output(): string;
   /** Sends the signal (SIGTERM by default) and resolves with the exit code. */
@@ -84,6 +88,7 @@ export async function startServiceProcess(
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "envmon-test-"));
   const adminPassword = options.env?.BOOTSTRAP_ADMIN_PASSWORD ?? randomPassword();
+  const metricsToken = options.env?.METRICS_TOKEN ?? randomBytes(24).toString("base64url");
   const child = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], {
     cwd: ROOT,
     env: {
@@ -96,6 +101,7 @@ export async function startServiceProcess(
       DEMO: "0",
       ...options.env,
       BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
+      METRICS_TOKEN: metricsToken,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -150,6 +156,8 @@ export async function startServiceProcess(
     dataDir,
     child,
     adminPassword,
+    metricsToken,
+    metricsHeaders: () => ({ authorization: `Bearer ${metricsToken}` }),
     output: () => output,
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
