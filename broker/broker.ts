@@ -18,6 +18,7 @@ import {
   limitPacketLength,
   SERVICE_SOCKET_HEADROOM,
 } from "./connection-limits.js";
+import { type DeviceIntake, installDeviceIntake } from "./device-intake.js";
 import { trackDevicePresence } from "./device-presence.js";
 import { refuseEmptyTopicLevels } from "./empty-level-guard.js";
 import { IndexedMemoryPersistence } from "./indexed-memory-persistence.js";
@@ -42,6 +43,11 @@ export interface BrokerOptions {
   readonly connectTimeoutMs?: number;
   /** Source addresses exempt from the per-address connection rate (e.g. an in-process demo fleet's 127.0.0.1). */
   readonly rateLimitExemptAddresses?: readonly string[];
+  /**
+   * Devices' readings and statuses taken in by this process at the edge (the ingest runs here):
+   * a reading's PUBACK then waits until it is stored. Absent: an ingest subscribes as a client.
+   */
+  readonly intake?: DeviceIntake;
 }
 
 export interface BrokerDeps {
@@ -60,6 +66,8 @@ export interface MqttBroker {
   /** Serves MQTT over WebSocket on an HTTP server's upgrade requests to /mqtt. */
   attachWebSocket(server: HttpServer): void;
   isReady(): boolean;
+  /** Publishes a message from the service (QoS 0, not retained), e.g. a report on a device's errors topic. */
+  publish(topic: string, payload: string): void;
   /** Closes the device's open connections now; call it after decommissioning it or revoking its secret. */
   revokeDevice(deviceId: string): void;
   /** Drops what is cached about a device and closes its connections if it lost access (after any change to it). */
@@ -157,6 +165,11 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
     metrics.refusedPublishes.inc({ reason: "empty_topic_level" });
     logger.debug({ topic }, "refused a publish to a topic with an empty level");
   });
+  if (options.intake) {
+    installDeviceIntake(aedes, options.intake, isService, (err, topic) =>
+      logger.error({ err, topic }, "could not take in a reading; connection closed, nothing acknowledged"),
+    );
+  }
   // Installed last, so it runs first: nothing behind it sees what it refuses.
   const accessControl: AedesAccessControl = installAccessControl(
     aedes,
@@ -242,6 +255,13 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
     },
 
     isReady: () => !aedes.closed && tcp?.listening === true && (tls === undefined || tls.listening === true),
+
+    publish(topic, payload) {
+      aedes.publish(
+        { cmd: "publish", topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
+        () => {},
+      );
+    },
 
     revokeDevice: (deviceId) => accessControl.revokeDevice(deviceId),
 

@@ -5,6 +5,7 @@ import type { ServiceConfig } from "../platform/config.js";
 import { createBroker, type MqttBroker } from "./broker.js";
 import type { BrokerAccess } from "./broker-access.js";
 import { brokerLimitsFrom } from "./connection-limits.js";
+import type { DeviceIntake } from "./device-intake.js";
 import { createBrokerMetrics } from "./metrics.js";
 
 export interface StartedBroker {
@@ -26,6 +27,8 @@ export async function startBroker(
     readonly metricsRegistry: Registry;
     readonly clock: Clock;
     readonly logger: Logger;
+    /** The ingest at the edge, when it runs in this process (see device-intake.ts). */
+    readonly intake?: DeviceIntake;
   },
 ): Promise<StartedBroker> {
   const tls =
@@ -40,6 +43,7 @@ export async function startBroker(
       ...(tls ? { tls } : {}),
       // The in-process demo fleet connects its 24 stations from 127.0.0.1 at once.
       ...(config.DEMO ? { rateLimitExemptAddresses: ["127.0.0.1"] } : {}),
+      ...(deps.intake ? { intake: deps.intake } : {}),
     },
     {
       logger: deps.logger,

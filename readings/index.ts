@@ -7,6 +7,7 @@ export { readingsRoutes } from "./api/readings-routes.js";
 export { rejectedRoutes } from "./api/rejected-routes.js";
 export { createMqttReadingsFeed } from "./feed/mqtt-readings-feed.js";
 export { createInProcessReadingsFeed, type StoredReadingsFeed } from "./feed/stored-readings-feed.js";
+export { createEdgeIngest, type EdgeIngest } from "./ingest/edge-ingest.js";
 export { createIngestWorker, type IngestWorker } from "./ingest/ingest-worker.js";
 export { createIngestMetrics } from "./ingest/metrics.js";
 export { createDeadLetterRepository, type DeadLetterRepository } from "./store/dead-letter-repository.js";

@@ -30,6 +30,7 @@ import { createStopSequence } from "../platform/lifecycle.js";
 import type { ListenerErrorHandler } from "../platform/listeners.js";
 import {
   createDeadLetterRepository,
+  createEdgeIngest,
   createIngestMetrics,
   createIngestWorker,
   createInProcessReadingsFeed,
@@ -126,8 +127,31 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       { credentials, clock },
     );
 
-    // Broker: devices connect here; a changed device (decommissioned, secret rotated…) is checked now.
+    // Stored readings, announced once durable: in memory when ingest and API share this process
+    // (or neither runs here), through the broker when only one of them does.
+    const localFeed =
+      parts.has("ingest") === parts.has("api") ? createInProcessReadingsFeed(onListenerError) : undefined;
+    const ingestOptions = {
+      batchSize: config.INGEST_BATCH_SIZE,
+      batchDelayMs: config.INGEST_BATCH_DELAY_MS,
+      maxPending: config.INGEST_MAX_PENDING,
+      maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+    };
+    const ingestDeps = { store, registry, deadLetters, metrics: createIngestMetrics(metricsRegistry), clock };
+    // Ingest at the broker's edge when broker, ingest and API all run here (the default): a
+    // reading is stored before the broker acknowledges it. Apart, the ingest is an MQTT client.
     let embedded: StartedBroker | undefined;
+    const edge =
+      localFeed && SERVICE_PARTS.every((part) => parts.has(part))
+        ? createEdgeIngest(ingestOptions, {
+            ...ingestDeps,
+            feed: localFeed,
+            logger: log("ingest"),
+            sendToDevice: (topic, payload) => embedded?.broker.publish(topic, payload),
+          })
+        : undefined;
+
+    // Broker: devices connect here; a changed device (decommissioned, secret rotated…) is checked now.
     if (parts.has("broker")) {
       const running = await startBroker(config, {
         serviceClientPrefix: SERVICE_CLIENT_PREFIX,
@@ -135,6 +159,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         metricsRegistry,
         clock,
         logger: log("broker"),
+        ...(edge ? { intake: edge } : {}),
       });
       embedded = running;
       stops.add("broker", () => running.broker.close());
@@ -142,43 +167,30 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       readiness.broker = () => running.broker.isReady();
     }
     const brokerUrl = brokerUrlOf({ ...config, MQTT_PORT: embedded?.mqttPort ?? config.MQTT_PORT });
-
-    // Stored readings, announced once durable: in memory when ingest and API share this process
-    // (or neither runs here), through the broker when only one of them does.
     const feed =
-      parts.has("ingest") === parts.has("api")
-        ? createInProcessReadingsFeed(onListenerError)
-        : await createMqttReadingsFeed({
-            brokerUrl,
-            ...serviceLogin("feed", servicePassword),
-            logger: log("feed"),
-            onListenerError,
-          });
+      localFeed ??
+      (await createMqttReadingsFeed({
+        brokerUrl,
+        ...serviceLogin("feed", servicePassword),
+        logger: log("feed"),
+        onListenerError,
+      }));
     stops.add("feed", () => feed.close());
 
     // Ingest: validates, stores durably, acknowledges, announces.
-    const ingest = parts.has("ingest")
-      ? createIngestWorker(
-          {
-            brokerUrl,
-            ...serviceLogin(config.INGEST_CLIENT_ID.replace(/^svc-/, ""), servicePassword),
-            batchSize: config.INGEST_BATCH_SIZE,
-            batchDelayMs: config.INGEST_BATCH_DELAY_MS,
-            maxPending: config.INGEST_MAX_PENDING,
-            maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
-            drainTimeoutMs: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)),
-          },
-          {
-            store,
-            registry,
-            deadLetters,
-            feed,
-            metrics: createIngestMetrics(metricsRegistry),
-            logger: log("ingest"),
-            clock,
-          },
-        )
-      : undefined;
+    const ingest =
+      edge ??
+      (parts.has("ingest")
+        ? createIngestWorker(
+            {
+              ...ingestOptions,
+              brokerUrl,
+              ...serviceLogin(config.INGEST_CLIENT_ID.replace(/^svc-/, ""), servicePassword),
+              drainTimeoutMs: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)),
+            },
+            { ...ingestDeps, feed, logger: log("ingest") },
+          )
+        : undefined);
     if (ingest) readiness.ingest = () => ingest.isReady();
 
     // API: HTTP routes of every feature, the live view, alerts and indices.

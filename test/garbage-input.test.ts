@@ -253,32 +253,12 @@ describe(`garbage device input (seed ${SEED})`, () => {
       ).catch((error: unknown) => {
         throw new Error(`${(error as Error).message} (${lastCounts})\n${running().output().slice(-5000)}`);
       });
-      // More than sent means the broker redelivered: the ingest lost its connection on the way.
+      // More than sent would mean a message was taken in twice.
       expect
         .soft(settled.onDeviceTopics, "messages the ingest took in on sensors/+/readings")
         .toBe(catalogue.readingsMessages);
-      const brokerErrorsOfIngest = running()
-        .output()
-        .split("\n")
-        .filter(
-          (line) =>
-            line.includes('"module":"broker"') &&
-            line.includes('"msg":"client error"') &&
-            line.includes('"clientId":"svc-'),
-        );
-      expect.soft(brokerErrorsOfIngest, "the broker dropped the ingest's connection").toEqual([]);
-      expect
-        .soft(
-          running()
-            .output()
-            .split("\n")
-            .filter(
-              (line) => line.includes('"module":"ingest"') && line.includes('"msg":"connected to broker"'),
-            ).length,
-          "ingest connections",
-        )
-        .toBe(1);
-
+      // The ingest runs at the broker's edge (no MQTT connection of its own that could drop and
+      // take messages in twice): the exact count above is what shows nothing was taken in twice.
       expect(running().child.exitCode).toBeNull();
       expect(running().child.signalCode).toBeNull();
       expect(await getJson(api("/healthz"))).toMatchObject({ status: 200, body: { status: "ok" } });

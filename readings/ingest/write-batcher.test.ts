@@ -30,6 +30,7 @@ function setup(
     maxSize: 10,
     maxDelayMs: 60_000,
     maxPending: 1000,
+    now: () => Date.now(),
     onFlushError: (error, attempt) => flushErrors.push({ error, attempt }),
     onPendingChange: (n) => pendingReports.push(n),
     retryDelayMs: () => 1,
@@ -110,6 +111,7 @@ describe("createWriteBatcher", () => {
       maxSize: 2,
       maxDelayMs: 60_000,
       maxPending: 1000,
+      now: () => Date.now(),
       flush,
       onFlushError: () => {},
     });
@@ -147,6 +149,7 @@ describe("createWriteBatcher", () => {
     const durableLog: number[] = [];
     const flushErrors: Array<{ message: string; attempt: number }> = [];
     const batcher = createWriteBatcher<TestItem>({
+      now: () => Date.now(),
       maxSize: 4,
       maxDelayMs: 60_000,
       maxPending: 1000,
@@ -293,6 +296,7 @@ describe("createWriteBatcher", () => {
     const durable: number[] = [];
     const resolvedIds = new Set<number>();
     const batcher = createWriteBatcher<TestItem>({
+      now: () => Date.now(),
       maxSize,
       maxDelayMs: 2,
       maxPending: 12,

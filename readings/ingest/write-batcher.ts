@@ -19,6 +19,8 @@ export interface WriteBatcherOptions<T extends BatchItem> {
   readonly onFlushError: (error: unknown, attempt: number) => void;
   readonly onPendingChange?: (pending: number) => void;
   readonly retryDelayMs?: (attempt: number) => number;
+  /** The service's clock (epoch ms), for how long work has been stalled. */
+  readonly now: () => number;
 }
 
 export interface WriteBatcher<T extends BatchItem> {
@@ -39,7 +41,7 @@ export function createWriteBatcher<T extends BatchItem>(options: WriteBatcherOpt
   let waitingSize = 0;
   let inFlight = 0;
   // When the batcher last made progress, or when work arrived with nothing pending.
-  let progressAt = Date.now();
+  let progressAt = options.now();
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let roomWaiters: Array<() => void> = [];
@@ -92,7 +94,7 @@ export function createWriteBatcher<T extends BatchItem>(options: WriteBatcherOpt
       await writeWithRetry(batch);
       for (const item of batch) item.onDurable();
       inFlight = 0;
-      progressAt = Date.now();
+      progressAt = options.now();
       report();
       settleWaiters();
     }
@@ -119,7 +121,7 @@ export function createWriteBatcher<T extends BatchItem>(options: WriteBatcherOpt
 
   return {
     add(item) {
-      if (pending() === 0) progressAt = Date.now();
+      if (pending() === 0) progressAt = options.now();
       waiting.push(item);
       waitingSize += item.size;
       report();
@@ -136,6 +138,6 @@ export function createWriteBatcher<T extends BatchItem>(options: WriteBatcherOpt
     },
 
     pending,
-    stalledForMs: () => (pending() === 0 ? 0 : Date.now() - progressAt),
+    stalledForMs: () => (pending() === 0 ? 0 : options.now() - progressAt),
   };
 }
