@@ -19,22 +19,12 @@ import type { AlertsTable, AlertTables, AlertTransitionsTable } from "./alert-sc
  * transaction and tells listeners. Transition ids grow monotonically (AUTOINCREMENT).
  */
 
-export interface AlertSummary {
-  readonly id: number;
-  readonly ruleId: number;
-  readonly ruleVersion: number;
+/** An alert as the API lists it: the record with the device and metric named, times in ISO 8601 UTC. */
+export interface AlertSummary extends Omit<AlertRecord, "source" | "subject" | "openedAt" | "clearedAt"> {
   readonly deviceId: string;
   readonly metric: string;
-  readonly area: string | null;
-  readonly audience: Audience;
-  readonly severity: Severity;
-  readonly state: AlertState;
-  readonly acknowledged: boolean;
-  readonly resolved: boolean;
-  /** ISO 8601 UTC. */
   readonly openedAt: string;
   readonly clearedAt: string | null;
-  readonly lastValue: number | null;
   /** The message of the latest opening, escalation or clearing. */
   readonly message: Bilingual;
 }
@@ -176,21 +166,13 @@ const joinedTransition = ({
 }: JoinedTransitionRow) => toTransition({ id: alert_id, rule_id, source, subject, area, audience }, row);
 
 function toSummary(row: AlertRow, message: Bilingual): AlertSummary {
+  const { source, subject, openedAt, clearedAt, ...record } = toRecord(row);
   return {
-    id: Number(row.id),
-    ruleId: Number(row.rule_id),
-    ruleVersion: Number(row.rule_version),
-    deviceId: row.source,
-    metric: row.subject,
-    area: row.area,
-    audience: row.audience as Audience,
-    severity: row.severity as Severity,
-    state: row.state as AlertState,
-    acknowledged: row.acknowledged === 1,
-    resolved: row.resolved === 1,
-    openedAt: iso(row.opened_at),
-    clearedAt: row.cleared_at === null ? null : iso(row.cleared_at),
-    lastValue: row.last_value,
+    ...record,
+    deviceId: source,
+    metric: subject,
+    openedAt: iso(openedAt),
+    clearedAt: clearedAt === null ? null : iso(clearedAt),
     message,
   };
 }
