@@ -5,20 +5,16 @@
  * (bench-fleet.ts) and each connects with its own secret; the screen logs in. Results go to
  * bench/results/. Not part of `npm test`.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { SENDING_MARKER } from "../simulators/load-generator-flags.js";
-import { alertLatencyRun, type LoadRun, loadRules } from "./alert-bench.js";
+import { alertLatencyRun, loadRules } from "./alert-bench.js";
 import { type BenchFleet, prepareBenchFleet } from "./bench-fleet.js";
 import { runInfluxBench } from "./influx-bench.js";
 import { percentile, startLatencyProbe } from "./latency-probe.js";
-import { type ServiceUnderTest, scrapeMetric, startServiceUnderTest } from "./service-under-test.js";
+import { devicesFor, METRICS_PER_READING, runLoadGenerator, sleep } from "./load-run.js";
+import { type ServiceUnderTest, startServiceUnderTest } from "./service-under-test.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const METRICS_PER_READING = 6;
 const STORED = "envmon_ingest_readings_stored_total";
 const MB = 1024 * 1024;
 
@@ -57,76 +53,16 @@ function parseFlags(argv: string[]) {
   return parsed.data;
 }
 
-const loadSummarySchema = z.object({ sent: z.number(), acked: z.number(), errors: z.number() }).passthrough();
-
-/**
- * The load generator with each of `devicesFor(rate, batch)` registered devices on its own connection.
- * `sending` resolves when every device is connected and the paced load starts.
- */
-function runLoadGenerator(
-  fleet: BenchFleet,
-  mqttUrl: string,
-  rate: number,
-  durationS: number,
-  batch: number,
-): LoadRun & { readonly done: Promise<z.infer<typeof loadSummarySchema>> } {
-  const devices = devicesFor(rate, batch);
-  const args = [
-    "--import",
-    "tsx",
-    "simulators/load-generator.ts",
-    ...["--broker", mqttUrl, "--rate", String(rate), "--duration", String(durationS)],
-    ...["--credentials", fleet.credentialsFile, "--devices", String(devices)],
-    ...["--metrics", String(METRICS_PER_READING), "--batch", String(batch), "--max-inflight", "1000"],
-  ];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
+/** The load generator with each of `devicesFor(rate, batch)` registered devices on its own connection. */
+const runLoad = (fleet: BenchFleet, mqttUrl: string, rate: number, durationS: number, batch: number) =>
+  runLoadGenerator({
+    credentialsFile: fleet.credentialsFile,
+    mqttUrl,
+    rate,
+    durationS,
+    batch,
+    devices: devicesFor(rate, batch),
   });
-  let err = "";
-  let markSending: () => void = () => {};
-  const sending = new Promise<void>((resolve) => {
-    markSending = resolve;
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    process.stderr.write(chunk);
-    err += chunk.toString();
-    if (err.includes(SENDING_MARKER)) markSending();
-  });
-  const done = new Promise<z.infer<typeof loadSummarySchema>>((resolve, reject) => {
-    child.once("exit", (code) => {
-      const line = out.trim().split("\n").at(-1) ?? "";
-      try {
-        resolve(loadSummarySchema.parse(JSON.parse(line)));
-      } catch (error) {
-        reject(new Error(`load generator exited ${code} without a summary: ${String(error)}\n${out}`));
-      }
-    });
-  });
-  // Never sending (it failed while connecting): `done` carries the reason.
-  return { sending: Promise.race([sending, done.then(() => undefined)]), done };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * The live feed sends operators at most one event per device per 250 ms (LIVE_THROTTLE_MS) and
- * merges what a device sends faster into the next one, whose latency then includes the wait. At 3
- * messages/s per device (safely under 4) every reading's event goes out at once, so latency is the
- * pipeline's.
- */
-const MESSAGES_PER_DEVICE_PER_S = 3;
-/**
- * Each device has its own connection and secret (a device may publish only as itself), and every
- * connection costs a secret check at CONNECT and a registration before the bench: at most this
- * many. Above MAX_DEVICES × 3 messages/s devices publish faster and their latency includes merging.
- */
-const MAX_DEVICES = 1500;
-
-/** Registered devices that offer `rate` readings/s in messages of `batch` readings. */
-const devicesFor = (rate: number, batch = 1) =>
-  Math.min(MAX_DEVICES, Math.max(50, Math.ceil(rate / batch / MESSAGES_PER_DEVICE_PER_S)));
 
 async function throughputRun(
   fleet: BenchFleet,
@@ -140,22 +76,22 @@ async function throughputRun(
     await prepare?.(service);
     const probe = await startLatencyProbe(service.httpUrl, await service.socketAuth());
     service.resetPeak();
-    const storedAtStart = await scrapeMetric(service.httpUrl, STORED);
+    const storedAtStart = await service.scrapeMetric(STORED);
     const started = Date.now();
-    const load = runLoadGenerator(fleet, service.mqttUrl, rate, durationS, batch);
+    const load = runLoad(fleet, service.mqttUrl, rate, durationS, batch);
     await load.sending;
     const connectedAfterMs = Date.now() - started;
     // Sustained rate: what became durable between 5 s into the load and its end.
     await sleep(5000);
-    const windowStart = { at: Date.now(), stored: await scrapeMetric(service.httpUrl, STORED) };
+    const windowStart = { at: Date.now(), stored: await service.scrapeMetric(STORED) };
     const summary = await load.done;
-    const windowEnd = { at: Date.now(), stored: await scrapeMetric(service.httpUrl, STORED) };
+    const windowEnd = { at: Date.now(), stored: await service.scrapeMetric(STORED) };
     // Then let the service catch up with what it had accepted.
     let stored = windowEnd.stored;
     const drainStarted = Date.now();
     for (let quiet = 0; quiet < 3 && Date.now() - drainStarted < 60_000; ) {
       await sleep(500);
-      const now = await scrapeMetric(service.httpUrl, STORED);
+      const now = await service.scrapeMetric(STORED);
       quiet = now === stored ? quiet + 1 : 0;
       stored = now;
     }
@@ -272,7 +208,7 @@ if (flags.suite !== "e2e") {
     spacingMs: 250,
     env: {},
     fleet: benchFleet(),
-    runLoad: (mqttUrl, rate, durationS) => runLoadGenerator(benchFleet(), mqttUrl, rate, durationS, 1),
+    runLoad: (mqttUrl, rate, durationS) => runLoad(benchFleet(), mqttUrl, rate, durationS, 1),
   });
   process.stderr.write(
     `  p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.alertEvents} alerts\n`,

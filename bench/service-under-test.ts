@@ -1,24 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServiceProcess } from "../test/support/service-process.js";
 import { type BenchFleet, copyOfTemplate } from "./bench-fleet.js";
-
-/** Resident set size of a process in bytes, from /proc (Linux). */
-function rssBytes(pid: number): number | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-    return kb === undefined ? undefined : Number(kb) * 1024;
-  } catch {
-    return undefined;
-  }
-}
+import { startRssSampler } from "./process-memory.js";
 
 export interface ServiceUnderTest {
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly pid: number;
+  /** METRICS_TOKEN of this start: /metrics may require it as `Authorization: Bearer`. */
+  readonly metricsToken: string;
+  /** Reads one counter or gauge (summing its label sets) from the service's /metrics. */
+  scrapeMetric(name: string): Promise<number>;
   /** `Authorization: Bearer …` of the admin, for /api/v1. */
   authHeaders(): Promise<Record<string, string>>;
   /** The /ops handshake `auth` of the admin. */
@@ -39,9 +34,13 @@ export async function startServiceUnderTest(
   fleet?: BenchFleet,
 ): Promise<ServiceUnderTest> {
   const dataDir = fleet ? copyOfTemplate(fleet) : mkdtempSync(join(tmpdir(), "envmon-bench-"));
+  // The bench's environment may bring a METRICS_TOKEN; otherwise one is made for this start.
+  const metricsToken =
+    env.METRICS_TOKEN ?? process.env.METRICS_TOKEN ?? randomBytes(24).toString("base64url");
   const service = await startServiceProcess({
     env: {
       LOG_LEVEL: "error",
+      METRICS_TOKEN: metricsToken,
       // The bench's hundreds of devices all connect from 127.0.0.1 within seconds; in the field each
       // has its own address, and the per-address limit (20/s by default) is about one address.
       MQTT_MAX_CONNECTIONS_PER_IP_PER_S: "100000",
@@ -51,23 +50,20 @@ export async function startServiceUnderTest(
     dataDir,
   });
   const pid = service.child.pid as number;
-  let peak = rssBytes(pid) ?? 0;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssBytes(pid) ?? 0);
-  }, 200);
+  const memory = startRssSampler({ service: pid });
   return {
     httpUrl: service.httpUrl,
     mqttUrl: service.mqttUrl,
     pid,
+    metricsToken,
+    scrapeMetric: (name) => scrapeMetric(service.httpUrl, name, metricsToken),
     authHeaders: () => service.authHeaders(),
     socketAuth: () => service.socketAuth(),
-    peakRssBytes: () => Math.max(peak, rssBytes(pid) ?? 0),
-    currentRssBytes: () => rssBytes(pid) ?? 0,
-    resetPeak: () => {
-      peak = rssBytes(pid) ?? 0;
-    },
+    peakRssBytes: () => memory.peakTotalBytes(),
+    currentRssBytes: () => memory.currentBytes().service ?? 0,
+    resetPeak: () => memory.resetPeak(),
     async stop() {
-      clearInterval(sampler);
+      memory.stop();
       const code = await service.stop("SIGTERM");
       rmSync(dataDir, { recursive: true, force: true });
       if (code !== 0) throw new Error(`service exited with ${code}:\n${service.output()}`);
@@ -75,9 +71,16 @@ export async function startServiceUnderTest(
   };
 }
 
-/** Reads one counter or gauge (summing its label sets) from the service's /metrics. */
-export async function scrapeMetric(httpUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+/**
+ * Reads one counter or gauge (summing its label sets) from a service's /metrics, with the token as
+ * `Authorization: Bearer` when given (METRICS_TOKEN; a service that does not ask for one ignores it).
+ */
+export async function scrapeMetric(httpUrl: string, name: string, token?: string): Promise<number> {
+  const response = await fetch(`${httpUrl}/metrics`, {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}: ${text.slice(0, 200)}`);
   let total = 0;
   for (const line of text.split("\n")) {
     if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.split(" ").at(-1));
