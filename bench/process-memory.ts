@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 const SAMPLE_EVERY_MS = 200;
 
@@ -59,4 +59,18 @@ export function startRssSampler(pids: Readonly<Record<string, number>>): RssSamp
     },
     stop: () => clearInterval(timer),
   };
+}
+
+/** The pid of a running process whose command line (argv) matches, from /proc (Linux). */
+export function findProcess(matches: (argv: readonly string[]) => boolean): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean);
+      if (matches(argv)) return Number(entry);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return undefined;
 }
