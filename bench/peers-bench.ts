@@ -93,14 +93,21 @@ interface Subject {
   readonly influxdPid?: number;
   /** Readings the system has made durable (what it acknowledges after), now. */
   durableReadings?(sinceTs: number): Promise<number>;
-  /** Readings a reader finds in the store, now. */
+  /** Readings a reader finds in the store, now (cheap: polled during the run). */
   storedReadings?(sinceTs: number): Promise<number>;
+  /**
+   * Distinct readings of these devices in the store, counted once the system has caught up (a
+   * reading written twice counts once); storedReadings when absent.
+   */
+  distinctStoredReadings?(devices: readonly string[], sinceTs: number): Promise<number>;
   /** Lines (readings) in the project's InfluxDB spool, not yet in InfluxDB. */
   spooledLines?(): Promise<number>;
   /** The probed devices' readings in the store (publish → stored latency). */
   visibleReadings?(devices: readonly string[]): VisibleReadings;
   /** The project's operator screen (publish → screen latency). */
   readonly screen?: ServiceUnderTest;
+  /** Counters read once the system has caught up (the project's ingest and store). */
+  counters?(): Promise<Record<string, number>>;
 }
 
 const latencySummary = (values: readonly number[]) => ({
@@ -163,6 +170,11 @@ async function measure(subject: Subject, fleet: BenchFleet, rate: number, durati
       last = now;
     }
     const drainTimedOut = quiet < QUIET_POLLS;
+    const counters = (await subject.counters?.()) ?? null;
+    const loadDevices = fleet.loadDeviceIds.slice(0, devices);
+    const distinct = subject.distinctStoredReadings
+      ? await subject.distinctStoredReadings(loadDevices, sinceTs)
+      : last.stored;
     const caughtUpAfterMs = Math.max(0, Date.now() - loadEndedAt - QUIET_POLLS * 1000);
     await storedProbe?.stop();
     screen?.close();
@@ -184,8 +196,10 @@ async function measure(subject: Subject, fleet: BenchFleet, rate: number, durati
       sustainedDurableReadingsPerS: hasStore ? perS(windowEnd.durable - windowStart.durable) : null,
       sustainedStoredReadingsPerS: hasStore ? perS(windowEnd.stored - windowStart.stored) : null,
       durableReadings: hasStore ? last.durable : null,
-      storedReadings: hasStore ? last.stored : null,
-      lostReadings: hasStore ? summary.acked - last.stored : null,
+      storedReadings: hasStore ? distinct : null,
+      lostReadings: hasStore ? summary.acked - distinct : null,
+      /** Readings the system wrote more than once (redelivered to its consumer), so counted twice as durable. */
+      writtenAgainReadings: hasStore ? last.durable - distinct : null,
       spooledReadingsAtEnd: subject.spooledLines ? spooled : null,
       caughtUpAfterLoadMs: hasStore ? caughtUpAfterMs : null,
       drainTimedOut: hasStore && drainTimedOut,
@@ -207,6 +221,7 @@ async function measure(subject: Subject, fleet: BenchFleet, rate: number, durati
         Object.entries(peaks).map(([name, bytes]) => [name, Math.round(bytes / MB)]),
       ),
       influxdPeakRssMB: influxdMemory ? Math.round(influxdMemory.peakTotalBytes() / MB) : null,
+      counters,
     };
   } finally {
     await storedProbe?.stop();
@@ -265,6 +280,7 @@ const influxVisible =
 // --- The project's reads -------------------------------------------------------------------------
 
 const pointsSchema = z.object({ points: z.array(z.object({ ts: z.string() })) });
+const countedPointsSchema = pointsSchema.extend({ truncated: z.boolean() });
 
 /** The probed devices' readings through the project's API, as an operator's client reads them. */
 const apiVisible =
@@ -284,6 +300,26 @@ const apiVisible =
     return lists.flat();
   };
 
+/** Readings (pm25 points) of these devices since `sinceTs`, each device's series read through the API. */
+const apiDistinctCount =
+  (service: ServiceUnderTest) => async (devices: readonly string[], sinceTs: number) => {
+    const headers = await service.authHeaders();
+    const queue = [...devices];
+    let total = 0;
+    const worker = async () => {
+      for (let device = queue.shift(); device !== undefined; device = queue.shift()) {
+        const query = new URLSearchParams({ device, metric: PROBED_METRIC, from: String(sinceTs) });
+        const response = await fetch(`${service.httpUrl}/api/v1/readings?${query}`, { headers });
+        if (!response.ok) throw new Error(`GET /api/v1/readings?device=${device}: ${response.status}`);
+        const body = countedPointsSchema.parse(await response.json());
+        if (body.truncated) throw new Error(`${device} has more readings than one API answer holds`);
+        total += body.points.length;
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    return total;
+  };
+
 const readyzSchema = z.object({
   details: z.object({ influx: z.object({ spoolLines: z.number() }).optional() }).optional(),
 });
@@ -299,6 +335,17 @@ async function spooledLines(service: ServiceUnderTest): Promise<number> {
 
 const projectDurable = (service: ServiceUnderTest) => async () =>
   (await service.scrapeMetric(STORED_METRIC)) / METRICS_PER_READING;
+
+/** The ingest's and the store's counters, to explain a loss or a slow run. */
+const PROJECT_COUNTERS = [
+  "envmon_ingest_messages_total",
+  STORED_METRIC,
+  "envmon_ingest_rejected_total",
+  "envmon_ingest_batch_write_failures_total",
+  "envmon_influx_write_failures_total",
+  "envmon_influx_lines_written_total",
+  "envmon_influx_lines_dead_lettered_total",
+];
 
 // --- The systems ---------------------------------------------------------------------------------
 
@@ -441,8 +488,10 @@ async function projectRun(env: Environment, store: "sqlite" | "influxdb", rate: 
             // A batch is acknowledged once committed to SQLite, where readers see it.
             durableReadings: durable,
             storedReadings: durable,
+            distinctStoredReadings: apiDistinctCount(service),
             visibleReadings: apiVisible(service),
             screen: service,
+            counters: () => service.scrapeSamples(PROJECT_COUNTERS),
           }
         : {
             system: "influxdb",
@@ -455,8 +504,17 @@ async function projectRun(env: Environment, store: "sqlite" | "influxdb", rate: 
             spooledLines: () => spooledLines(service),
             visibleReadings: influxVisible(server, bucket, PROBED_METRIC),
             screen: service,
+            counters: () => service.scrapeSamples(PROJECT_COUNTERS),
           };
-    return await measure(subject, env.fleet, rate, durationS);
+    const result = await measure(subject, env.fleet, rate, durationS);
+    // A loss is worth its explanation: the service's errors (LOG_LEVEL=error, JSON lines; not its
+    // start-up banner) go with the figures.
+    const errors = service
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .join("\n");
+    return { ...result, serviceErrors: errors === "" ? null : errors.slice(-8000) };
   } finally {
     await service.stop();
   }

@@ -14,6 +14,8 @@ export interface ServiceUnderTest {
   readonly metricsToken: string;
   /** Reads one counter or gauge (summing its label sets) from the service's /metrics. */
   scrapeMetric(name: string): Promise<number>;
+  /** The samples of these metrics, keyed `name{labels}`. */
+  scrapeSamples(names: readonly string[]): Promise<Record<string, number>>;
   /** `Authorization: Bearer …` of the admin, for /api/v1. */
   authHeaders(): Promise<Record<string, string>>;
   /** The /ops handshake `auth` of the admin. */
@@ -21,6 +23,8 @@ export interface ServiceUnderTest {
   /** Highest RSS seen since start or the last reset, sampled every 200 ms. */
   peakRssBytes(): number;
   currentRssBytes(): number;
+  /** What the service wrote to stdout and stderr so far (LOG_LEVEL=error: its errors). */
+  output(): string;
   resetPeak(): void;
   stop(): Promise<void>;
 }
@@ -57,10 +61,12 @@ export async function startServiceUnderTest(
     pid,
     metricsToken,
     scrapeMetric: (name) => scrapeMetric(service.httpUrl, name, metricsToken),
+    scrapeSamples: (names) => scrapeSamples(service.httpUrl, names, metricsToken),
     authHeaders: () => service.authHeaders(),
     socketAuth: () => service.socketAuth(),
     peakRssBytes: () => memory.peakTotalBytes(),
     currentRssBytes: () => memory.currentBytes().service ?? 0,
+    output: () => service.output(),
     resetPeak: () => memory.resetPeak(),
     async stop() {
       memory.stop();
@@ -72,18 +78,32 @@ export async function startServiceUnderTest(
 }
 
 /**
- * Reads one counter or gauge (summing its label sets) from a service's /metrics, with the token as
- * `Authorization: Bearer` when given (METRICS_TOKEN; a service that does not ask for one ignores it).
+ * The samples of some metrics on a service's /metrics, keyed as written (`name{label="…"}`), with
+ * the token as `Authorization: Bearer` when given (METRICS_TOKEN; a service that does not ask for
+ * one ignores it).
  */
-export async function scrapeMetric(httpUrl: string, name: string, token?: string): Promise<number> {
+export async function scrapeSamples(
+  httpUrl: string,
+  names: readonly string[],
+  token?: string,
+): Promise<Record<string, number>> {
   const response = await fetch(`${httpUrl}/metrics`, {
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`GET /metrics answered ${response.status}: ${text.slice(0, 200)}`);
-  let total = 0;
+  const samples: Record<string, number> = {};
   for (const line of text.split("\n")) {
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.split(" ").at(-1));
+    const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
+    if (name === undefined || !names.includes(name)) continue;
+    const at = line.lastIndexOf(" ");
+    samples[line.slice(0, at)] = Number(line.slice(at + 1));
   }
-  return total;
+  return samples;
+}
+
+/** Reads one counter or gauge (summing its label sets) from a service's /metrics. */
+export async function scrapeMetric(httpUrl: string, name: string, token?: string): Promise<number> {
+  const samples = await scrapeSamples(httpUrl, [name], token);
+  return Object.values(samples).reduce((sum, value) => sum + value, 0);
 }
