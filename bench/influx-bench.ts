@@ -195,7 +195,7 @@ async function openBenchStore(server: InfluxServer, bucket: string): Promise<Ben
   };
 }
 
-const countAnswerSchema = z.object({
+const queryAnswerSchema = z.object({
   results: z.array(
     z.object({
       error: z.string().optional(),
@@ -206,6 +206,21 @@ const countAnswerSchema = z.object({
   ),
 });
 
+/** The series of one InfluxQL query over /query (db=<bucket>: InfluxDB 2.x maps buckets automatically). */
+export async function influxQL(
+  server: Pick<InfluxServer, "url" | "token">,
+  bucket: string,
+  query: string,
+): Promise<Array<{ columns: string[]; values: unknown[][] }>> {
+  const url = `${server.url}/query?${new URLSearchParams({ db: bucket, q: query, epoch: "ms" })}`;
+  const response = await fetch(url, { headers: { authorization: `Token ${server.token}` } });
+  if (!response.ok) throw new Error(`query failed: ${response.status} ${await response.text()}`);
+  const answer = queryAnswerSchema.parse(await response.json());
+  const result = answer.results[0];
+  if (result?.error) throw new Error(`query failed: ${result.error}`);
+  return result?.series ?? [];
+}
+
 /** Points per metric in the bucket's raw measurement, counted by InfluxDB (InfluxQL over /query). */
 async function countPoints(
   server: InfluxServer,
@@ -214,13 +229,7 @@ async function countPoints(
   toTs: number,
 ): Promise<Record<string, number>> {
   const query = `SELECT count(*) FROM "readings" WHERE time >= ${fromTs}ms AND time <= ${toTs}ms`;
-  const url = `${server.url}/query?${new URLSearchParams({ db: bucket, q: query, epoch: "ms" })}`;
-  const response = await fetch(url, { headers: { authorization: `Token ${server.token}` } });
-  if (!response.ok) throw new Error(`count query failed: ${response.status} ${await response.text()}`);
-  const answer = countAnswerSchema.parse(await response.json());
-  const result = answer.results[0];
-  if (result?.error) throw new Error(`count query failed: ${result.error}`);
-  const series = result?.series?.[0];
+  const series = (await influxQL(server, bucket, query))[0];
   const counts: Record<string, number> = {};
   for (const metric of METRICS) {
     const column = series?.columns.indexOf(`count_${metric}`) ?? -1;

@@ -5,29 +5,29 @@
  * (bench-fleet.ts) and each connects with its own secret; the screen logs in. Results go to
  * bench/results/. Not part of `npm test`.
  */
-import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, totalmem } from "node:os";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { SENDING_MARKER } from "../simulators/load-generator-flags.js";
-import { alertLatencyRun, type LoadRun, loadRules } from "./alert-bench.js";
+import { alertLatencyRun, loadRules } from "./alert-bench.js";
 import { type BenchFleet, prepareBenchFleet } from "./bench-fleet.js";
 import { runInfluxBench } from "./influx-bench.js";
 import { percentile, startLatencyProbe } from "./latency-probe.js";
-import { type ServiceUnderTest, scrapeMetric, startServiceUnderTest } from "./service-under-test.js";
+import { devicesFor, METRICS_PER_READING, runLoadGenerator, sleep } from "./load-run.js";
+import { machineInfo, saveResult } from "./machine.js";
+import { SYSTEMS } from "./peer-summary.js";
+import { peersDeviceCount, runPeersBench } from "./peers-bench.js";
+import { type ServiceUnderTest, startServiceUnderTest } from "./service-under-test.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const METRICS_PER_READING = 6;
 const STORED = "envmon_ingest_readings_stored_total";
+const E2E_RATES = [1000, 5000, 10_000, 20_000];
+const PEER_RATES = [5000, 10_000, 20_000, 40_000];
 const MB = 1024 * 1024;
 
 const flagsSchema = z.object({
+  /** Offered readings/s of the e2e runs (default 1000,5000,10000,20000) and the peers runs (5000…40000). */
   rates: z
     .string()
-    .regex(/^\d+(,\d+)*$/, "--rates must be a comma-separated list of readings per second")
-    .default("1000,5000,10000,20000")
-    .transform((s) => s.split(",").map(Number)),
+    .regex(/^[1-9]\d*(,[1-9]\d*)*$/, "--rates must be a comma-separated list of readings per second")
+    .transform((s) => s.split(",").map(Number))
+    .optional(),
   /** Offered rates for messages that carry 10 readings each, as a data logger or gateway sends them. */
   batchRates: z
     .string()
@@ -36,10 +36,27 @@ const flagsSchema = z.object({
     .transform((s) => (s === "" ? [] : s.split(",").map(Number))),
   duration: z.coerce.number().int().min(5).max(600).default(30),
   idle: z.coerce.number().int().min(0).max(600).default(30),
-  /** Which benchmarks: the end-to-end ingest runs, the alert runs, or both. */
+  /** Which benchmarks: the end-to-end ingest runs, the alert runs, the InfluxDB store, the peers, or all. */
   suite: z
-    .enum(["all", "e2e", "alerts", "influx"], { error: "--suite must be all, e2e, alerts or influx" })
+    .enum(["all", "e2e", "alerts", "influx", "peers"], {
+      error: "--suite must be all, e2e, alerts, influx or peers",
+    })
     .default("all"),
+  /** Peers suite: idle device connections for the admission and memory run (0 skips it). */
+  idleConnections: z.coerce
+    .number({ error: "--idleConnections must be a number" })
+    .int("--idleConnections must be a whole number")
+    .min(0, "--idleConnections must be 0 or more")
+    .max(15_000, "--idleConnections must be at most 15000 (the file descriptor limit is near)")
+    .default(10_000),
+  /** Peers suite: seconds the idle connections are held before their memory is read. */
+  idleHold: z.coerce.number().int().min(1).max(600).default(10),
+  /** Peers suite: which systems, comma-separated. */
+  systems: z
+    .string()
+    .transform((s) => s.split(","))
+    .pipe(z.array(z.enum(SYSTEMS, { error: `--systems must be a list of ${SYSTEMS.join(", ")}` })))
+    .default([...SYSTEMS]),
   /** Rules loaded for the "with rules" throughput comparison. */
   rules: z.coerce.number().int().min(1).max(100_000).default(10_000),
 });
@@ -57,76 +74,16 @@ function parseFlags(argv: string[]) {
   return parsed.data;
 }
 
-const loadSummarySchema = z.object({ sent: z.number(), acked: z.number(), errors: z.number() }).passthrough();
-
-/**
- * The load generator with each of `devicesFor(rate, batch)` registered devices on its own connection.
- * `sending` resolves when every device is connected and the paced load starts.
- */
-function runLoadGenerator(
-  fleet: BenchFleet,
-  mqttUrl: string,
-  rate: number,
-  durationS: number,
-  batch: number,
-): LoadRun & { readonly done: Promise<z.infer<typeof loadSummarySchema>> } {
-  const devices = devicesFor(rate, batch);
-  const args = [
-    "--import",
-    "tsx",
-    "simulators/load-generator.ts",
-    ...["--broker", mqttUrl, "--rate", String(rate), "--duration", String(durationS)],
-    ...["--credentials", fleet.credentialsFile, "--devices", String(devices)],
-    ...["--metrics", String(METRICS_PER_READING), "--batch", String(batch), "--max-inflight", "1000"],
-  ];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
+/** The load generator with each of `devicesFor(rate, batch)` registered devices on its own connection. */
+const runLoad = (fleet: BenchFleet, mqttUrl: string, rate: number, durationS: number, batch: number) =>
+  runLoadGenerator({
+    credentialsFile: fleet.credentialsFile,
+    mqttUrl,
+    rate,
+    durationS,
+    batch,
+    devices: devicesFor(rate, batch),
   });
-  let err = "";
-  let markSending: () => void = () => {};
-  const sending = new Promise<void>((resolve) => {
-    markSending = resolve;
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    process.stderr.write(chunk);
-    err += chunk.toString();
-    if (err.includes(SENDING_MARKER)) markSending();
-  });
-  const done = new Promise<z.infer<typeof loadSummarySchema>>((resolve, reject) => {
-    child.once("exit", (code) => {
-      const line = out.trim().split("\n").at(-1) ?? "";
-      try {
-        resolve(loadSummarySchema.parse(JSON.parse(line)));
-      } catch (error) {
-        reject(new Error(`load generator exited ${code} without a summary: ${String(error)}\n${out}`));
-      }
-    });
-  });
-  // Never sending (it failed while connecting): `done` carries the reason.
-  return { sending: Promise.race([sending, done.then(() => undefined)]), done };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * The live feed sends operators at most one event per device per 250 ms (LIVE_THROTTLE_MS) and
- * merges what a device sends faster into the next one, whose latency then includes the wait. At 3
- * messages/s per device (safely under 4) every reading's event goes out at once, so latency is the
- * pipeline's.
- */
-const MESSAGES_PER_DEVICE_PER_S = 3;
-/**
- * Each device has its own connection and secret (a device may publish only as itself), and every
- * connection costs a secret check at CONNECT and a registration before the bench: at most this
- * many. Above MAX_DEVICES × 3 messages/s devices publish faster and their latency includes merging.
- */
-const MAX_DEVICES = 1500;
-
-/** Registered devices that offer `rate` readings/s in messages of `batch` readings. */
-const devicesFor = (rate: number, batch = 1) =>
-  Math.min(MAX_DEVICES, Math.max(50, Math.ceil(rate / batch / MESSAGES_PER_DEVICE_PER_S)));
 
 async function throughputRun(
   fleet: BenchFleet,
@@ -140,22 +97,22 @@ async function throughputRun(
     await prepare?.(service);
     const probe = await startLatencyProbe(service.httpUrl, await service.socketAuth());
     service.resetPeak();
-    const storedAtStart = await scrapeMetric(service, STORED);
+    const storedAtStart = await service.scrapeMetric(STORED);
     const started = Date.now();
-    const load = runLoadGenerator(fleet, service.mqttUrl, rate, durationS, batch);
+    const load = runLoad(fleet, service.mqttUrl, rate, durationS, batch);
     await load.sending;
     const connectedAfterMs = Date.now() - started;
     // Sustained rate: what became durable between 5 s into the load and its end.
     await sleep(5000);
-    const windowStart = { at: Date.now(), stored: await scrapeMetric(service, STORED) };
+    const windowStart = { at: Date.now(), stored: await service.scrapeMetric(STORED) };
     const summary = await load.done;
-    const windowEnd = { at: Date.now(), stored: await scrapeMetric(service, STORED) };
+    const windowEnd = { at: Date.now(), stored: await service.scrapeMetric(STORED) };
     // Then let the service catch up with what it had accepted.
     let stored = windowEnd.stored;
     const drainStarted = Date.now();
     for (let quiet = 0; quiet < 3 && Date.now() - drainStarted < 60_000; ) {
       await sleep(500);
-      const now = await scrapeMetric(service, STORED);
+      const now = await service.scrapeMetric(STORED);
       quiet = now === stored ? quiet + 1 : 0;
       stored = now;
     }
@@ -213,15 +170,21 @@ const flags = parseFlags(process.argv.slice(2));
 // InfluxDB is measured at the store, against a local influxd (see bench/influx-bench.ts).
 if (flags.suite === "influx" || flags.suite === "all") await runInfluxBench({ duration: flags.duration });
 if (flags.suite === "influx") process.exit(0);
-const machine = {
-  cores: availableParallelism(),
-  cpu: cpus()[0]?.model ?? "unknown",
-  memoryGB: Math.round(totalmem() / 1024 ** 3),
-  node: process.version,
-};
+const machine = machineInfo();
 process.stderr.write(`bench: ${machine.cores} cores, ${machine.cpu}\n`);
 
-const e2e = flags.suite !== "alerts";
+const e2e = flags.suite === "all" || flags.suite === "e2e";
+const alertSuite = flags.suite === "all" || flags.suite === "alerts";
+const peers =
+  flags.suite === "all" || flags.suite === "peers"
+    ? {
+        rates: flags.rates ?? PEER_RATES,
+        durationS: flags.duration,
+        idleConnections: flags.idleConnections,
+        idleHoldS: flags.idleHold,
+        systems: [...new Set(flags.systems)],
+      }
+    : null;
 /** Offered rate of the alert suite's throughput runs; its latency run sends 5000 readings/s. */
 const ALERT_SUITE_RATE = 10_000;
 const ALERT_BACKGROUND_RATE = 5000;
@@ -230,13 +193,14 @@ if (idle) process.stderr.write(`idle with demo fleet: ${idle.rssMB} MB RSS (peak
 const runs = [];
 const scenarios = e2e
   ? [
-      ...flags.rates.map((rate) => ({ rate, batch: 1 })),
+      ...(flags.rates ?? E2E_RATES).map((rate) => ({ rate, batch: 1 })),
       ...flags.batchRates.map((rate) => ({ rate, batch: 10 })),
     ]
   : [];
 const deviceCounts = [
   ...scenarios.map(({ rate, batch }) => devicesFor(rate, batch)),
-  ...(flags.suite === "e2e" ? [] : [devicesFor(ALERT_SUITE_RATE), devicesFor(ALERT_BACKGROUND_RATE)]),
+  ...(alertSuite ? [devicesFor(ALERT_SUITE_RATE), devicesFor(ALERT_BACKGROUND_RATE)] : []),
+  ...(peers ? [peersDeviceCount(peers)] : []),
 ];
 let fleet: BenchFleet | undefined;
 if (deviceCounts.length > 0) {
@@ -263,7 +227,7 @@ for (const { rate, batch } of scenarios) {
 }
 
 let alerts: Record<string, unknown> | null = null;
-if (flags.suite !== "e2e") {
+if (alertSuite) {
   const backgroundRate = ALERT_BACKGROUND_RATE;
   process.stderr.write(`alert latency with ${backgroundRate} readings/s in the background…\n`);
   const latency = await alertLatencyRun({
@@ -272,7 +236,7 @@ if (flags.suite !== "e2e") {
     spacingMs: 250,
     env: {},
     fleet: benchFleet(),
-    runLoad: (mqttUrl, rate, durationS) => runLoadGenerator(benchFleet(), mqttUrl, rate, durationS, 1),
+    runLoad: (mqttUrl, rate, durationS) => runLoad(benchFleet(), mqttUrl, rate, durationS, 1),
   });
   process.stderr.write(
     `  p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.alertEvents} alerts\n`,
@@ -305,7 +269,10 @@ if (flags.suite !== "e2e") {
   };
 }
 
+// The peers (Mosquitto, Telegraf) side by side with the project: bench/peers-bench.ts.
+if (peers) await runPeersBench(peers, benchFleet());
 fleet?.remove();
+if (flags.suite === "peers") process.exit(0);
 const result = {
   at: new Date().toISOString(),
   machine,
@@ -315,11 +282,5 @@ const result = {
   runs,
   alerts,
 };
-mkdirSync(new URL("results/", import.meta.url), { recursive: true });
-const file = new URL(`results/${flags.suite}-${result.at.replace(/[:.]/g, "-")}.json`, import.meta.url);
-writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-writeFileSync(
-  new URL(`results/${flags.suite}-latest.json`, import.meta.url),
-  `${JSON.stringify(result, null, 2)}\n`,
-);
+saveResult(flags.suite, result.at, result);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -147,7 +147,8 @@ describe("load generator flags", () => {
   });
 
   it.each([
-    [["--rate", "lots"], "--rate must be a positive number (total readings per second), got 'lots'"],
+    [["--rate", "lots"], "--rate must be zero or a positive number (total readings per second), got 'lots'"],
+    [["--rate=-1"], "--rate must be zero or a positive number (total readings per second), got '-1'"],
     [["--duration", "0"], "--duration must be a positive number (seconds of load), got '0'"],
     [["--connections", "1.5"], "--connections must be a positive whole number (MQTT connections), got '1.5'"],
     [["--metrics", "9"], "--metrics must be at most 8"],
@@ -159,6 +160,11 @@ describe("load generator flags", () => {
     const errors = errorsOf(parseLoadGeneratorFlags(argv));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(expected);
+  });
+
+  it("takes --rate 0: every device connects, then the connections stay idle", () => {
+    const outcome = parseLoadGeneratorFlags(["--rate", "0", "--duration", "5"]);
+    expect(outcome.kind === "run" && outcome.options.rate).toBe(0);
   });
 
   it("has bilingual help", () => {

@@ -10,7 +10,7 @@ export const LOAD_METRICS = ["pm25", "pm10", "o3", "no2", "so2", "co", "temperat
 
 export interface LoadGeneratorOptions {
   readonly brokerUrl: string;
-  /** Offered load: readings per second over all connections. */
+  /** Offered load: readings per second over all connections; 0 connects and holds the connections idle. */
   readonly rate: number;
   readonly durationS: number;
   /** With a credentials file: one per device, the same as `devices`. */
@@ -42,6 +42,8 @@ Cách dùng / Usage:
 Tham số / Flags:
   --broker <url>        Địa chỉ broker / broker URL                           (mặc định/default mqtt://localhost:1883)
   --rate <r>            Tổng số bản tin mỗi giây / total readings per second   (mặc định/default 1000)
+                        0: chỉ kết nối rồi giữ kết nối không gửi trong --duration giây
+                        0: connect every device, then hold the connections idle for --duration s
   --duration <s>        Thời gian tạo tải (giây) / seconds of load             (mặc định/default 10)
   --connections <n>     Số kết nối MQTT / MQTT connections                    (mặc định/default 10)
   --devices <n>         Số mã thiết bị chia đều trên các kết nối               (mặc định/default 100)
@@ -86,7 +88,7 @@ const loadGeneratorFlagsSchema = z
     rate: numberFlag("--rate", {
       meaning: "total readings per second",
       defaultValue: 1000,
-      positive: true,
+      min: 0,
       max: 1_000_000,
     }),
     duration: numberFlag("--duration", {

@@ -93,7 +93,7 @@ describe("load generator process", () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(
-      "--rate must be a positive number (total readings per second), got 'fast'",
+      "--rate must be zero or a positive number (total readings per second), got 'fast'",
     );
   });
 });
