@@ -64,6 +64,14 @@ describe("the layout's rules", () => {
         "dashboard imports only pure",
       ],
     ];
+    const circle = findViolations([
+      { path: "readings/x.ts", text: 'import type { A } from "../broker/index.js";' },
+      { path: "broker/y.ts", text: 'import type { B } from "../devices/index.js";' },
+      { path: "devices/z.ts", text: 'import type { C } from "../readings/index.js";' },
+    ]);
+    expect(circle.map((v) => v.rule)).toEqual([
+      "features depend on each other in a circle: readings → broker → devices → readings",
+    ]);
     for (const [file, rule] of cases) {
       const found = findViolations([file]);
       expect(found.map((v) => v.rule).join("; "), file.path).toContain(rule);

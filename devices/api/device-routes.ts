@@ -3,9 +3,9 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { deviceSchema, errorResponseSchema } from "../../kernel/api-contract.js";
 import { isMetricKey } from "../../kernel/catalogue.js";
+import type { SeriesPoint } from "../../kernel/series.js";
 import { type AuditRecorder, actorOf } from "../../platform/http/access.js";
 import { areaCodeSchema, deviceIdSchema, isoTime } from "../../platform/http/query-schemas.js";
-import type { TimeSeriesStore } from "../../readings/index.js";
 import { type AdminActor, createDeviceAdministration, type DeviceSecrets } from "../device-administration.js";
 import { DEVICE_LIFECYCLES, devicePatchSchema, newDeviceSchema } from "../model/device-admin.js";
 import { DeviceCsvError, MAX_CSV_ROWS, REQUIRED_CSV_COLUMNS } from "../model/device-csv.js";
@@ -13,7 +13,10 @@ import { type DeviceRecord, type DeviceRegistry, DeviceRegistryError } from "../
 
 export interface DeviceRoutesOptions {
   readonly registry: DeviceRegistry;
-  readonly store: TimeSeriesStore;
+  /** The newest stored value of each series (the readings feature's store), for `lastSeen`. */
+  readonly store: {
+    latest(filter: { readonly deviceIds: readonly string[] }): Promise<readonly SeriesPoint[]>;
+  };
   /** devices/store/device-credentials.ts: secrets are issued here and only their hash is kept. */
   readonly credentials: DeviceSecrets;
   readonly audit: AuditRecorder;

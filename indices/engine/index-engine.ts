@@ -28,7 +28,7 @@ import {
   WQI_SERIES_KEY,
 } from "./index-series.js";
 import { DAY_MS, HOUR_MS, hourStartOf, QUARTER_HOUR_MS } from "./index-time.js";
-import type { IndexEngineMetrics } from "./metrics.js";
+import type { IndexEngineMetrics, PassSummary } from "./metrics.js";
 
 /**
  * Catch-up on start. For each station, the hours ending with its newest stored reading are
@@ -60,15 +60,6 @@ export interface IndexEngineDeps {
   /** Called when an AQI (hour or day) is stored for the first time or with a new value. */
   readonly onAqi?: (event: LiveAqi) => void;
   readonly metrics?: IndexEngineMetrics;
-}
-
-export interface PassSummary {
-  stations: number;
-  hourlyMeans: number;
-  hourlyAqi: number;
-  dailyAqi: number;
-  hourlyWqi: number;
-  failedStations: number;
 }
 
 export interface IndexEngine {

@@ -1,5 +1,14 @@
 import { Counter, Histogram, type Registry } from "prom-client";
-import type { PassSummary } from "./index-engine.js";
+
+/** What one pass of the index engine computed. */
+export interface PassSummary {
+  stations: number;
+  hourlyMeans: number;
+  hourlyAqi: number;
+  dailyAqi: number;
+  hourlyWqi: number;
+  failedStations: number;
+}
 
 export type IndexEngineMetrics = ReturnType<typeof createIndexEngineMetrics>;
 

@@ -1,4 +1,3 @@
-import type { DeviceIntake } from "../../broker/index.js";
 import {
   createIngestPipeline,
   type IngestPipelineDeps,
@@ -13,7 +12,19 @@ import { STALLED_AFTER_MS } from "./ingest-worker.js";
  * storage: beyond that, every connection's next reading waits for room (and, since Aedes stops
  * reading a connection while its readings wait, devices are slowed down, not buffered).
  */
-export interface EdgeIngest extends DeviceIntake {
+/** A device's message as the broker hands it over. */
+export interface DeviceMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly retain: boolean;
+}
+
+/** Fits the broker's DeviceIntake hook (broker/device-intake.ts), which the service wires it into. */
+export interface EdgeIngest {
+  /** A reading: resolves once it is stored (the broker then acknowledges it). */
+  readings(message: DeviceMessage): Promise<void>;
+  /** A status the broker routed. */
+  status(message: DeviceMessage): void;
   /**
    * Opens the intake: until then devices' readings wait (unacknowledged), so that everything that
    * listens to stored readings is subscribed before the first one is stored.

@@ -6,6 +6,7 @@
  *   pure packages: no node: built-ins, no database, broker, HTTP or logging library;
  * - a feature uses another feature only through its index file (or the index of its pure part),
  *   never service/;
+ * - features depend on each other one way: no circle of features (a → b → a);
  * - the dashboard (a browser bundle) imports only pure code.
  */
 import path from "node:path";
@@ -59,6 +60,7 @@ function resolve(from: string, specifier: string): string {
 
 export function findViolations(files: readonly SourceFile[]): Violation[] {
   const violations: Violation[] = [];
+  const featureEdges = new Map<string, Map<string, Violation>>();
   for (const file of files) {
     if (isTestCode(file.path)) continue;
     const from = topFolder(file.path);
@@ -85,10 +87,39 @@ export function findViolations(files: readonly SourceFile[]): Violation[] {
         if (to === "service") report("a feature never imports the service");
         if ((FEATURES as readonly string[]).includes(to) && !isPublishedEntry(target))
           report(`a feature uses ${to}/ only through ${to}/index.ts`);
+        if ((FEATURES as readonly string[]).includes(to)) {
+          const edges = featureEdges.get(from) ?? new Map<string, Violation>();
+          featureEdges.set(from, edges);
+          if (!edges.has(to)) edges.set(to, { file: file.path, imports: specifier, rule: "" });
+        }
       }
       if (from === "dashboard" && to !== "dashboard" && !isPure(target))
         report("the dashboard imports only pure code");
     }
   }
-  return violations;
+  return [...violations, ...featureCircles(featureEdges)];
+}
+
+/** One violation per circle of features, named by the import that closes it. */
+function featureCircles(edges: ReadonlyMap<string, ReadonlyMap<string, Violation>>): Violation[] {
+  const found: Violation[] = [];
+  const seen = new Set<string>();
+  const walk = (path: readonly string[]) => {
+    const last = path.at(-1) as string;
+    for (const [next, example] of edges.get(last) ?? []) {
+      if (next === path[0]) {
+        const circle = [...path, next];
+        const key = [...path].sort().join(",");
+        if (!seen.has(key)) {
+          seen.add(key);
+          found.push({
+            ...example,
+            rule: `features depend on each other in a circle: ${circle.join(" → ")}`,
+          });
+        }
+      } else if (!path.includes(next)) walk([...path, next]);
+    }
+  };
+  for (const feature of edges.keys()) walk([feature]);
+  return found;
 }
