@@ -21,8 +21,8 @@ import {
   createDeviceAdministration,
   createDeviceCredentials,
   createDeviceRegistry,
-  type DEVICE_LIFECYCLES,
   DeviceCsvError,
+  type DeviceLifecycle,
   type DeviceRecord,
   DeviceRegistryError,
   decimal,
@@ -310,7 +310,7 @@ function parseDevicesCommand(argv: readonly string[]): FlagOutcome<DevicesComman
 }
 
 // Lifecycle column values are fixed; this keeps the table readable in Vietnamese and English.
-const LIFECYCLE_LABEL: Readonly<Record<(typeof DEVICE_LIFECYCLES)[number], string>> = {
+const LIFECYCLE_LABEL: Readonly<Record<DeviceLifecycle, string>> = {
   active: "hoạt động/active",
   maintenance: "bảo trì/maintenance",
   decommissioned: "ngừng/decommissioned",
