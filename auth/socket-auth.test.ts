@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from "fastify";
-import { type Socket, Server as SocketServer } from "socket.io";
+import { type ServerOptions, type Socket, Server as SocketServer } from "socket.io";
 import { type Socket as ClientSocket, io as connectClient } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Clock } from "../kernel/clock.js";
@@ -51,11 +51,12 @@ describe("Socket.IO /ops handshake authentication and rate limits (real server a
   ) {
     const http = Fastify();
     await http.listen({ port: 0, host: "127.0.0.1" });
-    const io = new SocketServer(http.server, {
+    const serverOptions: Partial<ServerOptions> = {
       serveClient: false,
       ...(options.recovery ? { connectionStateRecovery: { skipMiddlewares: false } } : {}),
-    });
-    assertHandshakeChecksOnRecovery(io);
+    };
+    assertHandshakeChecksOnRecovery(serverOptions);
+    const io = new SocketServer(http.server, serverOptions);
     servers.push(io);
     const ops = io.of("/ops");
     let checks = 0;
@@ -239,9 +240,12 @@ describe("Socket.IO /ops handshake authentication and rate limits (real server a
   });
 
   it("does not let a recovered session (connection-state recovery) skip the check", async () => {
-    // Not attached to any HTTP server: only its options matter here.
-    const unsafe = new SocketServer({ connectionStateRecovery: {} });
-    expect(() => assertHandshakeChecksOnRecovery(unsafe)).toThrow(/skipMiddlewares: false/);
+    expect(() => assertHandshakeChecksOnRecovery({ connectionStateRecovery: {} })).toThrow(
+      /skipMiddlewares: false/,
+    );
+    expect(() =>
+      assertHandshakeChecksOnRecovery({ connectionStateRecovery: { skipMiddlewares: true } }),
+    ).toThrow(/skipMiddlewares: false/);
 
     const server = await opsServer({ recovery: true });
     await api.accounts.create({ username: "recovering", password: "long enough password", role: "viewer" });

@@ -1,4 +1,4 @@
-import type { Namespace, Server, Socket } from "socket.io";
+import type { Namespace, ServerOptions, Socket } from "socket.io";
 import { type AuthenticatedUser, type Role, roleAllows } from "../platform/http/access.js";
 import type { VerifiedAccessToken } from "./access-tokens.js";
 
@@ -132,12 +132,13 @@ export function createSocketAuthenticator(verify: VerifyAccessToken, options: So
 }
 
 /**
- * Socket.IO's connection-state recovery skips middlewares by default, which would let a recovered
- * session in without its token being checked again. Call once on the server: it refuses that setup.
+ * Socket.IO's connection-state recovery skips middlewares by default (`connectionStateRecovery.
+ * skipMiddlewares`, documented default true), which would let a recovered session in without its
+ * token being checked again. Call it with the options the server is made with: it refuses that
+ * setup. Only the documented `ServerOptions` are read.
  */
-export function assertHandshakeChecksOnRecovery(io: Server): void {
-  const recovery = (io as unknown as { opts: { connectionStateRecovery?: { skipMiddlewares?: boolean } } })
-    .opts.connectionStateRecovery;
+export function assertHandshakeChecksOnRecovery(options: Partial<ServerOptions>): void {
+  const recovery = options.connectionStateRecovery;
   if (recovery && recovery.skipMiddlewares !== false) {
     throw new Error(
       "Socket.IO connectionStateRecovery must set skipMiddlewares: false, or recovered sessions skip the token check",

@@ -19,6 +19,7 @@ import { z } from "zod";
 import type { MetricKey } from "../kernel/catalogue.js";
 import { systemClock } from "../kernel/clock.js";
 import type { SeriesPoint } from "../kernel/series.js";
+import { HOUR_MS } from "../kernel/time.js";
 import { parseConfig } from "../platform/config.js";
 import {
   createInfluxTimeSeriesStore,
@@ -310,7 +311,7 @@ function tally(acked: number, counts: Record<string, number>) {
 async function sustainedRun(server: InfluxServer, flags: Flags) {
   const bucket = `bench_sustained_${Date.now()}`;
   const opened = await openBenchStore(server, bucket);
-  const baseTs = Date.now() - 2 * 3_600_000;
+  const baseTs = Date.now() - 2 * HOUR_MS;
   const generator = createReadingGenerator(flags.devices, baseTs);
   const sampler = startSpoolSampler(opened.store);
   try {
@@ -385,7 +386,7 @@ async function outageRun(server: InfluxServer, flags: Flags) {
   const durationMs = flags["outage-duration"] * 1000;
   const pauseAtMs = Math.round(durationMs / 3);
   const resumeAtMs = Math.round((2 * durationMs) / 3);
-  const baseTs = Date.now() - 2 * 3_600_000;
+  const baseTs = Date.now() - 2 * HOUR_MS;
   const generator = createReadingGenerator(flags.devices, baseTs);
   const sampler = startSpoolSampler(opened.store);
   const started = Date.now();

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { type Clock, systemClock } from "../kernel/clock.js";
 import { type AedesAccessControl, installAccessControl } from "./aedes-access-control.js";
+import { limitPacketLength } from "./aedes-parser-adapter.js";
 import { type BrokerAccess, MAX_STANDING_TTL_MS } from "./broker-access.js";
 import {
   AEDES_MAX_TOPIC_LEVELS,
@@ -15,7 +16,6 @@ import {
   createConnectionRateLimiter,
   defaultBrokerLimits,
   limitBrokenBy,
-  limitPacketLength,
   SERVICE_SOCKET_HEADROOM,
 } from "./connection-limits.js";
 import { type DeviceIntake, installDeviceIntake } from "./device-intake.js";
@@ -202,7 +202,9 @@ export async function createBroker(options: BrokerOptions, deps: BrokerDeps): Pr
     );
     if (!limited && !packetLimitWarned) {
       packetLimitWarned = true;
-      logger.warn("cannot limit packet length while reading (Aedes internals changed)");
+      logger.warn(
+        "cannot limit packet length while reading (Aedes internals changed: broker/aedes-parser-adapter.ts)",
+      );
     }
   };
 

@@ -2,10 +2,8 @@
  * The broker's limits: what each one is, where it is checked, and how a broken one is named in
  * envmon_broker_limit_violations_total{limit}.
  */
-import type { Client } from "aedes";
 import type { Clock } from "../kernel/clock.js";
 import { parseConfig, type ServiceConfig } from "../platform/config.js";
-import { BrokerRefusal } from "./refusal.js";
 
 export type BrokerLimit =
   | "max_connections"
@@ -67,9 +65,6 @@ export const AEDES_MAX_TOPIC_LEVELS = 100;
 /** Sockets beyond maxConnections still accepted, so that a service client can connect when devices fill the broker. */
 export const SERVICE_SOCKET_HEADROOM = 16;
 
-/** A topic and packet identifier on top of the payload: a packet longer than this is certainly too large. */
-const PUBLISH_OVERHEAD_BYTES = 2 + 65_535 + 2;
-
 export const keepaliveAllowed = (keepaliveS: number, limits: BrokerLimits): boolean =>
   keepaliveS > 0 && keepaliveS >= limits.keepaliveMinS && keepaliveS <= limits.keepaliveMaxS;
 
@@ -110,35 +105,6 @@ export function createConnectionRateLimiter(options: {
       return true;
     },
   };
-}
-
-interface PacketParser {
-  packet: { length: number };
-  _parseLength(): boolean;
-  _emitError(error: Error): void;
-}
-
-/**
- * Cuts a connection as soon as a packet's fixed header announces more than the payload limit
- * allows, instead of buffering up to 256 MB first. It works on Aedes' parser (mqtt-packet), whose
- * states are looked up by name on the instance; returns false when that is no longer so, and the
- * size check at authorisation is then the only one.
- */
-export function limitPacketLength(client: Client, maxPayloadBytes: number, onExceeded: () => void): boolean {
-  const parser = (client as unknown as { _parser?: Partial<PacketParser> })._parser;
-  const parseLength = parser?._parseLength;
-  if (!parser || typeof parseLength !== "function" || typeof parser._emitError !== "function") return false;
-  const maxLength = maxPayloadBytes + PUBLISH_OVERHEAD_BYTES;
-  parser._parseLength = function limitedParseLength(this: PacketParser) {
-    const complete = parseLength.call(this);
-    if (complete && this.packet.length > maxLength) {
-      onExceeded();
-      this._emitError(new BrokerRefusal(`packet of ${this.packet.length} bytes is over the limit`));
-      return false;
-    }
-    return complete;
-  };
-  return true;
 }
 
 /** Limits Aedes enforces itself, recognised by its error messages (aedes 1.2). */

@@ -8,7 +8,7 @@ export { type AdminActor, createDeviceAdministration, type DeviceSecrets } from 
 export { admitReadings, type IngestPolicy } from "./model/calibration.js";
 export type { DeviceProfile, FloodLevels } from "./model/device.js";
 export {
-  type DEVICE_LIFECYCLES,
+  type DeviceLifecycle,
   devicePatchSchema,
   EDITABLE_LIFECYCLES,
   newDeviceSchema,

@@ -1,10 +1,11 @@
 /** Protocol v1 limits: one place for each. */
+import { MINUTE_MS } from "./time.js";
 
 /** Entries in one backlog upload. */
 export const MAX_ENTRIES_PER_MESSAGE = 1000;
 
 /** A reading stamped further ahead than this is rejected: the device clock is wrong. */
-export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+export const MAX_FUTURE_SKEW_MS = 5 * MINUTE_MS;
 
 /** Readings before this are certainly a device clock that was never set. */
 export const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);

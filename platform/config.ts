@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "../kernel/limits.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../kernel/time.js";
 import { parseAllowedTargets } from "./http/outbound-policy.js";
 
 /**
@@ -55,7 +56,7 @@ export const configSchema = z
       .default("info"),
     /** Simulated Tây Ninh fleet: on unless turned off. */
     DEMO: flag("DEMO", true),
-    DEMO_INTERVAL_MS: positiveInt("DEMO_INTERVAL_MS", 5000, 3_600_000),
+    DEMO_INTERVAL_MS: positiveInt("DEMO_INTERVAL_MS", 5000, HOUR_MS),
     /** Which parts this process runs; the same code runs them together or apart. */
     PARTS: z
       .string()
@@ -92,7 +93,7 @@ export const configSchema = z
       .number({ error: "LIVE_THROTTLE_MS must be a number" })
       .int()
       .min(0)
-      .max(60_000)
+      .max(MINUTE_MS)
       .default(250),
     SHUTDOWN_TIMEOUT_MS: positiveInt("SHUTDOWN_TIMEOUT_MS", 15_000, 600_000),
     /** Which AQI the index engine computes and the API serves: Vietnam's VN_AQI or the US EPA AQI. */
@@ -102,10 +103,10 @@ export const configSchema = z
       .number({ error: "INDEX_GRACE_MS must be a number" })
       .int("INDEX_GRACE_MS must be an integer")
       .min(0, "INDEX_GRACE_MS must be 0 or more")
-      .max(86_400_000, "INDEX_GRACE_MS must be at most 86400000 (one day)")
+      .max(DAY_MS, "INDEX_GRACE_MS must be at most 86400000 (one day)")
       .default(120_000),
     /** How often the index engine looks for closed hours and late readings. */
-    INDEX_TICK_MS: positiveInt("INDEX_TICK_MS", 30_000, 3_600_000),
+    INDEX_TICK_MS: positiveInt("INDEX_TICK_MS", 30_000, HOUR_MS),
 
     // --- Security (issue 4) ---
     /** MQTT over TLS; served only when TLS_CERT_FILE and TLS_KEY_FILE are set (then HTTP is HTTPS too). */
@@ -175,7 +176,7 @@ export const configSchema = z
     /** Bucket of the hourly rollups; `<INFLUX_BUCKET>_hourly` when unset. */
     INFLUX_ROLLUP_BUCKET: z.string().min(1).optional(),
     INFLUX_BATCH_LINES: positiveInt("INFLUX_BATCH_LINES", 5000, 100_000),
-    INFLUX_FLUSH_MS: positiveInt("INFLUX_FLUSH_MS", 1000, 60_000),
+    INFLUX_FLUSH_MS: positiveInt("INFLUX_FLUSH_MS", 1000, MINUTE_MS),
     /** Disk the local spool may use while InfluxDB is unreachable; an alarm is raised at 80 %. */
     INFLUX_SPOOL_MAX_BYTES: positiveInt(
       "INFLUX_SPOOL_MAX_BYTES",
@@ -185,9 +186,9 @@ export const configSchema = z
 
     // --- Alerts (issue 5) ---
     /** After a start, "no data" rules wait this long before they may fire. */
-    ALERT_NODATA_GRACE_MS: positiveInt("ALERT_NODATA_GRACE_MS", 600_000, 86_400_000),
+    ALERT_NODATA_GRACE_MS: positiveInt("ALERT_NODATA_GRACE_MS", 600_000, DAY_MS),
     /** Reminder interval for unacknowledged critical alerts. */
-    ALERT_REMINDER_INTERVAL_MS: positiveInt("ALERT_REMINDER_INTERVAL_MS", 900_000, 86_400_000),
+    ALERT_REMINDER_INTERVAL_MS: positiveInt("ALERT_REMINDER_INTERVAL_MS", 900_000, DAY_MS),
     /** CAP <sender>: the originator of public alerts. */
     CAP_SENDER: z.string().min(1).default("quantrac@tayninh.local"),
     /** Public base URL used in CAP and Atom links; the request's host when unset. */

@@ -181,15 +181,57 @@ describe("devices CLI", () => {
 
     const rotated = await devices(dataDir, "rotate-secret", "--id", "tn-air-501");
     expect(rotated.code).toBe(0);
-    const secret = /shown once\): (\S+)/.exec(rotated.stdout)?.[1] as string;
+    const first = /shown once\): (\S+)/.exec(rotated.stdout)?.[1] as string;
+    expect(await verdictOf(dataDir, "tn-air-501", first)).toBe("ok");
+    // As the README writes it: the id as the first argument.
+    const again = await devices(dataDir, "rotate-secret", "tn-air-501");
+    expect(again).toMatchObject({ code: 0, stderr: "" });
+    const secret = /shown once\): (\S+)/.exec(again.stdout)?.[1] as string;
+    expect(await verdictOf(dataDir, "tn-air-501", first)).toBe("wrong");
     expect(await verdictOf(dataDir, "tn-air-501", secret)).toBe("ok");
+    const renamed = await devices(dataDir, "update", "tn-air-501", "--name", "Trạm Gia Lộc", "--json");
+    expect(renamed.code).toBe(0);
+    expect(JSON.parse(renamed.stdout)).toMatchObject({ id: "tn-air-501", name: "Trạm Gia Lộc" });
 
-    const retired = await devices(dataDir, "decommission", "--id", "tn-air-501");
+    const retired = await devices(dataDir, "decommission", "tn-air-501");
     expect(retired.code).toBe(0);
     expect(await verdictOf(dataDir, "tn-air-501", secret)).toBe("unknown");
     expect((await devices(dataDir, "decommission", "--id", "nobody")).stderr).toBe(
       "devices: no device 'nobody'\n",
     );
+  });
+
+  it("takes the device id as --id or as the first argument, once, and refuses it missing or twice (exit 2)", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ["rotate-secret"],
+        /^devices: --id is required: npm run devices -- rotate-secret <id> \(or --id <id>\)$/m,
+      ],
+      [["decommission", "--json"], /^devices: --id is required: npm run devices -- decommission <id>/m],
+      [
+        ["rotate-secret", "tn-air-501", "--id", "tn-air-502"],
+        /--id 'tn-air-502' and the argument 'tn-air-501' name different devices/,
+      ],
+      [["rotate-secret", "tn-air-501", "tn-air-502"], /unexpected argument 'tn-air-502'/],
+      [["list", "tn-air-501"], /unexpected argument 'tn-air-501'/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await devices(dataDir, ...args);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toMatch(message);
+    }
+    const help = await devices(dataDir, "--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("rotate-secret <id>");
+  });
+
+  it("reads the settings it uses with the service's schema, and is not stopped by one it does not use", async () => {
+    // A setting the CLI does not use, invalid for the service, does not stop it.
+    const listed = await runCli(SCRIPT, ["list", "--json", "--data-dir", dataDir], {
+      env: { DATA_DIR: "", DEVICE_SECRET_KEY: "", HTTP_PORT: "not a port" },
+    });
+    expect(listed).toMatchObject({ code: 0, stderr: "" });
+    expect((JSON.parse(listed.stdout) as { devices: unknown[] }).devices.length).toBeGreaterThan(0);
   });
 
   it("imports a CSV, registering the good rows and reporting the bad ones by line", async () => {

@@ -5,9 +5,11 @@
  *   npm run devices -- add --id tn-air-101 --name "Trạm Hòa Thành" --kind air --area hoa-thanh \
  *       --area-name "Phường Hòa Thành" --lat 11.28 --lon 106.13 --metrics pm25,pm10
  *   npm run devices -- import stations.csv
- * Secrets are hashed under the service's key: DEVICE_SECRET_KEY when set, else DATA_DIR/device-secret-key.
+ *   npm run devices -- rotate-secret tn-air-101          (or --id tn-air-101; the same for update, decommission)
+ * DATA_DIR and DEVICE_SECRET_KEY are read with the service's configuration schema (platform/config.ts):
+ * secrets are hashed under the service's key, DEVICE_SECRET_KEY when set, else DATA_DIR/device-secret-key.
  * Exit codes: 0 done, 1 refused (unknown device, id taken, bad file, an import with bad rows), 2 invalid
- * flags or an invalid DEVICE_SECRET_KEY.
+ * flags or an invalid setting (DEVICE_SECRET_KEY…).
  */
 
 import { readFile } from "node:fs/promises";
@@ -21,8 +23,8 @@ import {
   createDeviceAdministration,
   createDeviceCredentials,
   createDeviceRegistry,
-  type DEVICE_LIFECYCLES,
   DeviceCsvError,
+  type DeviceLifecycle,
   type DeviceRecord,
   DeviceRegistryError,
   decimal,
@@ -32,29 +34,31 @@ import {
   newDeviceSchema,
 } from "../devices/index.js";
 import { systemClock } from "../kernel/clock.js";
-import { ConfigError, parseConfig } from "../platform/config.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
 import { openServiceMetadata } from "../service/metadata.js";
 import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
+import { readCliSettings } from "./cli-settings.js";
 
 const DEVICES_HELP = `Quản lý trạm quan trắc trong cơ sở dữ liệu của DATA_DIR
 Manages the monitoring stations in DATA_DIR's database
 
 Cách dùng / Usage:
   npm run devices -- <lệnh/command> [flags]
+  npm run devices -- <update|decommission|rotate-secret> <id> [flags]     (= --id <id>)
 
 Lệnh / Commands:
   list                   Liệt kê trạm / list stations            [--area <code>] [--json]
   add                    Đăng ký trạm, in mật khẩu MQTT một lần / register a station, print its MQTT secret once
                          --id --name --kind --area --lat --lon --metrics [--area-name] [--flood-levels] [--calibration]
-  update                 Sửa trạm / change a station: --id and any of the fields above, [--lifecycle active|maintenance]
+  update <id>            Sửa trạm / change a station: any of the fields above, [--lifecycle active|maintenance]
                          [--clear-calibration] [--clear-flood-levels]
-  decommission           Ngừng hoạt động, thu hồi mật khẩu / decommission and revoke its secret: --id
-  rotate-secret          Cấp mật khẩu mới, in một lần / issue a new secret, printed once: --id
+  decommission <id>      Ngừng hoạt động, thu hồi mật khẩu / decommission and revoke its secret
+  rotate-secret <id>     Cấp mật khẩu mới, in một lần / issue a new secret, printed once
   import <file.csv>      Đăng ký hàng loạt từ CSV / register from CSV; bad rows are reported by line
 
 Tham số / Flags:
-  --id <id>              Mã trạm / device id (letters, digits, '-', '_')
+  --id <id>              Mã trạm / device id (letters, digits, '-', '_'); update, decommission and
+                         rotate-secret also take it as their first argument
   --name <text>          Tên trạm / station name
   --kind <kind>          air | weather | noise | water_level | water_quality
   --area <code>          Mã xã/phường (không có cấp huyện) / commune or ward code (no district level)
@@ -178,7 +182,32 @@ function asFlags<T>(schema: z.ZodType<T>, input: unknown, context: z.RefinementC
   return z.NEVER;
 }
 
-const idFlag = z.string({ error: "--id is required" }).min(1, "--id is required");
+/** Commands about one device: its id is `--id <id>` or their first argument (`rotate-secret tn-air-101`). */
+const ID_COMMANDS: ReadonlySet<Command> = new Set(["update", "decommission", "rotate-secret"]);
+
+/** The device id from `--id` or the first argument (`positional`), checked the same way; given once. */
+const deviceIdFlag = (command: Command, positional: string | undefined) =>
+  z
+    .string()
+    .optional()
+    .transform((flag, context): string => {
+      if (flag !== undefined && positional !== undefined && flag !== positional) {
+        context.addIssue({
+          code: "custom",
+          message: `--id '${flag}' and the argument '${positional}' name different devices: give the id once`,
+        });
+        return z.NEVER;
+      }
+      const id = flag ?? positional;
+      if (id === undefined || id === "") {
+        context.addIssue({
+          code: "custom",
+          message: `--id is required: npm run devices -- ${command} <id> (or --id <id>)`,
+        });
+        return z.NEVER;
+      }
+      return id;
+    });
 
 type DevicesCommand =
   | { readonly command: "list"; readonly dataDir?: string; readonly json: boolean; readonly area?: string }
@@ -208,7 +237,12 @@ const base = (flags: { "data-dir"?: string | undefined; json: boolean }) => ({
   json: flags.json,
 });
 
-function parseCommand(command: Command, argv: readonly string[]): FlagOutcome<DevicesCommand> {
+function parseCommand(command: Command, args: readonly string[]): FlagOutcome<DevicesCommand> {
+  // `update tn-air-101 --name …`: a first argument that is not a flag is the device id.
+  const [first, ...afterFirst] = args;
+  const positionalId =
+    ID_COMMANDS.has(command) && first !== undefined && !first.startsWith("-") ? first : undefined;
+  const argv = positionalId === undefined ? args : afterFirst;
   switch (command) {
     case "list":
       return parseFlags(
@@ -248,7 +282,7 @@ function parseCommand(command: Command, argv: readonly string[]): FlagOutcome<De
           .object({
             ...common,
             ...profileFlags,
-            id: idFlag,
+            id: deviceIdFlag(command, positionalId),
             lifecycle: z
               .enum(EDITABLE_LIFECYCLES, {
                 error: "--lifecycle must be active or maintenance (decommission is its own command)",
@@ -279,7 +313,7 @@ function parseCommand(command: Command, argv: readonly string[]): FlagOutcome<De
         argv,
         { ...COMMON_FLAGS, id: { type: "string" } },
         z
-          .object({ ...common, id: idFlag })
+          .object({ ...common, id: deviceIdFlag(command, positionalId) })
           .transform((flags): DevicesCommand => ({ command, ...base(flags), id: flags.id })),
       );
     case "import": {
@@ -310,7 +344,7 @@ function parseDevicesCommand(argv: readonly string[]): FlagOutcome<DevicesComman
 }
 
 // Lifecycle column values are fixed; this keeps the table readable in Vietnamese and English.
-const LIFECYCLE_LABEL: Readonly<Record<(typeof DEVICE_LIFECYCLES)[number], string>> = {
+const LIFECYCLE_LABEL: Readonly<Record<DeviceLifecycle, string>> = {
   active: "hoạt động/active",
   maintenance: "bảo trì/maintenance",
   decommissioned: "ngừng/decommissioned",
@@ -346,7 +380,9 @@ const secretNotice = (id: string, secret: string) =>
   `Kết nối với / connect with: username = clientId = ${id}, password = <secret>\n`;
 
 async function run(options: DevicesCommand): Promise<number> {
-  const dataDir = options.dataDir ?? process.env.DATA_DIR ?? "./data";
+  const settings = readCliSettings("devices", ["DATA_DIR", "DEVICE_SECRET_KEY"]);
+  if (settings === undefined) return 2;
+  const dataDir = options.dataDir ?? settings.DATA_DIR;
   let file: string | undefined;
   if (options.command === "import") {
     try {
@@ -358,16 +394,8 @@ async function run(options: DevicesCommand): Promise<number> {
       return 1;
     }
   }
-  let secretKey: string;
-  try {
-    // The service's key: DEVICE_SECRET_KEY (checked by the service's own schema) or DATA_DIR's key file.
-    const { DEVICE_SECRET_KEY } = parseConfig({ DEVICE_SECRET_KEY: process.env.DEVICE_SECRET_KEY });
-    secretKey = deviceSecretKeyFrom({ DATA_DIR: dataDir, DEVICE_SECRET_KEY });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`devices: ${error.message}\n`);
-    return 2;
-  }
+  // The service's key: DEVICE_SECRET_KEY, or the key file in the data folder.
+  const secretKey = deviceSecretKeyFrom({ DATA_DIR: dataDir, DEVICE_SECRET_KEY: settings.DEVICE_SECRET_KEY });
   const metadata = await openServiceMetadata(openSqliteDatabase(dataDir));
   const registry = createDeviceRegistry(metadata, systemClock);
   const administration = createDeviceAdministration({

@@ -122,6 +122,11 @@ describe("users CLI", () => {
       expect({ args, code: result.code }).toEqual({ args, code });
       expect(result.stderr).toMatch(message);
     }
+    // DATA_DIR is read with the service's schema, and only it: a bad setting the CLI does not use is not its concern.
+    const unconcerned = await runCli(SCRIPT, ["list", "--json"], {
+      env: { DATA_DIR: dataDir, HTTP_PORT: "0x" },
+    });
+    expect(unconcerned).toMatchObject({ code: 0, stderr: "" });
     const help = await users(dataDir, ["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("reset-password");

@@ -5,7 +5,8 @@
  *   npm run users -- add lan.nguyen --role operator          (prints a generated password once)
  *   printf '%s\n' "$PASSWORD" | npm run users -- reset-password admin --password-stdin
  *   npm run users -- list
- * Exit codes: 0 done, 1 refused (unknown user, name taken, last admin), 2 invalid command or flags.
+ * DATA_DIR is read with the service's configuration schema (platform/config.ts); --data-dir overrides it.
+ * Exit codes: 0 done, 1 refused (unknown user, name taken, last admin), 2 invalid command, flags or setting.
  */
 import { userInfo } from "node:os";
 import { z } from "zod";
@@ -24,6 +25,7 @@ import { generatePassword } from "../platform/password-hash.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
 import { openServiceMetadata } from "../service/metadata.js";
 import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
+import { readCliSettings } from "./cli-settings.js";
 
 const USERS_HELP = `Quản lý tài khoản vận hành trong cơ sở dữ liệu của DATA_DIR
 Manages operator accounts in DATA_DIR's database
@@ -182,6 +184,8 @@ function accountTable(accounts: readonly UserAccount[], now: number): string {
 }
 
 async function run(options: UsersCommand): Promise<number> {
+  const settings = readCliSettings("users", ["DATA_DIR"]);
+  if (settings === undefined) return 2;
   let password: string | undefined;
   let generated = false;
   if (options.command === "add" || options.command === "reset-password") {
@@ -198,9 +202,7 @@ async function run(options: UsersCommand): Promise<number> {
     }
   }
 
-  const metadata = await openServiceMetadata(
-    openSqliteDatabase(options.dataDir ?? process.env.DATA_DIR ?? "./data"),
-  );
+  const metadata = await openServiceMetadata(openSqliteDatabase(options.dataDir ?? settings.DATA_DIR));
   const accounts = createUserAccounts(metadata, systemClock);
   const audit = createAuditLog(metadata, systemClock);
   const actor = `cli:${currentUser()}`;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { Server as SocketServer } from "socket.io";
+import { type ServerOptions, Server as SocketServer } from "socket.io";
 import {
   assertHandshakeChecksOnRecovery,
   createEventRateLimit,
@@ -24,11 +24,12 @@ export function createLiveServer(
     readonly onSessionsEnded: (listener: (username: string) => void) => () => void;
   },
 ): SocketServer {
-  const io = new SocketServer(app.server, {
+  const options: Partial<ServerOptions> = {
     serveClient: false,
     maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,
-  });
-  assertHandshakeChecksOnRecovery(io);
+  };
+  assertHandshakeChecksOnRecovery(options);
+  const io = new SocketServer(app.server, options);
   const now = () => deps.clock.now();
   const ops = io.of(OPS_NAMESPACE);
   ops.use(createHandshakeRateLimit({ max: 30, windowMs: 60_000 }, { now }));

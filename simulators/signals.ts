@@ -4,13 +4,11 @@
  * Episode and rain time scales are compressed to minutes so that a demo shows them within an hour.
  */
 import { type DeviceKind, type MetricKey, metricDefinition } from "../kernel/catalogue.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS, VIETNAM_UTC_OFFSET_MS } from "../kernel/time.js";
 import { integerBetween, type RandomSource, standardNormal, uniformBetween } from "./random.js";
 
 export type MetricValues = Partial<Record<MetricKey, number>>;
 
-const HOUR_MS = 3_600_000;
-const MINUTE_MS = 60_000;
-const VIETNAM_UTC_OFFSET_MS = 7 * HOUR_MS;
 /** Longer silences than this restart the dynamics instead of integrating across the gap. */
 const MAX_INTEGRATION_GAP_MS = 6 * HOUR_MS;
 const INTEGRATION_STEP_MS = MINUTE_MS;
@@ -21,7 +19,7 @@ const INTEGRATION_STEP_MS = MINUTE_MS;
 /** Fractional hour of the day in Vietnam, in [0, 24). */
 export function localHourOfDay(epochMs: number): number {
   const local = epochMs + VIETNAM_UTC_OFFSET_MS;
-  return (((local % 86_400_000) + 86_400_000) % 86_400_000) / HOUR_MS;
+  return (((local % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS;
 }
 
 /** Month 1–12 in Vietnam. */
@@ -32,7 +30,7 @@ export function localMonth(epochMs: number): number {
 function localDayOfYear(epochMs: number): number {
   const local = new Date(epochMs + VIETNAM_UTC_OFFSET_MS);
   const startOfYear = Date.UTC(local.getUTCFullYear(), 0, 1);
-  return Math.floor((local.getTime() - startOfYear) / 86_400_000) + 1;
+  return Math.floor((local.getTime() - startOfYear) / DAY_MS) + 1;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ import { connectAsync, type MqttClient } from "mqtt";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { vnAqiHourly } from "../indices/calculators/vn-aqi.js";
-import { HOUR_MS, hourStartOf } from "../indices/engine/index-time.js";
+import { hourStartOf } from "../indices/engine/index-time.js";
 import { readingsWithHourlyMeans, workedExampleHour } from "../indices/engine/known-hourly-readings.js";
 import { aqiLatestResponseSchema, aqiSeriesResponseSchema, type LiveAqi } from "../kernel/api-contract.js";
+import { HOUR_MS } from "../kernel/time.js";
 import { getJson } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
 import {

@@ -13,6 +13,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../devices/model/device.js";
 import { createDeviceRegistry } from "../devices/store/device-registry.js";
+import { HOUR_MS } from "../kernel/time.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
 import { openServiceMetadata } from "../service/metadata.js";
 import { launchChromium } from "./support/chromium.js";
@@ -23,7 +24,6 @@ import { deviceMqttOptions, type ServiceProcess, startServiceProcess } from "./s
 
 const TIMEOUT_MS = 90_000;
 const WAIT_MS = 30_000;
-const HOUR_MS = 3_600_000;
 const builtDashboard = fileURLToPath(new URL("../dashboard/dist/public.html", import.meta.url));
 
 const AREA = "phuong-thu-nghiem";

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REJECTION_REASONS } from "../kernel/rejections.js";
+import { HOUR_MS } from "../kernel/time.js";
 import { DEVICE_ID_PATTERN } from "../kernel/topics.js";
 import { runCommand } from "./support/command-line-client.js";
 import {
@@ -33,7 +34,6 @@ import {
 
 const SEED = 20_261_121;
 const TEST_TIMEOUT_MS = 120_000;
-const HOUR_MS = 3_600_000;
 
 interface DeadLetterBody {
   id: number;

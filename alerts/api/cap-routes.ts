@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
+import { DAY_MS } from "../../kernel/time.js";
 import { areaCodeSchema } from "../../platform/http/query-schemas.js";
 import { type AtomEntry, buildAtomFeed } from "../delivery/cap/atom-feed.js";
 import {
@@ -63,7 +64,7 @@ export interface CapRoutesOptions {
   readonly recentlyClearedMs?: number;
 }
 
-const DEFAULT_RECENTLY_CLEARED_MS = 24 * 3_600_000;
+const DEFAULT_RECENTLY_CLEARED_MS = DAY_MS;
 const FEED_LIMIT = 500;
 const CAP_CONTENT_TYPE = "application/cap+xml; charset=utf-8";
 const ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8";

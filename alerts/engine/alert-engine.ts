@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { FloodLevels } from "../../devices/index.js";
+import type { DeviceLifecycle, FloodLevels } from "../../devices/index.js";
 import { floodAlarmLevel } from "../../indices/index.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Reading } from "../../kernel/reading.js";
@@ -18,8 +18,6 @@ import { type Bilingual, renderAlertMessage, subjectLabel } from "../model/messa
 import type { AlertRule, Audience, RuleSubject } from "../model/rule.js";
 import { buildRuleIndex, inScope, type RuleIndex } from "../model/rule-index.js";
 import type { AlertStateStore, StoredEvaluationState } from "../store/alert-state-store.js";
-
-export type DeviceLifecycle = "active" | "maintenance" | "decommissioned";
 
 /** What the engine needs to know about a station. */
 export interface StationInfo {

@@ -1,4 +1,5 @@
 import { isMetricKey, type MetricGroup, metricDefinition } from "../../kernel/catalogue.js";
+import { VIETNAM_UTC_OFFSET_MS } from "../../kernel/time.js";
 import type { TransitionKind } from "./alert-event.js";
 import { type CapResponseType, capTermsFor } from "./cap-severity.js";
 import { type Bilingual, formatValue, type Language, SEVERITY_LABEL, subjectLabel } from "./messages.js";
@@ -77,7 +78,6 @@ export const DEFAULT_SENDER_NAME: Bilingual = {
 };
 
 const LANGUAGE_TAG: Readonly<Record<Language, string>> = { vi: "vi-VN", en: "en-US" };
-const VIETNAM_OFFSET_MS = 7 * 3_600_000;
 
 /** Which subject group a rule watches: catalogue metrics by their group, derived subjects by meaning. */
 export function subjectGroup(subject: string): MetricGroup {
@@ -181,7 +181,7 @@ export function capDateTime(at: string | number): string {
   const ms = typeof at === "number" ? at : Date.parse(at);
   if (!Number.isFinite(ms)) throw new RangeError(`not a point in time: ${String(at)}`);
   const wholeSeconds = Math.floor(ms / 1000) * 1000;
-  return `${new Date(wholeSeconds + VIETNAM_OFFSET_MS).toISOString().slice(0, 19)}+07:00`;
+  return `${new Date(wholeSeconds + VIETNAM_UTC_OFFSET_MS).toISOString().slice(0, 19)}+07:00`;
 }
 
 /** `<sender>.alert.<alertId>.<transitionId>`: unique per message, and the same every time it is built. */
@@ -262,7 +262,7 @@ function headlineOf(msgType: CapMsgType, severity: Severity, subject: string, wh
 
 /** Time of a measurement as residents read it: HH:MM dd/mm/yyyy in Vietnam time. */
 function localTime(at: string): string {
-  const local = new Date(Date.parse(at) + VIETNAM_OFFSET_MS).toISOString();
+  const local = new Date(Date.parse(at) + VIETNAM_UTC_OFFSET_MS).toISOString();
   return `${local.slice(11, 16)} ${local.slice(8, 10)}/${local.slice(5, 7)}/${local.slice(0, 4)}`;
 }
 

@@ -1,17 +1,12 @@
+import { VIETNAM_UTC_OFFSET_MS } from "../../kernel/time.js";
 import type { RuleSchedule } from "./rule.js";
-
-/**
- * Vietnam keeps UTC+7 all year (no daylight saving since 1975), so local time is a fixed offset:
- * no time-zone database needed.
- */
-export const HO_CHI_MINH_OFFSET_MS = 7 * 3_600_000;
 
 const MINUTES_PER_DAY = 24 * 60;
 const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** ISO weekday (1 = Monday … 7 = Sunday) and minute of the day of `at`, read in Asia/Ho_Chi_Minh. */
 export function localWeekdayAndMinute(at: number): { isoDay: number; minute: number } {
-  const local = new Date(at + HO_CHI_MINH_OFFSET_MS);
+  const local = new Date(at + VIETNAM_UTC_OFFSET_MS);
   return {
     isoDay: ((local.getUTCDay() + 6) % 7) + 1,
     minute: local.getUTCHours() * 60 + local.getUTCMinutes(),

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
+import { DAY_MS, MINUTE_MS } from "../../kernel/time.js";
 import { ROLES, type Role } from "../../platform/http/access.js";
 import {
   DEFAULT_SCRYPT_COST,
@@ -46,8 +47,8 @@ export interface LockoutPolicy {
 
 export const DEFAULT_LOCKOUT: LockoutPolicy = {
   threshold: 5,
-  baseLockMs: 15 * 60_000,
-  maxLockMs: 24 * 3_600_000,
+  baseLockMs: 15 * MINUTE_MS,
+  maxLockMs: DAY_MS,
 };
 
 export class UserExistsError extends Error {

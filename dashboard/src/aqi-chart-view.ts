@@ -1,4 +1,5 @@
 import uPlot from "uplot";
+import { HOUR_MS } from "../../kernel/time.js";
 import type { ApiClient } from "./api-client.js";
 import type { AqiPoint, LiveAqi } from "./contract.js";
 import { DISPLAY_TIME_ZONE } from "./format.js";
@@ -32,7 +33,6 @@ export interface AqiChartViewOptions {
   onError(error: unknown): void;
 }
 
-const HOUR_MS = 3_600_000;
 const WINDOW_HOURS = 48;
 const LEGEND_ALLOWANCE_PX = 44;
 const BAND_ALPHA = 0.28;

@@ -1,4 +1,5 @@
 import uPlot from "uplot";
+import { HOUR_MS } from "../../kernel/time.js";
 import type { ApiClient } from "./api-client.js";
 import type { LiveReading, ReadingsResponse } from "./contract.js";
 import { DISPLAY_TIME_ZONE } from "./format.js";
@@ -26,7 +27,6 @@ export interface ChartViewOptions {
   onError(error: unknown): void;
 }
 
-const HOUR_MS = 60 * 60 * 1000;
 /** Above this many raw points the chart asks the service for 30-second means instead. */
 const RAW_POINT_LIMIT = 2000;
 const MEAN_STEP = "30s";

@@ -1,11 +1,10 @@
+import { HOUR_MS } from "../../kernel/time.js";
 import type { Device } from "./contract.js";
 import { pollutantName } from "./i18n.js";
 import { aqiChip, floodBadge } from "./index-badges.js";
 import { isFloodLevel } from "./index-display.js";
 import type { IndexStore, StationAqi, StationFlood } from "./index-store.js";
 import type { ViewContext } from "./station-list.js";
-
-const HOUR_MS = 3_600_000;
 
 function span(className: string, text: string): HTMLSpanElement {
   const created = document.createElement("span");

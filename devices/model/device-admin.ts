@@ -11,6 +11,10 @@ import { deviceProfileSchema, floodLevelsSchema } from "./device.js";
 export const DEVICE_LIFECYCLES = ["active", "maintenance", "decommissioned"] as const;
 export type DeviceLifecycle = (typeof DEVICE_LIFECYCLES)[number];
 
+/** A stored lifecycle value; anything unknown reads as active. */
+export const lifecycleOf = (raw: string): DeviceLifecycle =>
+  (DEVICE_LIFECYCLES as readonly string[]).includes(raw) ? (raw as DeviceLifecycle) : "active";
+
 /** The lifecycles an administrator sets by editing a device; decommissioning is its own action. */
 export const EDITABLE_LIFECYCLES = ["active", "maintenance"] as const;
 

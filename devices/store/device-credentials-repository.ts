@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../../kernel/clock.js";
-import type { DeviceLifecycle } from "../model/device-admin.js";
+import { type DeviceLifecycle, lifecycleOf } from "../model/device-admin.js";
 import type { DeviceTables } from "./device-schema.js";
 
 /** What the broker needs to know about a device that is (or wants to be) connected. */
@@ -40,9 +40,6 @@ export interface DeviceCredentialsRepository {
 
 const LOOKUP_CHUNK = 500;
 
-const asLifecycle = (raw: string): DeviceLifecycle =>
-  raw === "maintenance" || raw === "decommissioned" ? raw : "active";
-
 export function createDeviceCredentialsRepository(
   db: Kysely<DeviceTables>,
   clock: Clock,
@@ -60,7 +57,7 @@ export function createDeviceCredentialsRepository(
         .select(["device_credentials.secret_hash", "devices.lifecycle"])
         .where("device_credentials.device_id", "=", deviceId)
         .executeTakeFirst();
-      return row && { secretHash: row.secret_hash, lifecycle: asLifecycle(row.lifecycle) };
+      return row && { secretHash: row.secret_hash, lifecycle: lifecycleOf(row.lifecycle) };
     },
 
     async save(deviceId, secretHash) {
@@ -98,7 +95,7 @@ export function createDeviceCredentialsRepository(
           .where("devices.id", "in", unique.slice(start, start + LOOKUP_CHUNK))
           .execute();
         for (const row of rows) {
-          states.set(row.id, { lifecycle: asLifecycle(row.lifecycle), credentialTag: row.secret_hash });
+          states.set(row.id, { lifecycle: lifecycleOf(row.lifecycle), credentialTag: row.secret_hash });
         }
       }
       return states;

@@ -16,9 +16,9 @@ import {
 } from "../model/device.js";
 import {
   calibrationProblem,
-  DEVICE_LIFECYCLES,
   type DeviceLifecycle,
   type DevicePatch,
+  lifecycleOf,
   type NewDevice,
 } from "../model/device-admin.js";
 import type { DeviceAdminTables } from "./device-admin-schema.js";
@@ -121,9 +121,6 @@ export interface StatusChange {
 type RegistryDatabase = DeviceTables & DeviceAdminTables;
 type DeviceRow = Selectable<DevicesTable> & { area_name: string | null };
 
-const parseLifecycle = (raw: string): DeviceLifecycle =>
-  (DEVICE_LIFECYCLES as readonly string[]).includes(raw) ? (raw as DeviceLifecycle) : "active";
-
 const parseCalibration = (raw: string | null): Calibration | null =>
   raw === null ? null : calibrationSchema.parse(JSON.parse(raw));
 
@@ -141,7 +138,7 @@ function toRecord(row: DeviceRow): DeviceRecord {
     status: row.status as DeviceStatus,
     statusAt: row.status_at === null ? null : Number(row.status_at),
     floodLevels: row.flood_levels === null ? null : floodLevelsSchema.parse(JSON.parse(row.flood_levels)),
-    lifecycle: parseLifecycle(row.lifecycle),
+    lifecycle: lifecycleOf(row.lifecycle),
     calibration: parseCalibration(row.calibration),
   };
 }

@@ -10,6 +10,7 @@ import {
   MAX_POINTS,
 } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
+import { DAY_MS } from "../../kernel/time.js";
 import {
   areaCodeSchema,
   deviceIdSchema,
@@ -28,8 +29,6 @@ import {
   subIndexSeriesKey,
 } from "../engine/index-series.js";
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 const DEFAULT_SPAN_MS: Readonly<Record<AqiPeriod, number>> = { hour: DAY_MS, day: 30 * DAY_MS };
 
 export interface AqiRoutesOptions {

@@ -8,6 +8,7 @@ import {
   wqiSeriesResponseSchema,
 } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
+import { DAY_MS } from "../../kernel/time.js";
 import {
   areaCodeSchema,
   deviceIdSchema,
@@ -25,8 +26,6 @@ export interface WqiRoutesOptions {
   readonly registry: DeviceRegistry;
   readonly clock: Clock;
 }
-
-const DAY_MS = 24 * 3_600_000;
 
 const categoryOf = (wqi: number) => {
   const category = vnWqiCategory(wqi);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { HOUR_MS } from "../../kernel/time.js";
 import { hourlyMeansFromQuarters, hourRuns, MIN_QUARTERS_PER_HOUR } from "./hourly-means.js";
-import { HOUR_MS, QUARTER_HOUR_MS } from "./index-time.js";
+import { QUARTER_HOUR_MS } from "./index-time.js";
 
 const H = Date.UTC(2026, 10, 21, 3);
 const q = (hour: number, quarter: number, mean: number, count: number) => ({

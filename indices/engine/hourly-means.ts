@@ -1,4 +1,5 @@
-import { HOUR_MS, hourStartOf } from "./index-time.js";
+import { HOUR_MS } from "../../kernel/time.js";
+import { hourStartOf } from "./index-time.js";
 
 /**
  * Completeness rule of an hourly mean: at least 3 of the hour's 4 quarter-hours hold at least one

@@ -6,6 +6,7 @@ import type { MetricKey } from "../../kernel/catalogue.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Reading } from "../../kernel/reading.js";
 import type { SeriesKey } from "../../kernel/series.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../../kernel/time.js";
 import {
   createInProcessReadingsFeed,
   type StoredReadingsFeed,
@@ -23,7 +24,7 @@ import {
   subIndexSeriesKey,
   WQI_SERIES_KEY,
 } from "./index-series.js";
-import { DAY_MS, HOUR_MS, localDayStartOf, MINUTE_MS } from "./index-time.js";
+import { localDayStartOf } from "./index-time.js";
 import {
   type HourlyValues,
   readingsWithHourlyMeans,

@@ -4,6 +4,7 @@ import { isMetricKey, type MetricKey } from "../../kernel/catalogue.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Reading } from "../../kernel/reading.js";
 import type { SeriesKey, SeriesPoint } from "../../kernel/series.js";
+import { DAY_MS, HOUR_MS } from "../../kernel/time.js";
 import type { TimeSeriesStore } from "../../readings/index.js";
 import { HOURS_PER_DAY } from "./daily-inputs.js";
 import { hourlyMeansFromQuarters, hourRuns } from "./hourly-means.js";
@@ -27,7 +28,7 @@ import {
   subIndexSeriesKey,
   WQI_SERIES_KEY,
 } from "./index-series.js";
-import { DAY_MS, HOUR_MS, hourStartOf, QUARTER_HOUR_MS } from "./index-time.js";
+import { hourStartOf, QUARTER_HOUR_MS } from "./index-time.js";
 import type { IndexEngineMetrics, PassSummary } from "./metrics.js";
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../../kernel/time.js";
 import { createIndexSchedule, NOWCAST_HOURS } from "./index-schedule.js";
-import { DAY_MS, HOUR_MS, localDayStartOf, MINUTE_MS } from "./index-time.js";
+import { localDayStartOf } from "./index-time.js";
 
 // 2026-11-21 10:00 UTC = 17:00 in Tây Ninh.
 const H = Date.UTC(2026, 10, 21, 10);

@@ -1,4 +1,5 @@
-import { DAY_MS, HOUR_MS, hourStartOf, localDayStartOf } from "./index-time.js";
+import { DAY_MS, HOUR_MS } from "../../kernel/time.js";
+import { hourStartOf, localDayStartOf } from "./index-time.js";
 
 /** Hourly means that a NowCast reads: c1 (the hour itself) … c12. */
 export const NOWCAST_HOURS = 12;

@@ -5,7 +5,8 @@
  */
 import type { MetricKey } from "../../kernel/catalogue.js";
 import type { Reading } from "../../kernel/reading.js";
-import { MINUTE_MS, QUARTER_HOUR_MS } from "./index-time.js";
+import { MINUTE_MS } from "../../kernel/time.js";
+import { QUARTER_HOUR_MS } from "./index-time.js";
 
 export type HourlyValues = Partial<Record<MetricKey, number>>;
 

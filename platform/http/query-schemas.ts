@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { METRIC_KEYS, type MetricKey } from "../../kernel/catalogue.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from "../../kernel/time.js";
 import { DEVICE_ID_PATTERN } from "../../kernel/topics.js";
 
 export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, "not a valid device id");
@@ -27,7 +28,7 @@ export const instantSchema = z
   })
   .meta({ description: "epoch milliseconds or ISO 8601 with offset, e.g. 2026-11-21T08:00:00+07:00" });
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const UNIT_MS = { s: SECOND_MS, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS } as const;
 
 /** A bucket width: 30s, 5m, 1h, 1d, or a number of seconds. */
 export const stepSchema = z
@@ -45,7 +46,7 @@ export const stepSchema = z
 
 export const isoTime = (ms: number): string => new Date(ms).toISOString();
 
-const MAX_SPAN_MS = 366 * 24 * 3_600_000;
+const MAX_SPAN_MS = 366 * DAY_MS;
 
 /** Why a from–to window cannot be served, or undefined when it can. */
 export function timeWindowProblem(from: number, to: number): string | undefined {

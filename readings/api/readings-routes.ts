@@ -3,6 +3,7 @@ import { z } from "zod";
 import { errorResponseSchema, MAX_POINTS, readingsResponseSchema } from "../../kernel/api-contract.js";
 import { metricDefinition } from "../../kernel/catalogue.js";
 import type { Clock } from "../../kernel/clock.js";
+import { HOUR_MS } from "../../kernel/time.js";
 import {
   deviceIdSchema,
   instantSchema,
@@ -12,8 +13,6 @@ import {
   timeWindowProblem,
 } from "../../platform/http/query-schemas.js";
 import type { TimeSeriesStore } from "../store/time-series-store.js";
-
-const HOUR_MS = 3_600_000;
 
 export interface ReadingsRoutesOptions {
   readonly store: TimeSeriesStore;

@@ -1,4 +1,5 @@
 import type { MqttClient } from "mqtt";
+import { pubackWriter, SKIP_OWN_PUBACK } from "./mqttjs-puback-adapter.js";
 
 export interface IncomingMessage {
   readonly topic: string;
@@ -16,7 +17,8 @@ export interface IncomingMessage {
  * mqtt.js sends a PUBACK after `handleMessage` calls back, and reads the next packet only
  * then, which would mean one message per disk flush. Calling back with an error makes it skip
  * its own PUBACK and go on reading (the error is not surfaced), and the PUBACK is sent later
- * through the client's packet writer. Acks are sent in arrival order, as MQTT 3.1.1 asks.
+ * through the client's packet writer: both mqtt.js internals, kept in mqttjs-puback-adapter.ts.
+ * Acks are sent in arrival order, as MQTT 3.1.1 asks.
  * A PUBACK must never reach a later connection (message ids are per connection), so acks
  * from before a reconnect are dropped; the broker redelivers those and the store's upsert
  * makes that harmless for readings with `ts` (one without `ts` gets a new receipt time, so a
@@ -28,12 +30,11 @@ export function deliverWithDeferredAcks(
   client: MqttClient,
   onMessage: (message: IncomingMessage) => void | Promise<void>,
 ): void {
-  const ACK_DEFERRED = new Error("ack deferred until the batch is durable");
   let connection = 0;
   client.on("connect", () => {
     connection += 1;
   });
-  const sendPacket = (client as unknown as { _sendPacket(packet: object): void })._sendPacket.bind(client);
+  const sendPuback = pubackWriter(client);
 
   client.handleMessage = (packet, callback) => {
     const qos = packet.qos;
@@ -45,10 +46,10 @@ export function deliverWithDeferredAcks(
         ? () => {
             if (acked) return;
             acked = true;
-            if (receivedOn === connection && client.connected) sendPacket({ cmd: "puback", messageId });
+            if (receivedOn === connection && client.connected) sendPuback(messageId);
           }
         : () => {};
-    const proceed = () => callback(qos === 1 ? ACK_DEFERRED : undefined);
+    const proceed = () => callback(qos === 1 ? SKIP_OWN_PUBACK : undefined);
     const message: IncomingMessage = {
       topic: packet.topic,
       payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),

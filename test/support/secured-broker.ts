@@ -13,6 +13,7 @@ import {
   createDeviceCredentials,
   type DeviceCredentials,
 } from "../../devices/credentials/device-credentials.js";
+import type { DeviceLifecycle } from "../../devices/index.js";
 import { type Clock, systemClock } from "../../kernel/clock.js";
 import { TEST_DEVICE_SECRET_KEY } from "./device-secret-key.js";
 import { labelledSample, metricSamples } from "./prometheus-text.js";
@@ -30,7 +31,7 @@ export interface SecuredBroker {
   readonly fixture: SqliteFixture;
   /** Registers a device and returns its new secret. */
   addDevice(deviceId: string): Promise<string>;
-  setLifecycle(deviceId: string, lifecycle: "active" | "maintenance" | "decommissioned"): Promise<void>;
+  setLifecycle(deviceId: string, lifecycle: DeviceLifecycle): Promise<void>;
   /** A labelled counter's value (0 when absent). */
   counter(name: string, labels: Record<string, string>): Promise<number>;
   /** An unlabelled metric's value. */

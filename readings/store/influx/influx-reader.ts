@@ -1,4 +1,5 @@
 import type { SeriesKey } from "../../../kernel/series.js";
+import { HOUR_MS } from "../../../kernel/time.js";
 import { isValidDeviceId } from "../../../kernel/topics.js";
 import type { AggregatePoint, LatestValue, RangeQuery, RangeResult, RawPoint } from "../time-series-store.js";
 import type { InfluxHttp, InfluxQLResult } from "./influx-http.js";
@@ -18,7 +19,7 @@ import {
   RAW_MEASUREMENT,
   ROLLUP_MEASUREMENT,
 } from "./line-protocol.js";
-import { HOUR_MS, type RollupCoverage, rollupField } from "./rollups.js";
+import { type RollupCoverage, rollupField } from "./rollups.js";
 
 /**
  * Reads in InfluxQL. Device ids must match the device id pattern and metrics must be catalogue

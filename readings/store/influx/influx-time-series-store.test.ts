@@ -8,6 +8,7 @@ import pino from "pino";
 import { Registry } from "prom-client";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { SeriesPoint } from "../../../kernel/series.js";
+import { HOUR_MS } from "../../../kernel/time.js";
 import { openSqliteDatabase } from "../../../platform/sqlite/sqlite-database.js";
 import type { MetadataDatabase } from "../../../service/metadata.js";
 import { openServiceMetadata } from "../../../service/metadata.js";
@@ -34,7 +35,6 @@ import {
 } from "./influx-time-series-store.js";
 import { InvalidQueryError } from "./influxql.js";
 import { createInfluxStoreMetrics } from "./metrics.js";
-import { HOUR_MS } from "./rollups.js";
 import { SpoolFullError } from "./spool.js";
 
 const server = await acquireInfluxServer();

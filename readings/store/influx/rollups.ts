@@ -1,6 +1,7 @@
 import { open, readFile, rename, writeFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { Clock } from "../../../kernel/clock.js";
+import { HOUR_MS } from "../../../kernel/time.js";
 import type { InfluxHttp, InfluxQLResult } from "./influx-http.js";
 import { identifier, timeRange } from "./influxql.js";
 import {
@@ -26,7 +27,6 @@ import {
  * cannot leave an hour stale. Recomputing an hour rewrites the same points: safe to repeat, and
  * safe for two processes to do.
  */
-export const HOUR_MS = 3_600_000;
 export const PROGRESS_MEASUREMENT = "rollup_progress";
 
 export interface RollupOptions {
