@@ -42,28 +42,26 @@ export function createEdgeIngest(options: IngestPipelineOptions, deps: IngestPip
     open = resolve;
   });
   let started = false;
-  // Set while the pipeline is full; every new reading waits for it.
-  let room: Promise<void> | undefined;
-  const noteRoom = (wait: Promise<void> | undefined) => {
-    if (!wait || room) return;
-    room = wait.then(() => {
-      room = undefined;
-    });
-  };
+  // Messages are taken one after another, in arrival order: each waits until the one before it
+  // was admitted (its device's registration read) and the pipeline had room for it. One link per
+  // message, so thousands of waiting readings cost no more than a queue.
+  let admissions: Promise<unknown> = opened;
+
+  function admit(message: DeviceMessage, ack: () => void, fail: (error: unknown) => void): void {
+    admissions = admissions.then(() => pipeline.take({ ...message, ack, fail })).catch(() => undefined);
+  }
 
   return {
-    async readings(message) {
-      if (!started) await opened;
-      while (room) await room;
-      await new Promise<void>((resolve, reject) => {
-        noteRoom(pipeline.take({ ...message, ack: resolve, fail: reject }));
-      });
+    readings(message) {
+      return new Promise<void>((resolve, reject) => admit(message, resolve, reject));
     },
     status(message) {
-      // Statuses are presence, not measurements: nobody waits for them.
-      const take = () => noteRoom(pipeline.take({ ...message, ack: () => {} }));
-      if (started) take();
-      else void opened.then(take);
+      // Statuses are presence, not measurements: nobody waits for them to be stored.
+      admit(
+        message,
+        () => {},
+        () => {},
+      );
     },
     async start() {
       started = true;
