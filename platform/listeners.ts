@@ -1,3 +1,6 @@
+import type { Logger } from "pino";
+import { Counter, type Registry } from "prom-client";
+
 /**
  * The one way the service tells listeners of an event: each listener is called in turn, and one
  * that throws (or whose promise rejects) is reported to `onError` and never stops the others or
@@ -49,5 +52,19 @@ export function createListenerSet<A extends unknown[]>(
     get size() {
       return listeners.size;
     },
+  };
+}
+
+/** A listener that throws is logged and counted, never breaks the others. */
+export function listenerErrorReporter(logger: Logger, metricsRegistry: Registry): ListenerErrorHandler {
+  const failures = new Counter({
+    name: "envmon_listener_errors_total",
+    help: "Event listeners that threw or rejected, by event channel",
+    labelNames: ["channel"],
+    registers: [metricsRegistry],
+  });
+  return (channel, err) => {
+    failures.inc({ channel });
+    logger.error({ err, channel }, "listener failed");
   };
 }
