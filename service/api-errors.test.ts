@@ -6,6 +6,7 @@ import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Clock } from "../kernel/clock.js";
 import { ERROR_CATALOGUE, isErrorCode } from "../kernel/errors.js";
+import { InfluxQueryError } from "../readings/store/influx/influx-http.js";
 import { type ApiUnderTest, openApiUnderTest } from "../test/support/api-under-test.js";
 
 const NOW = Date.UTC(2026, 10, 22, 2, 0, 0);
@@ -54,6 +55,14 @@ describe("the API's error answers", () => {
     expect((await app.inject({ method: "GET", url: "/api/v1/latest", headers: viewer })).statusCode).toBe(
       200,
     );
+  });
+
+  it("answers InfluxDB's refusal of a query 500, not with InfluxDB's status (a bad INFLUX_TOKEN is not the client's)", async () => {
+    const refused = new InfluxQueryError("InfluxQL query failed: unauthorized access", 401);
+    vi.spyOn(api.fixture.store, "latest").mockRejectedValueOnce(refused);
+    const response = await app.inject({ method: "GET", url: "/api/v1/latest", headers: viewer });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toEqual({ error: "internal_error", message: "internal error" });
   });
 
   it("answers each refusal with a catalogue code and that code's status", async () => {
