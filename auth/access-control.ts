@@ -1,5 +1,6 @@
-import type { FastifyPluginAsync, FastifyReply, RouteOptions } from "fastify";
+import type { FastifyPluginAsync, RouteOptions } from "fastify";
 import fastifyPlugin from "fastify-plugin";
+import { ServiceError } from "../kernel/errors.js";
 import {
   API_V1_PREFIX,
   type AuthenticatedUser,
@@ -49,10 +50,9 @@ const READ_METHODS = new Set(["GET", "HEAD"]);
 const isRouteAccess = (value: unknown): value is RouteAccess =>
   typeof value === "string" && (ACCESS_LEVELS as readonly string[]).includes(value);
 
-function refuse(reply: FastifyReply, status: 401 | 403, message: string) {
-  if (status === 401) reply.header("www-authenticate", 'Bearer realm="envmon"');
-  return reply.code(status).send({ error: status === 401 ? "unauthorized" : "forbidden", message });
-}
+/** A request without a usable access token: 401 unauthorized, with the challenge RFC 6750 asks for. */
+const unauthorized = (message: string) =>
+  new ServiceError("unauthorized", message, { headers: { "www-authenticate": 'Bearer realm="envmon"' } });
 
 /**
  * Who may call what. Registered before any route (it applies to the whole server):
@@ -97,15 +97,14 @@ const accessControl: FastifyPluginAsync<AccessControlOptions> = async (app, opti
 
   // The token, then the account as it is now: disabled, deleted, or its sessions ended since the
   // token was issued (session version) all stop the token at once, before it expires.
-  app.addHook("onRequest", async (request, reply) => {
+  // Refusals are thrown: the server's error handler answers them (platform/http/error-replies.ts).
+  app.addHook("onRequest", async (request) => {
     const access = request.routeOptions.config.access;
     if (access === undefined || access === "public" || access === "broker") return;
     const header = request.headers.authorization;
     const token = bearerToken(header);
     if (token === undefined) {
-      return refuse(
-        reply,
-        401,
+      throw unauthorized(
         bearerProblem(header) === "missing"
           ? "log in first: send Authorization: Bearer <access token>"
           : "the Authorization header is not of the form 'Bearer <access token>'",
@@ -115,11 +114,11 @@ const accessControl: FastifyPluginAsync<AccessControlOptions> = async (app, opti
     try {
       user = (await verify(token)).user;
     } catch (error) {
-      if (error instanceof TokenRejectedError) return refuse(reply, 401, error.message);
+      if (error instanceof TokenRejectedError) throw unauthorized(error.message);
       throw error;
     }
     if (!roleAllows(user.role, access)) {
-      return refuse(reply, 403, `this needs the ${access} role; ${user.username} is ${user.role}`);
+      throw new ServiceError("forbidden", `this needs the ${access} role; ${user.username} is ${user.role}`);
     }
     request.user = user;
   });

@@ -4,10 +4,21 @@
  * browser bundle can import it.
  */
 import { z } from "zod";
+import { ERROR_CATALOGUE, ERROR_CODES } from "./errors.js";
 
 const isoTime = z.string().meta({ description: "ISO 8601, UTC" });
 
-export const errorResponseSchema = z.object({ error: z.string(), message: z.string() });
+/**
+ * Every error answer: a code of the catalogue (kernel/errors.ts) and a message in words. The code
+ * is a plain string here, not an enum: a schema that refused other strings would turn a framework's
+ * own error answer into a serialisation failure (500) on a server without the service's replies.
+ */
+export const errorResponseSchema = z.object({
+  error: z.string().meta({
+    description: `one of the catalogue's codes, each with one status: ${ERROR_CODES.map((c) => `${c} ${ERROR_CATALOGUE[c].status}`).join(", ")}`,
+  }),
+  message: z.string(),
+});
 
 export const catalogueMetricSchema = z.object({
   key: z.string(),

@@ -1,19 +1,7 @@
 import fastifyJwt from "@fastify/jwt";
 import fastifyRateLimit from "@fastify/rate-limit";
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  LogController,
-} from "fastify";
-import {
-  hasZodFastifySchemaValidationErrors,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from "fastify-type-provider-zod";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertRulesRepository, AlertService, WebhookRepository } from "../alerts/index.js";
@@ -27,9 +15,11 @@ import { devicesApi } from "../devices/index.js";
 import type { AqiStandard } from "../indices/index.js";
 import { indicesApi } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
+import { ServiceError } from "../kernel/errors.js";
 import { API_V1_PREFIX } from "../platform/http/access.js";
 import { registerBrowserSecurity } from "../platform/http/browser-security.js";
 import { dashboardStatic } from "../platform/http/dashboard-static.js";
+import { frameworkErrorReply, registerErrorReplies } from "../platform/http/error-replies.js";
 import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "../platform/http/health-routes.js";
 import { metricsRoutes, publicMetricsAccess } from "../platform/http/metrics-routes.js";
 import { registerOpenApi } from "../platform/http/openapi.js";
@@ -115,14 +105,6 @@ declare module "fastify" {
   }
 }
 
-const ERROR_NAMES: Readonly<Record<number, string>> = {
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  409: "conflict",
-  429: "too_many_requests",
-};
-
 /** The HTTP API as a Fastify instance, not yet listening (tests use `inject`). */
 export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -133,36 +115,14 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
     // One line per request would drown the log at dashboard polling rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // Errors raised before routing (a URL that is not valid percent-encoding…) in the API's shape too.
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-      const status = typeof error.statusCode === "number" && error.statusCode < 500 ? error.statusCode : 400;
-      reply.code(status).send({ error: "bad_request", message: error.message });
-    },
+    frameworkErrors: frameworkErrorReply,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const detail = error.validation
-        .map(
-          (v) =>
-            `${v.instancePath.replace(/^\//, "").replace(/\//g, ".") || error.validationContext}: ${v.message}`,
-        )
-        .join("; ");
-      return reply.code(400).send({ error: "bad_request", message: `${error.validationContext} ${detail}` });
-    }
-    const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500) request.log.error({ err: error }, "request failed");
-    return reply.code(status).send({
-      error: status >= 500 ? "internal_error" : (ERROR_NAMES[status] ?? "bad_request"),
-      message: status >= 500 ? "internal error" : error.message,
-    });
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
-  );
+  // Thrown ServiceErrors with their catalogue status (kernel/errors.ts), validation as 400
+  // bad_request, anything else 500 internal_error; unknown routes 404 not_found.
+  registerErrorReplies(app);
 
   await registerOpenApi(app, deps.version);
   await registerBrowserSecurity(app, { corsOrigins: deps.corsOrigins, https: deps.https ?? false });
@@ -182,9 +142,10 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   await app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`too many requests: try again in ${context.after}`), {
-        statusCode: context.statusCode,
-      }),
+      new ServiceError(
+        context.statusCode === 403 ? "forbidden" : "too_many_requests",
+        `too many requests: try again in ${context.after}`,
+      ),
   });
 
   await app.register(healthRoutes, { checks: deps.readiness, details: deps.readinessDetails ?? {} });

@@ -8,6 +8,7 @@ import {
   errorResponseSchema,
   publicAlertsResponseSchema,
 } from "../../kernel/api-contract.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { type AuditRecorder, actorOf, auditAction } from "../../platform/http/access.js";
 import { areaCodeSchema, instantSchema } from "../../platform/http/query-schemas.js";
 import type { AlertService } from "../alert-service.js";
@@ -67,10 +68,9 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
         response: { 200: alertDetailSchema, 404: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const alert = await alerts.get(request.params.id);
-      if (!alert)
-        return reply.code(404).send({ error: "not_found", message: `no alert ${request.params.id}` });
+      if (!alert) throw new ServiceError("not_found", `no alert ${request.params.id}`);
       return alert;
     },
   );
@@ -102,15 +102,12 @@ export const alertRoutes: FastifyPluginAsyncZod<AlertRoutesOptions> = async (app
           response: { 200: alertEventSchema, 404: errorResponseSchema, 409: errorResponseSchema },
         },
       },
-      async (request, reply) => {
+      async (request) => {
         const id = request.params.id;
         const comment = request.body?.comment || null;
         const result = await action.run(id, actorOf(request), comment);
-        if (!result.ok) {
-          return reply
-            .code(result.reason === "not_found" ? 404 : 409)
-            .send({ error: result.reason, message: result.message });
-        }
+        // not_found (404) or conflict (409): the refusal's reason is its catalogue code.
+        if (!result.ok) throw new ServiceError(result.reason, result.message);
         await auditAction(audit, request, {
           action: `alert.${action.path}`,
           target: `alert:${id}`,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { DAY_MS } from "../../kernel/time.js";
 import { areaCodeSchema } from "../../platform/http/query-schemas.js";
 import { type AtomEntry, buildAtomFeed } from "../delivery/cap/atom-feed.js";
@@ -125,9 +126,7 @@ export const capRoutes: FastifyPluginAsyncZod<CapRoutesOptions> = async (app, op
     async (request, reply) => {
       const alert = await alerts.get(request.params.id);
       const message = alert ? await latestMessage(alert, baseOf(request)) : undefined;
-      if (!message) {
-        return reply.code(404).send({ error: "not_found", message: `no public alert ${request.params.id}` });
-      }
+      if (!message) throw new ServiceError("not_found", `no public alert ${request.params.id}`);
       return reply.type(CAP_CONTENT_TYPE).header("cache-control", CACHE_CONTROL).send(message.xml);
     },
   );

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
@@ -8,6 +8,7 @@ import {
   errorResponseSchema,
   invalidRuleResponseSchema,
 } from "../../kernel/api-contract.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { type AuditRecorder, actorOf, auditAction } from "../../platform/http/access.js";
 import { isoTime } from "../../platform/http/query-schemas.js";
 import { describeRuleProblems, type RuleDefinition, ruleDefinitionSchema } from "../model/rule.js";
@@ -23,26 +24,22 @@ export interface RuleRoutesOptions {
 const idParams = z.object({
   id: z.coerce.number().int().positive({ error: "id must be a positive whole number" }),
 });
-const notFound = (id: number) => ({ error: "not_found", message: `no rule ${id}` });
+const notFound = (id: number) => new ServiceError("not_found", `no rule ${id}`);
 
 /**
  * The body is checked by ruleDefinitionSchema (attachValidation), and a refused one is answered
- * here with every problem by field, rather than by the generic validation message. Undefined
- * when the request is good; otherwise the reply has been sent.
+ * with every problem by field (400 invalid_rule with `problems`), rather than by the generic
+ * validation message. Throws unless the request is good.
  */
-function refuseInvalid(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+function refuseInvalid(request: FastifyRequest): void {
   const failure = request.validationError;
-  if (!failure) return undefined;
+  if (!failure) return;
   if (failure.validationContext === "body") {
     const parsed = ruleDefinitionSchema.safeParse(request.body);
     const problems = parsed.success ? [failure.message] : describeRuleProblems(parsed.error);
-    return reply
-      .code(400)
-      .send({ error: "invalid_rule", message: `rule refused: ${problems.join("; ")}`, problems });
+    throw new ServiceError("invalid_rule", `rule refused: ${problems.join("; ")}`, { details: { problems } });
   }
-  return reply
-    .code(400)
-    .send({ error: "bad_request", message: `${failure.validationContext}: ${failure.message}` });
+  throw new ServiceError("bad_request", `${failure.validationContext}: ${failure.message}`);
 }
 
 export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
@@ -85,9 +82,9 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
         response: { 200: alertRuleDetailSchema, 404: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const rule = await rules.getWithVersions(request.params.id);
-      if (!rule) return reply.code(404).send(notFound(request.params.id));
+      if (!rule) throw notFound(request.params.id);
       return { ...rule, versions: rule.versions.map((v) => ({ ...v, createdAt: isoTime(v.createdAt) })) };
     },
   );
@@ -105,8 +102,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
       },
     },
     async (request, reply) => {
-      const refused = refuseInvalid(request, reply);
-      if (refused) return refused;
+      refuseInvalid(request);
       const rule = await rules.create(request.body as RuleDefinition, actorOf(request));
       await changed(request, "rule.create", rule.id, null, rule);
       return reply.code(201).send(rule);
@@ -126,13 +122,12 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
         response: { 200: alertRuleSchema, 400: invalidRuleResponseSchema, 404: errorResponseSchema },
       },
     },
-    async (request, reply) => {
-      const refused = refuseInvalid(request, reply);
-      if (refused) return refused;
+    async (request) => {
+      refuseInvalid(request);
       const id = request.params.id;
       const before = await rules.get(id);
       const rule = before && (await rules.update(id, request.body as RuleDefinition, actorOf(request)));
-      if (!rule) return reply.code(404).send(notFound(id));
+      if (!rule) throw notFound(id);
       await changed(request, "rule.update", id, before, rule);
       return rule;
     },
@@ -155,11 +150,11 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
           response: { 200: alertRuleSchema, 404: errorResponseSchema },
         },
       },
-      async (request, reply) => {
+      async (request) => {
         const id = request.params.id;
         const before = await rules.get(id);
         const rule = before && (await rules.setEnabled(id, enabled));
-        if (!before || !rule) return reply.code(404).send(notFound(id));
+        if (!before || !rule) throw notFound(id);
         if (before.enabled !== enabled) {
           await changed(request, `rule.${action}`, id, { enabled: before.enabled }, { enabled });
         }
@@ -181,7 +176,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<RuleRoutesOptions> = async (
     },
     async (request, reply) => {
       const rule = await rules.remove(request.params.id);
-      if (!rule) return reply.code(404).send(notFound(request.params.id));
+      if (!rule) throw notFound(request.params.id);
       await changed(request, "rule.delete", rule.id, rule, null);
       return reply.code(204).send(null);
     },

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errorResponseSchema } from "../../kernel/api-contract.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { type AuditRecorder, auditAction } from "../../platform/http/access.js";
+import { sendError } from "../../platform/http/error-replies.js";
 import type { OutboundGuard } from "../../platform/http/outbound-guard.js";
 import { isoTime } from "../../platform/http/query-schemas.js";
 import { AUDIENCES } from "../model/rule.js";
@@ -101,7 +103,9 @@ const toAlertDelivery = (delivery: AlertDeliveryRecord) => ({
 });
 
 const defaultSecret = () => randomBytes(32).toString("base64url");
-const notFound = (id: number) => ({ error: "not_found", message: `no webhook ${id}` });
+// Refusals are answered here (sendError) rather than thrown to the server's error handler: the
+// same answer, and the plugin gives it on any Fastify instance it is registered on.
+const notFound = (id: number) => new ServiceError("not_found", `no webhook ${id}`);
 
 /**
  * Webhook administration (admin) and delivery status. The server keeps each webhook's secret in
@@ -143,8 +147,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
     async (request, reply) => {
       const { secret, ...fields } = request.body;
       const target = await targets.checkUrl(fields.url);
-      if (!target.ok)
-        return reply.code(400).send({ error: "bad_request", message: `body url: ${target.reason}` });
+      if (!target.ok) return sendError(reply, new ServiceError("bad_request", `body url: ${target.reason}`));
       const created = await webhooks.create({ ...fields, secret: secret ?? newSecret() });
       const shown = toWebhook(created);
       await auditAction(audit, request, {
@@ -170,7 +173,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
     },
     async (request, reply) => {
       const removed = await webhooks.remove(request.params.id);
-      if (!removed) return reply.code(404).send(notFound(request.params.id));
+      if (!removed) return sendError(reply, notFound(request.params.id));
       await auditAction(audit, request, {
         action: "webhook.delete",
         target: `webhook:${removed.id}`,
@@ -203,7 +206,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
     },
     async (request, reply) => {
       const webhook = await webhooks.get(request.params.id);
-      if (!webhook) return reply.code(404).send(notFound(request.params.id));
+      if (!webhook) return sendError(reply, notFound(request.params.id));
       const deliveries = await webhooks.deliveries(webhook.id, request.query);
       return { webhookId: webhook.id, deliveries: deliveries.map(toDelivery) };
     },
@@ -225,9 +228,8 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
     },
     async (request, reply) => {
       const deliveries = await webhooks.deliveriesForAlert(request.params.id);
-      if (!deliveries) {
-        return reply.code(404).send({ error: "not_found", message: `no alert ${request.params.id}` });
-      }
+      if (!deliveries)
+        return sendError(reply, new ServiceError("not_found", `no alert ${request.params.id}`));
       return { alertId: request.params.id, deliveries: deliveries.map(toAlertDelivery) };
     },
   );

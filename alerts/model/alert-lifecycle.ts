@@ -9,6 +9,7 @@
  *   acknowledge (operator): once, on any alert not yet resolved; reminders: critical, active,
  *   unacknowledged alerts with no transition for the reminder interval.
  */
+import type { ErrorCode } from "../../kernel/errors.js";
 import type { AlertEvent, AlertState, TransitionKind } from "./alert-event.js";
 import type { AlertSignal } from "./evaluator.js";
 import type { Bilingual } from "./messages.js";
@@ -144,7 +145,8 @@ export type OperatorAction = "acknowledged" | "resolved";
 
 export type ActionRefusal = {
   readonly ok: false;
-  readonly reason: "not_found" | "conflict";
+  /** Codes of the catalogue (kernel/errors.ts): the API answers 404 or 409 with them. */
+  readonly reason: Extract<ErrorCode, "not_found" | "conflict">;
   readonly message: string;
 };
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errorResponseSchema } from "../../kernel/api-contract.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { instantSchema, isoTime } from "../../platform/http/query-schemas.js";
 import { auditResponseSchema } from "../model/auth-schemas.js";
 import type { AuditLog } from "../store/audit-log.js";
@@ -24,10 +25,10 @@ export const auditRoutes: FastifyPluginAsyncZod<{ readonly audit: AuditLog }> = 
         response: { 200: auditResponseSchema, 400: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { from, to } = request.query;
       if (from !== undefined && to !== undefined && from >= to) {
-        return reply.code(400).send({ error: "bad_request", message: "from must be before to" });
+        throw new ServiceError("bad_request", "from must be before to");
       }
       const entries = await audit.query(request.query);
       return { entries: entries.map((entry) => ({ ...entry, at: isoTime(entry.at) })) };

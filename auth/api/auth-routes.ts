@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errorResponseSchema } from "../../kernel/api-contract.js";
+import { ServiceError } from "../../kernel/errors.js";
 import type { AuditRecorder } from "../../platform/http/access.js";
 import type { AccessTokens } from "../access-tokens.js";
 import {
@@ -44,7 +45,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         response: { 200: tokenResponseSchema, 401: errorResponseSchema, 429: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { username, password } = request.body;
       const result = await accounts.verifyLogin(username, password);
       if (!result.ok) {
@@ -58,15 +59,13 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         });
         if (result.reason === "locked") {
           const seconds = Math.ceil(result.retryAfterMs / 1000);
-          return reply
-            .code(429)
-            .header("retry-after", String(seconds))
-            .send({
-              error: "too_many_attempts",
-              message: `too many failed logins: try again in ${Math.ceil(seconds / 60)} min`,
-            });
+          throw new ServiceError(
+            "too_many_attempts",
+            `too many failed logins: try again in ${Math.ceil(seconds / 60)} min`,
+            { headers: { "retry-after": String(seconds) } },
+          );
         }
-        return reply.code(401).send({ error: "unauthorized", message: INVALID_LOGIN });
+        throw new ServiceError("unauthorized", INVALID_LOGIN);
       }
       const access = tokens.issue(result.user);
       const refresh = await sessions.start(result.user.username);
@@ -100,7 +99,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         response: { 200: tokenResponseSchema, 401: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const rotated = await sessions.rotate(request.body.refreshToken);
       if (!rotated.ok) {
         if (rotated.reason === "reused") {
@@ -121,12 +120,12 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
             : rotated.reason === "expired"
               ? "the refresh token has expired: log in again"
               : "the refresh token is not valid: log in again";
-        return reply.code(401).send({ error: "unauthorized", message });
+        throw new ServiceError("unauthorized", message);
       }
       const account = await accounts.activeUser(rotated.username);
       if (!account) {
         await sessions.end(rotated.next.token);
-        return reply.code(401).send({ error: "unauthorized", message: "the account is disabled" });
+        throw new ServiceError("unauthorized", "the account is disabled");
       }
       const access = tokens.issue(account);
       return {

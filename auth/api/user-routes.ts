@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errorResponseSchema } from "../../kernel/api-contract.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { type AuditRecorder, auditAction } from "../../platform/http/access.js";
 import { isoTime } from "../../platform/http/query-schemas.js";
 import { generatePassword } from "../../platform/password-hash.js";
@@ -10,7 +11,6 @@ import {
   roleSchema,
   type UserAccount,
   type UserAccounts,
-  UserExistsError,
   usernameSchema,
 } from "../store/user-accounts.js";
 
@@ -52,7 +52,7 @@ export const userRoutes: FastifyPluginAsyncZod<UserRoutesOptions> = async (app, 
     lockedUntil:
       account.lockedUntil !== null && account.lockedUntil > now() ? isoTime(account.lockedUntil) : null,
   });
-  const notFound = (username: string) => ({ error: "not_found", message: `no user '${username}'` });
+  const notFound = (username: string) => new ServiceError("not_found", `no user '${username}'`);
 
   /** Whether the change would leave no enabled admin to administer the service. */
   async function removesLastAdmin(account: UserAccount, change: { role?: string; disabled?: boolean }) {
@@ -88,18 +88,12 @@ export const userRoutes: FastifyPluginAsyncZod<UserRoutesOptions> = async (app, 
     async (request, reply) => {
       const { username, role } = request.body;
       const generated = request.body.password === undefined ? generatePassword() : undefined;
-      let account: UserAccount;
-      try {
-        account = await accounts.create({
-          username,
-          role,
-          password: request.body.password ?? generated ?? "",
-        });
-      } catch (error) {
-        if (error instanceof UserExistsError)
-          return reply.code(409).send({ error: "conflict", message: error.message });
-        throw error;
-      }
+      // A name that is taken: UserExistsError, 409 conflict.
+      const account = await accounts.create({
+        username,
+        role,
+        password: request.body.password ?? generated ?? "",
+      });
       await auditAction(audit, request, {
         action: "user.create",
         target: `user:${username}`,
@@ -122,16 +116,16 @@ export const userRoutes: FastifyPluginAsyncZod<UserRoutesOptions> = async (app, 
         response: { 200: userChangeResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { username } = request.params;
       const change = request.body;
       const before = await accounts.find(username);
-      if (!before) return reply.code(404).send(notFound(username));
+      if (!before) throw notFound(username);
       if (await removesLastAdmin(before, change)) {
-        return reply.code(409).send({
-          error: "last_admin",
-          message: `${username} is the last enabled admin: make another admin first`,
-        });
+        throw new ServiceError(
+          "last_admin",
+          `${username} is the last enabled admin: make another admin first`,
+        );
       }
       const record = (action: string, from: unknown, to: unknown) =>
         auditAction(audit, request, { action, target: `user:${username}`, before: from, after: to });
@@ -159,7 +153,7 @@ export const userRoutes: FastifyPluginAsyncZod<UserRoutesOptions> = async (app, 
         after = await accounts.unlock(username);
         await record("user.unlock", { lockedUntil: before.lockedUntil }, { lockedUntil: null });
       }
-      if (!after) return reply.code(404).send(notFound(username));
+      if (!after) throw notFound(username);
       return { user: view(after), ...(generated ? { password: generated } : {}) };
     },
   );

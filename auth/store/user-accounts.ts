@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { DAY_MS, MINUTE_MS } from "../../kernel/time.js";
 import { ROLES, type Role } from "../../platform/http/access.js";
 import {
@@ -51,9 +52,11 @@ export const DEFAULT_LOCKOUT: LockoutPolicy = {
   maxLockMs: DAY_MS,
 };
 
-export class UserExistsError extends Error {
+/** The name is taken: 409 conflict when it reaches an API request. */
+export class UserExistsError extends ServiceError<"conflict"> {
+  override readonly name = "UserExistsError";
   constructor(readonly username: string) {
-    super(`user '${username}' exists already`);
+    super("conflict", `user '${username}' exists already`);
   }
 }
 

@@ -8,6 +8,9 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { errorResponseSchema } from "../../kernel/api-contract.js";
+import { ServiceError } from "../../kernel/errors.js";
+import { sendError } from "../../platform/http/error-replies.js";
 import type { Authorization, BrokerAccess } from "../broker-access.js";
 import type { TopicAction } from "../topic-acl.js";
 
@@ -26,6 +29,10 @@ const password = z.string().max(1024).default("");
 const topic = z.string().min(1, "topic must not be empty").max(65_535);
 
 const emqxResult = z.enum(["allow", "deny"]);
+/**
+ * mosquitto-go-auth's answer: 200 allow, 403 deny with the reason. Its own protocol, not the
+ * API's error shape (kernel/errors.ts): a deny is the decision asked for, not a refused request.
+ */
 const goAuthAnswer = z.object({ ok: z.boolean(), error: z.string() });
 
 /** mosquitto-go-auth's `acc`: 1 read (be delivered a message), 2 write (publish), 3 both, 4 subscribe. */
@@ -53,8 +60,9 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
   }
 
   /**
-   * `Authorization: Bearer <token>`, checked here so that the routes are safe on their own. The
-   * go-auth routes also take `?token=` because mosquitto-go-auth cannot send headers.
+   * `Authorization: Bearer <token>`, checked here so that the routes are safe on their own (and
+   * refused here, through sendError, in the API's shape on any server). The go-auth routes also
+   * take `?token=` because mosquitto-go-auth cannot send headers.
    */
   const presented = (request: FastifyRequest, queryAllowed: boolean): string | undefined => {
     const header = request.headers.authorization;
@@ -65,10 +73,10 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
   const requireToken = (queryAllowed: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const given = presented(request, queryAllowed);
     if (given === undefined || !timingSafeEqual(digest(given), tokenDigest)) {
-      return reply.code(401).send({
-        error: "unauthorized",
-        message: "a valid broker token (Authorization: Bearer …) is required",
-      });
+      return sendError(
+        reply,
+        new ServiceError("unauthorized", "a valid broker token (Authorization: Bearer …) is required"),
+      );
     }
   };
 
@@ -92,7 +100,6 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
     config: { access: "broker" as const },
     bodyLimit: BODY_LIMIT_BYTES,
   };
-  const errorResponse = z.object({ error: z.string(), message: z.string() });
 
   app.post(
     "/broker/emqx/authn",
@@ -105,7 +112,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
         body: z.object({ clientid: clientId, username, password }),
         response: {
           200: z.object({ result: emqxResult, is_superuser: z.literal(false) }),
-          401: errorResponse,
+          401: errorResponseSchema,
         },
       },
     },
@@ -131,7 +138,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
           topic,
           action: z.enum(["publish", "subscribe"], { error: "action must be publish or subscribe" }),
         }),
-        response: { 200: z.object({ result: emqxResult }), 401: errorResponse },
+        response: { 200: z.object({ result: emqxResult }), 401: errorResponseSchema },
       },
     },
     async (request) => {
@@ -159,7 +166,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
         summary: "mosquitto-go-auth HTTP backend: user check (200 allow, 403 deny)",
         querystring: goAuthQuery,
         body: z.object({ username, password, clientid: clientId }),
-        response: { 200: goAuthAnswer, 403: goAuthAnswer, 401: errorResponse },
+        response: { 200: goAuthAnswer, 403: goAuthAnswer, 401: errorResponseSchema },
       },
     },
     async (request, reply) => {
@@ -181,7 +188,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
         summary: "mosquitto-go-auth HTTP backend: superuser check — always 403, nobody bypasses the ACL",
         querystring: goAuthQuery,
         body: z.object({ username }),
-        response: { 403: goAuthAnswer, 401: errorResponse },
+        response: { 403: goAuthAnswer, 401: errorResponseSchema },
       },
     },
     async (_request, reply) => reply.code(403).send({ ok: false, error: "there are no superusers" }),
@@ -208,7 +215,7 @@ export const brokerAuthRoutes: FastifyPluginAsyncZod<BrokerAuthRoutesOptions> = 
               "acc must be 1 (read), 2 (write), 3 (read and write) or 4 (subscribe)",
             ),
         }),
-        response: { 200: goAuthAnswer, 403: goAuthAnswer, 401: errorResponse },
+        response: { 200: goAuthAnswer, 403: goAuthAnswer, 401: errorResponseSchema },
       },
     },
     async (request, reply) => {

@@ -1,15 +1,15 @@
-import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { deviceSchema, errorResponseSchema } from "../../kernel/api-contract.js";
 import { isMetricKey } from "../../kernel/catalogue.js";
+import { ServiceError } from "../../kernel/errors.js";
 import type { SeriesPoint } from "../../kernel/series.js";
 import { type AuditRecorder, actorOf } from "../../platform/http/access.js";
 import { areaCodeSchema, deviceIdSchema, isoTime } from "../../platform/http/query-schemas.js";
 import { type AdminActor, createDeviceAdministration, type DeviceSecrets } from "../device-administration.js";
 import { DEVICE_LIFECYCLES, devicePatchSchema, newDeviceSchema } from "../model/device-admin.js";
-import { DeviceCsvError, MAX_CSV_ROWS, REQUIRED_CSV_COLUMNS } from "../model/device-csv.js";
-import { type DeviceRecord, type DeviceRegistry, DeviceRegistryError } from "../store/device-registry.js";
+import { MAX_CSV_ROWS, REQUIRED_CSV_COLUMNS } from "../model/device-csv.js";
+import type { DeviceRecord, DeviceRegistry } from "../store/device-registry.js";
 
 export interface DeviceRoutesOptions {
   readonly registry: DeviceRegistry;
@@ -53,18 +53,10 @@ const importReportSchema = z.object({
 const idParams = z.object({ id: deviceIdSchema });
 const MAX_CSV_BYTES = 4 * 1024 * 1024;
 
-/** Refusals of the registry and of a CSV file as a whole become 4xx answers; anything else is a 500. */
-function sendRefusal(reply: FastifyReply, error: unknown) {
-  if (error instanceof DeviceRegistryError) {
-    const status = error.code === "not_found" ? 404 : error.code === "conflict" ? 409 : 400;
-    return reply.code(status).send({ error: error.code, message: error.message });
-  }
-  if (error instanceof DeviceCsvError) {
-    return reply.code(400).send({ error: "invalid", message: error.message });
-  }
-  throw error;
-}
-
+/**
+ * The administration's refusals (DeviceRegistryError: not_found, conflict, invalid; DeviceCsvError:
+ * invalid) are catalogue errors (kernel/errors.ts): thrown through, the error handler answers them.
+ */
 export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (app, options) => {
   const { registry, store } = options;
   const administration = createDeviceAdministration(options);
@@ -120,11 +112,9 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
         response: { 200: managedDeviceSchema, 404: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const device = await registry.get(request.params.id);
-      if (!device) {
-        return reply.code(404).send({ error: "not_found", message: `no device '${request.params.id}'` });
-      }
+      if (!device) throw new ServiceError("not_found", `no device '${request.params.id}'`);
       return present(device);
     },
   );
@@ -141,12 +131,8 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
       },
     },
     async (request, reply) => {
-      try {
-        const { id, secret } = await administration.create(request.body, actor(request));
-        return reply.code(201).send({ id, secret });
-      } catch (error) {
-        return sendRefusal(reply, error);
-      }
+      const { id, secret } = await administration.create(request.body, actor(request));
+      return reply.code(201).send({ id, secret });
     },
   );
 
@@ -167,13 +153,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
         response: { 200: importReportSchema, 400: errorResponseSchema },
       },
     },
-    async (request, reply) => {
-      try {
-        return await administration.importCsv(request.body, actor(request));
-      } catch (error) {
-        return sendRefusal(reply, error);
-      }
-    },
+    async (request) => administration.importCsv(request.body, actor(request)),
   );
 
   app.patch(
@@ -188,13 +168,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
         response: { 200: managedDeviceSchema, 400: errorResponseSchema, 404: errorResponseSchema },
       },
     },
-    async (request, reply) => {
-      try {
-        return await present(await administration.update(request.params.id, request.body, actor(request)));
-      } catch (error) {
-        return sendRefusal(reply, error);
-      }
-    },
+    async (request) => present(await administration.update(request.params.id, request.body, actor(request))),
   );
 
   app.post(
@@ -208,13 +182,7 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
         response: { 200: managedDeviceSchema, 404: errorResponseSchema },
       },
     },
-    async (request, reply) => {
-      try {
-        return await present(await administration.decommission(request.params.id, actor(request)));
-      } catch (error) {
-        return sendRefusal(reply, error);
-      }
-    },
+    async (request) => present(await administration.decommission(request.params.id, actor(request))),
   );
 
   app.post(
@@ -228,12 +196,6 @@ export const deviceRoutes: FastifyPluginAsyncZod<DeviceRoutesOptions> = async (a
         response: { 200: issuedSecretSchema, 404: errorResponseSchema, 409: errorResponseSchema },
       },
     },
-    async (request, reply) => {
-      try {
-        return await administration.rotateSecret(request.params.id, actor(request));
-      } catch (error) {
-        return sendRefusal(reply, error);
-      }
-    },
+    async (request) => administration.rotateSecret(request.params.id, actor(request)),
   );
 };

@@ -10,6 +10,7 @@
  */
 import { parse } from "csv-parse/sync";
 import { isMetricKey } from "../../kernel/catalogue.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { type NewDevice, newDeviceSchema } from "./device-admin.js";
 
 export const REQUIRED_CSV_COLUMNS = ["id", "name", "kind", "area", "lat", "lon", "metrics"] as const;
@@ -36,14 +37,23 @@ export interface ParsedDeviceCsv {
   readonly errors: readonly CsvRowError[];
 }
 
-/** The file as a whole cannot be read (no header, unknown columns, broken quoting, too many rows). */
-export class DeviceCsvError extends Error {
+/**
+ * The file as a whole cannot be read (no header, unknown columns, broken quoting, too many rows):
+ * 400 invalid when it reaches an API request.
+ */
+export class DeviceCsvError extends ServiceError<"invalid"> {
   override readonly name = "DeviceCsvError";
+  constructor(message: string) {
+    super("invalid", message);
+  }
 }
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** A cell (or a command-line value in the same notation) that cannot be read. */
+/**
+ * A cell (or a command-line value in the same notation) that cannot be read; reported with its row
+ * in an import's answer, never an answer's error (not in the catalogue, kernel/errors.ts).
+ */
 export class CellValueError extends Error {
   override readonly name = "CellValueError";
 }

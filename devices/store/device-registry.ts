@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Clock } from "../../kernel/clock.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { createListenerSet } from "../../platform/listeners.js";
 import {
   type Calibration,
@@ -52,15 +53,12 @@ export interface ChangeContext {
 
 export type DeviceRegistryErrorCode = "not_found" | "conflict" | "invalid";
 
-/** A change the registry refuses; `code` says which kind, the message says why in words. */
-export class DeviceRegistryError extends Error {
-  constructor(
-    readonly code: DeviceRegistryErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "DeviceRegistryError";
-  }
+/**
+ * A change the registry refuses; `code` says which kind (a catalogue code: 404 not_found, 409
+ * conflict, 400 invalid when it reaches an API request), the message says why in words.
+ */
+export class DeviceRegistryError extends ServiceError<DeviceRegistryErrorCode> {
+  override readonly name = "DeviceRegistryError";
 }
 
 export interface DeviceRegistry {

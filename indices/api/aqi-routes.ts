@@ -10,6 +10,7 @@ import {
   MAX_POINTS,
 } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { DAY_MS } from "../../kernel/time.js";
 import {
   areaCodeSchema,
@@ -80,15 +81,13 @@ export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, op
         response: { 200: aqiSeriesResponseSchema, 400: errorResponseSchema, 404: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { station, period } = request.query;
       const to = request.query.to ?? clock.now();
       const from = request.query.from ?? to - DEFAULT_SPAN_MS[period];
       const problem = timeWindowProblem(from, to);
-      if (problem) return reply.code(400).send({ error: "bad_request", message: problem });
-      if (!(await registry.get(station))) {
-        return reply.code(404).send({ error: "not_found", message: `no station '${station}'` });
-      }
+      if (problem) throw new ServiceError("bad_request", problem);
+      if (!(await registry.get(station))) throw new ServiceError("not_found", `no station '${station}'`);
 
       const range = (metric: Parameters<TimeSeriesStore["range"]>[0]["metric"]) =>
         store.range({ deviceId: station, metric, from, to, limit: MAX_POINTS });

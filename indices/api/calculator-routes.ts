@@ -7,6 +7,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errorResponseSchema } from "../../kernel/api-contract.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { instantSchema, isoTime } from "../../platform/http/query-schemas.js";
 import { qcvn05Exceedances } from "../calculators/qcvn05.js";
 import type { IndexOutcome } from "../calculators/types.js";
@@ -158,22 +159,15 @@ const qcvn05ResponseSchema = z.object({
   ),
 });
 
-type Answer<T> =
-  | { readonly code: 200; readonly body: T }
-  | { readonly code: 400 | 422; readonly body: { error: string; message: string } };
-
-/** 200 with the result, 422 for insufficient data, 400 for a RangeError the schema did not catch. */
-function answer<T extends object>(compute: () => IndexOutcome<T>): Answer<T> {
+/** The result; 422 insufficient_data, or 400 bad_request for a RangeError the schema did not catch. */
+function answer<T extends object>(compute: () => IndexOutcome<T>): T {
   try {
     const outcome = compute();
-    if (outcome.status !== "ok") {
-      return { code: 422, body: { error: "insufficient_data", message: outcome.reason } };
-    }
+    if (outcome.status !== "ok") throw new ServiceError("insufficient_data", outcome.reason);
     const { status: _ok, ...result } = outcome;
-    return { code: 200, body: result as unknown as T };
+    return result as unknown as T;
   } catch (error) {
-    if (error instanceof RangeError)
-      return { code: 400, body: { error: "bad_request", message: error.message } };
+    if (error instanceof RangeError) throw new ServiceError("bad_request", error.message);
     throw error;
   }
 }
@@ -199,10 +193,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
         response: outcomeResponses(aqiResponseSchema),
       },
     },
-    async (request, reply) => {
-      const outcome = answer(() => vnAqiHourly(request.body));
-      return outcome.code === 200 ? outcome.body : reply.code(outcome.code).send(outcome.body);
-    },
+    async (request) => answer(() => vnAqiHourly(request.body)),
   );
 
   app.post(
@@ -217,10 +208,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
         response: outcomeResponses(aqiResponseSchema),
       },
     },
-    async (request, reply) => {
-      const outcome = answer(() => vnAqiDaily(request.body));
-      return outcome.code === 200 ? outcome.body : reply.code(outcome.code).send(outcome.body);
-    },
+    async (request) => answer(() => vnAqiDaily(request.body)),
   );
 
   app.post(
@@ -235,10 +223,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
         response: outcomeResponses(aqiResponseSchema),
       },
     },
-    async (request, reply) => {
-      const outcome = answer(() => usAqiHourly(request.body));
-      return outcome.code === 200 ? outcome.body : reply.code(outcome.code).send(outcome.body);
-    },
+    async (request) => answer(() => usAqiHourly(request.body)),
   );
 
   app.post(
@@ -253,10 +238,7 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
         response: outcomeResponses(vnWqiResponseSchema),
       },
     },
-    async (request, reply) => {
-      const outcome = answer(() => vnWqi(request.body));
-      return outcome.code === 200 ? outcome.body : reply.code(outcome.code).send(outcome.body);
-    },
+    async (request) => answer(() => vnWqi(request.body)),
   );
 
   app.post(
@@ -272,13 +254,12 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: qcvn05ResponseSchema, 400: errorResponseSchema, 413: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       try {
         const exceedances = qcvn05Exceedances(request.body.averages);
         return { exceedances: exceedances.map((e) => ({ ...e, at: isoTime(e.at) })) };
       } catch (error) {
-        if (error instanceof RangeError)
-          return reply.code(400).send({ error: "bad_request", message: error.message });
+        if (error instanceof RangeError) throw new ServiceError("bad_request", error.message);
         throw error;
       }
     },

@@ -8,6 +8,7 @@ import {
   wqiSeriesResponseSchema,
 } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { DAY_MS } from "../../kernel/time.js";
 import {
   areaCodeSchema,
@@ -67,15 +68,13 @@ export const wqiRoutes: FastifyPluginAsyncZod<WqiRoutesOptions> = async (app, { 
         response: { 200: wqiSeriesResponseSchema, 400: errorResponseSchema, 404: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { station } = request.query;
       const to = request.query.to ?? clock.now();
       const from = request.query.from ?? to - DAY_MS;
       const problem = timeWindowProblem(from, to);
-      if (problem) return reply.code(400).send({ error: "bad_request", message: problem });
-      if (!(await registry.get(station))) {
-        return reply.code(404).send({ error: "not_found", message: `no station '${station}'` });
-      }
+      if (problem) throw new ServiceError("bad_request", problem);
+      if (!(await registry.get(station))) throw new ServiceError("not_found", `no station '${station}'`);
       const series = await store.range({
         deviceId: station,
         metric: WQI_SERIES_KEY,

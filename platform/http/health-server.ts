@@ -3,14 +3,20 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { ServiceConfig } from "../config.js";
+import { frameworkErrorReply, registerErrorReplies } from "./error-replies.js";
 import { healthRoutes, type ReadinessChecks, type ReadinessDetails } from "./health-routes.js";
 import { metricsRoutes, publicMetricsAccess } from "./metrics-routes.js";
 
-const quietFastify = (logger: Logger) =>
-  Fastify({
+/** A server that logs only errors, and answers them as the API does (kernel/errors.ts). */
+function quietFastify(logger: Logger): FastifyInstance {
+  const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: frameworkErrorReply,
   });
+  registerErrorReplies(app);
+  return app;
+}
 
 /**
  * /healthz, /readyz and /metrics alone, for a process that runs the broker or the ingest

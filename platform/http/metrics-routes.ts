@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
 import type { Registry } from "prom-client";
+import { ServiceError } from "../../kernel/errors.js";
 import { bearerProblem, bearerToken } from "./bearer.js";
 
 /**
@@ -24,6 +25,7 @@ export const metricsRoutes: FastifyPluginAsync<{
   readonly registry: Registry;
   readonly access: MetricsAccess;
 }> = async (app, { registry, access }) => {
+  // Refusals are thrown: every server that serves /metrics answers them (registerErrorReplies).
   // Compared as digests of equal length, in constant time: the answer tells nothing of the token.
   const expected = typeof access === "object" ? digest(access.bearerToken) : undefined;
 
@@ -40,10 +42,10 @@ export const metricsRoutes: FastifyPluginAsync<{
     },
     async (request, reply) => {
       if (access === "closed") {
-        return reply.code(404).send({
-          error: "not_found",
-          message: "/metrics is not served on this port: set METRICS_TOKEN, or scrape METRICS_PORT",
-        });
+        throw new ServiceError(
+          "not_found",
+          "/metrics is not served on this port: set METRICS_TOKEN, or scrape METRICS_PORT",
+        );
       }
       if (expected !== undefined) {
         const header = request.headers.authorization;
@@ -57,10 +59,7 @@ export const metricsRoutes: FastifyPluginAsync<{
               ? undefined
               : "wrong metrics token";
         if (refusal !== undefined) {
-          return reply
-            .code(401)
-            .header("www-authenticate", REALM)
-            .send({ error: "unauthorized", message: refusal });
+          throw new ServiceError("unauthorized", refusal, { headers: { "www-authenticate": REALM } });
         }
       }
       reply.type(registry.contentType);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { errorResponseSchema, MAX_POINTS, readingsResponseSchema } from "../../kernel/api-contract.js";
 import { metricDefinition } from "../../kernel/catalogue.js";
 import type { Clock } from "../../kernel/clock.js";
+import { ServiceError } from "../../kernel/errors.js";
 import { HOUR_MS } from "../../kernel/time.js";
 import {
   deviceIdSchema,
@@ -38,7 +39,7 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
         response: { 200: readingsResponseSchema, 400: errorResponseSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { device, metric, step } = request.query;
       const to = request.query.to ?? clock.now();
       const from = request.query.from ?? to - HOUR_MS;
@@ -47,7 +48,7 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
         (step !== undefined && (to - from) / step > MAX_POINTS
           ? `step is too small for this span: at most ${MAX_POINTS} buckets`
           : undefined);
-      if (problem) return reply.code(400).send({ error: "bad_request", message: problem });
+      if (problem) throw new ServiceError("bad_request", problem);
       const result = await store.range({
         deviceId: device,
         metric,

@@ -11,6 +11,7 @@ import { type AuditLog, createAuditLog } from "../../auth/store/audit-log.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { AuthenticatedUser, RouteAccess } from "../../platform/http/access.js";
 import { API_V1_PREFIX } from "../../platform/http/access.js";
+import { registerErrorReplies } from "../../platform/http/error-replies.js";
 import { alertServiceFor } from "./alert-service.js";
 import { openSqliteFixture, type SqliteFixture } from "./sqlite-fixture.js";
 
@@ -32,7 +33,7 @@ export interface AlertApiHarness {
 
 /**
  * The rule and alert routes alone over real stores in a temporary SQLite database, with the
- * service's zod compilers. `request.user` comes from TEST_USER_HEADER, standing in for the
+ * service's zod compilers and error replies (thrown catalogue errors answered as the API does). `request.user` comes from TEST_USER_HEADER, standing in for the
  * access-control plugin, which these routes only read.
  */
 export async function openAlertApiHarness(clock: Clock): Promise<AlertApiHarness> {
@@ -46,6 +47,7 @@ export async function openAlertApiHarness(clock: Clock): Promise<AlertApiHarness
   const app = Fastify().withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  registerErrorReplies(app);
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) {
       if (method !== "HEAD") declaredAccess.set(`${method} ${route.url}`, route.config?.access);

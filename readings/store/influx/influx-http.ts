@@ -32,10 +32,15 @@ export interface InfluxQLResult {
   readonly error?: string;
 }
 
+/**
+ * A query InfluxDB did not answer. `influxStatus` is InfluxDB's HTTP status, not one for the API's
+ * client (it is not named statusCode, which an HTTP error handler would read as the answer's
+ * status): reaching a request, the failure is a 500 internal_error.
+ */
 export class InfluxQueryError extends Error {
   constructor(
     message: string,
-    readonly statusCode?: number,
+    readonly influxStatus?: number,
   ) {
     super(message);
     this.name = "InfluxQueryError";
