@@ -22,57 +22,12 @@ readonly TELEGRAF_VERSION="v1.37.2"
 readonly BUILD_TAGS="custom,inputs.mqtt_consumer,outputs.influxdb_v2,parsers.json,parsers.json_v2"
 
 cache_dir="${ENVMON_TELEGRAF_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/envmon/telegraf-${TELEGRAF_VERSION}}"
-binary="$cache_dir/telegraf"
-
-log() { printf '[install-telegraf] %s\n' "$*" >&2; }
-die() {
-  log "error: $*"
-  exit 1
-}
-
-cached_binary_works() {
-  [ -x "$binary" ] && "$binary" --version >/dev/null 2>&1
-}
-
-mode="install"
-case "${1:-}" in
-  "") ;;
-  --print-path) mode="print-path" ;;
-  -h | --help)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
-    exit 0
-    ;;
-  *) die "unknown option '$1' (expected --print-path or nothing)" ;;
-esac
-
-if [ "$mode" = "print-path" ]; then
-  if cached_binary_works; then
-    printf '%s\n' "$binary"
-    exit 0
-  fi
-  exit 1
-fi
-
-if cached_binary_works; then
-  printf '%s\n' "$binary"
-  exit 0
-fi
-
-mkdir -p "$cache_dir"
-cache_dir="$(cd "$cache_dir" && pwd -P)"
-binary="$cache_dir/telegraf"
-
-# One build at a time per cache directory; a second caller waits, then finds the binary.
-command -v flock >/dev/null 2>&1 || die "flock (util-linux) is required"
-exec 9>"$cache_dir/.lock"
-if ! flock -n 9; then
-  log "another build is running (lock $cache_dir/.lock); waiting for it"
-  flock 9
-fi
-if cached_binary_works; then
-  printf '%s\n' "$binary"
-  exit 0
-fi
+TOOL_NAME="install-telegraf"
+binary_name="telegraf"
+version_args=(--version)
+# shellcheck source=lib/cached-build.sh
+source "$(dirname "$0")/lib/cached-build.sh"
+prepare_cached_build "$@"
 
 build_log="${TELEGRAF_BUILD_LOG:-$cache_dir/build.log}"
 : >"$build_log"
