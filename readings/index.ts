@@ -5,7 +5,7 @@ export { createLiveGateway, type LiveGateway } from "./api/live-gateway.js";
 export { type ReadingsApiOptions, readingsApi } from "./api/readings-api.js";
 export { readingsRoutes } from "./api/readings-routes.js";
 export { rejectedRoutes } from "./api/rejected-routes.js";
-export { createMqttReadingsFeed } from "./feed/mqtt-readings-feed.js";
+export { createBrokerPublishedFeed, createMqttReadingsFeed } from "./feed/mqtt-readings-feed.js";
 export { createInProcessReadingsFeed, type StoredReadingsFeed } from "./feed/stored-readings-feed.js";
 export { createEdgeIngest, type EdgeIngest } from "./ingest/edge-ingest.js";
 export { createIngestWorker, type IngestWorker } from "./ingest/ingest-worker.js";

@@ -4,11 +4,12 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import type { BootstrapOutcome } from "../auth/index.js";
 import { createBrokerAccess, type StartedBroker, startBroker } from "../broker/index.js";
 import type { Clock } from "../kernel/clock.js";
-import { brokerUrlOf, SERVICE_PARTS, type ServiceConfig } from "../platform/config.js";
+import { brokerUrlOf, type ServiceConfig } from "../platform/config.js";
 import { createHealthServer, listenForMetrics } from "../platform/http/health-server.js";
 import { createStopSequence } from "../platform/lifecycle.js";
 import { listenerErrorReporter } from "../platform/listeners.js";
 import {
+  createBrokerPublishedFeed,
   createEdgeIngest,
   createIngestMetrics,
   createIngestWorker,
@@ -86,17 +87,18 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       clock,
       logger: log("ingest"),
     };
-    // The ingest at the broker's edge when broker, ingest and API all run here (the default): a
-    // reading is stored before the broker acknowledges it. Apart, the ingest is an MQTT client.
+    // The ingest at the broker's edge when broker and ingest run here (the default, and the
+    // production stack's broker container): a reading is stored before the broker acknowledges
+    // it. Without the broker here, the ingest is an MQTT client of it.
     let embedded: StartedBroker | undefined;
-    const edge =
-      localFeed && SERVICE_PARTS.every((part) => parts.has(part))
-        ? createEdgeIngest(ingestOptions, {
-            ...ingestDeps,
-            feed: localFeed,
-            sendToDevice: (topic, payload) => embedded?.broker.publish(topic, payload),
-          })
+    const publishThroughBroker = (topic: string, payload: string) => embedded?.broker.publish(topic, payload);
+    const edgeFeed =
+      parts.has("broker") && parts.has("ingest")
+        ? (localFeed ?? createBrokerPublishedFeed(publishThroughBroker))
         : undefined;
+    const edge = edgeFeed
+      ? createEdgeIngest(ingestOptions, { ...ingestDeps, feed: edgeFeed, sendToDevice: publishThroughBroker })
+      : undefined;
 
     // Broker: devices connect here; a changed device (decommissioned, secret rotated…) is checked now.
     if (parts.has("broker")) {
@@ -116,6 +118,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     const brokerUrl = brokerUrlOf({ ...config, MQTT_PORT: embedded?.mqttPort ?? config.MQTT_PORT });
     const feed =
       localFeed ??
+      edgeFeed ??
       (await createMqttReadingsFeed({
         brokerUrl,
         ...serviceLogin("feed", servicePassword),

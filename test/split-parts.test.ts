@@ -1,9 +1,9 @@
 /**
- * The production layout: broker, ingest and API as three processes of the same code (PARTS),
- * sharing DATA_DIR as the containers of docker-compose.yml share a volume, and one
- * MQTT_SERVICE_PASSWORD for the service's own MQTT clients. A device the API process registers
- * is let in by the broker process; its reading is stored by the ingest process and served live
- * and over REST by the API.
+ * Split layouts: the parts as processes of the same code (PARTS), sharing DATA_DIR as the
+ * containers of docker-compose.yml share a volume, and one MQTT_SERVICE_PASSWORD for the service's
+ * own MQTT clients. A device the API process registers is let in by the broker process; its
+ * reading is stored (by the ingest at the broker's edge, or by an ingest process subscribed to
+ * the broker) and served live and over REST by the API. docker-compose.yml runs the second layout.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,8 +22,12 @@ import {
 
 const TEST_TIMEOUT_MS = 120_000;
 const DEVICE_ID = "split-001";
+const LAYOUTS = [
+  { layout: "broker, ingest and API in separate processes", parts: ["broker", "ingest", "api"] },
+  { layout: "the broker with the ingest at its edge, the API apart", parts: ["broker,ingest", "api"] },
+] as const;
 
-describe("broker, ingest and API in separate processes", () => {
+describe.each(LAYOUTS)("$layout", ({ parts }) => {
   const dataDir = mkdtempSync(join(tmpdir(), "envmon-split-"));
   const processes: ServiceProcess[] = [];
   let broker: ServiceProcess;
@@ -34,12 +38,13 @@ describe("broker, ingest and API in separate processes", () => {
   beforeAll(async () => {
     // Parts apart cannot make up a service password each: the broker must know the clients'.
     const servicePassword = { MQTT_SERVICE_PASSWORD: randomPassword() };
-    broker = await startServiceProcess({ dataDir, env: { ...servicePassword, PARTS: "broker" } });
+    const [brokerParts, ...others] = parts;
+    broker = await startServiceProcess({ dataDir, env: { ...servicePassword, PARTS: brokerParts } });
     processes.push(broker);
     const shared = { ...servicePassword, MQTT_URL: broker.mqttUrl };
-    processes.push(await startServiceProcess({ dataDir, env: { ...shared, PARTS: "ingest" } }));
-    api = await startServiceProcess({ dataDir, env: { ...shared, PARTS: "api" } });
-    processes.push(api);
+    for (const part of others)
+      processes.push(await startServiceProcess({ dataDir, env: { ...shared, PARTS: part } }));
+    api = processes.at(-1) as ServiceProcess;
   }, TEST_TIMEOUT_MS);
 
   afterAll(async () => {

@@ -17,6 +17,25 @@ const rowsSchema = z.array(
   ]),
 );
 
+/** A batch of stored readings as it travels on STORED_READINGS_TOPIC. */
+export const encodeStoredReadings = (readings: readonly Reading[]): string =>
+  JSON.stringify(readings.map((r) => [r.deviceId, r.metric, r.ts, r.value]));
+
+/**
+ * The feed of an ingest that runs inside the broker's process while the API runs elsewhere: it
+ * publishes through that broker directly (no MQTT client of its own); the API processes hear it
+ * with createMqttReadingsFeed. Nothing in this process listens.
+ */
+export function createBrokerPublishedFeed(
+  publish: (topic: string, payload: string) => void,
+): StoredReadingsFeed {
+  return {
+    publish: (readings) => publish(STORED_READINGS_TOPIC, encodeStoredReadings(readings)),
+    subscribe: () => () => {},
+    close: async () => {},
+  };
+}
+
 /**
  * The stored-readings feed across processes, through the broker (QoS 0: live display only;
  * the store is the record). Used when ingest and API run in different processes.
@@ -55,8 +74,7 @@ export async function createMqttReadingsFeed(options: {
 
   return {
     publish(readings) {
-      const rows = readings.map((r) => [r.deviceId, r.metric, r.ts, r.value]);
-      client.publish(STORED_READINGS_TOPIC, JSON.stringify(rows), { qos: 0 });
+      client.publish(STORED_READINGS_TOPIC, encodeStoredReadings(readings), { qos: 0 });
     },
     subscribe(listener) {
       const unsubscribe = listeners.add(listener);
