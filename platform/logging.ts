@@ -53,7 +53,7 @@ export function createLogger(settings: LoggerSettings): Logger {
       pinoPretty({
         colorize: settings.destination === undefined,
         translateTime: "SYS:HH:MM:ss",
-        ignore: "pid,hostname,service",
+        ignore: "pid,hostname,service,module",
         messageFormat: "{if module}[{module}] {end}{msg}",
         ...(settings.destination ? { destination: settings.destination } : {}),
         sync: true,

@@ -44,7 +44,7 @@ export async function startDemoFleet(options: {
     intervalMs: options.intervalMs,
     seed: DEMO_SEED,
     faults: true,
-    logger: logger.child({ part: "demo-fleet" }),
+    logger,
   });
   await fleet.start();
   logger.info(
