@@ -1,10 +1,7 @@
 /** The auth feature as the rest of the service uses it. */
 export { accessControlPlugin } from "./access-control.js";
-export { createAccessTokens, createAccessVerifier, TokenRejectedError } from "./access-tokens.js";
-export { auditRoutes } from "./api/audit-routes.js";
+export { createAccessTokens, createAccessVerifier } from "./access-tokens.js";
 export { authApi } from "./api/auth-api.js";
-export { authRoutes } from "./api/auth-routes.js";
-export { userRoutes } from "./api/user-routes.js";
 export { type BootstrapOutcome, demoLoginLine, ensureBootstrapAdmin } from "./bootstrap-admin.js";
 export { loadOrCreateJwtSecret } from "./jwt-secret.js";
 export {

@@ -1,8 +1,5 @@
 /** The broker feature as the rest of the service uses it. */
 export { brokerAuthRoutes as brokerApi } from "./api/broker-auth-routes.js";
-export { createBroker, type MqttBroker } from "./broker.js";
+export type { MqttBroker } from "./broker.js";
 export { type BrokerAccess, createBrokerAccess } from "./broker-access.js";
-export { brokerLimitsFrom } from "./connection-limits.js";
-export type { DeviceIntake, DeviceMessage } from "./device-intake.js";
-export { createBrokerMetrics } from "./metrics.js";
 export { type StartedBroker, startBroker } from "./start-broker.js";

@@ -1,9 +1,7 @@
 /** The devices feature as the rest of the service uses it. */
-export { deviceRoutes } from "./api/device-routes.js";
 export { devicesApi } from "./api/devices-api.js";
-export { publicAreaRoutes } from "./api/public-area-routes.js";
 export { createDeviceCredentials, type DeviceCredentials } from "./credentials/device-credentials.js";
-export { DEVICE_SECRET_KEY_FILE, deviceSecretKeyFrom } from "./credentials/secret-key.js";
+export { deviceSecretKeyFrom } from "./credentials/secret-key.js";
 export { type AdminActor, createDeviceAdministration, type DeviceSecrets } from "./device-administration.js";
 export { admitReadings, type IngestPolicy } from "./model/calibration.js";
 export type { DeviceProfile, FloodLevels } from "./model/device.js";
