@@ -43,26 +43,13 @@ if ! command -v pkg-config >/dev/null 2>&1; then
   fi
 fi
 system_pkg_config="$(command -v pkg-config)"
-command -v go >/dev/null 2>&1 || die "go (>= 1.25) is required"
+require_go_1_25
 command -v cargo >/dev/null 2>&1 || die "cargo (stable Rust) is required to build libflux"
 command -v cc >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || die "a C compiler (cc/gcc) is required"
 
-go_minor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
-if [ -z "$go_minor" ] || [ "$go_minor" -lt 25 ]; then
-  die "Go >= 1.25 is required, found $(go env GOVERSION)"
-fi
 
 # --- build environment -------------------------------------------------------------------
-work_dir="$(mktemp -d "$cache_dir/build.XXXXXX")"
-on_exit() {
-  local status=$?
-  if [ "$status" -ne 0 ]; then
-    log "build FAILED (exit $status); last lines of $build_log:"
-    tail -n 40 "$build_log" >&2 || true
-  fi
-  rm -rf "$work_dir"
-}
-trap on_exit EXIT
+make_work_dir
 
 export GOFLAGS="-mod=mod -buildvcs=false"
 export GOTOOLCHAIN=local

@@ -34,22 +34,9 @@ build_log="${TELEGRAF_BUILD_LOG:-$cache_dir/build.log}"
 log "building telegraf $TELEGRAF_VERSION with $BUILD_TAGS (several minutes on 2 cores)"
 log "build log: $build_log"
 
-command -v go >/dev/null 2>&1 || die "go (>= 1.25) is required"
-go_minor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
-if [ -z "$go_minor" ] || [ "$go_minor" -lt 25 ]; then
-  die "Go >= 1.25 is required, found $(go env GOVERSION)"
-fi
+require_go_1_25
 
-work_dir="$(mktemp -d "$cache_dir/build.XXXXXX")"
-on_exit() {
-  local status=$?
-  if [ "$status" -ne 0 ]; then
-    log "build FAILED (exit $status); last lines of $build_log:"
-    tail -n 40 "$build_log" >&2 || true
-  fi
-  rm -rf "$work_dir"
-}
-trap on_exit EXIT
+make_work_dir
 
 # `go install pkg@version` builds outside any main module (telegraf's go.mod has no replace
 # directives, so it is allowed) and refuses -mod flags: clear GOFLAGS.

@@ -51,3 +51,28 @@ prepare_cached_build() {
   fi
   if cached_binary_works; then print_cached_binary_and_exit; fi
 }
+
+require_go_1_25() {
+  command -v go >/dev/null 2>&1 || die "go (>= 1.25) is required"
+  local go_minor
+  go_minor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
+  if [ -z "$go_minor" ] || [ "$go_minor" -lt 25 ]; then
+    die "Go >= 1.25 is required, found $(go env GOVERSION)"
+  fi
+}
+
+# Makes the build's scratch directory ($work_dir, inside the cache) and removes it on exit; a
+# failed build shows the last lines of $build_log.
+make_work_dir() {
+  work_dir="$(mktemp -d "$cache_dir/build.XXXXXX")"
+  trap on_build_exit EXIT
+}
+
+on_build_exit() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then
+    log "build FAILED (exit $status); last lines of $build_log:"
+    tail -n 40 "$build_log" >&2 || true
+  fi
+  rm -rf "$work_dir"
+}
