@@ -82,15 +82,15 @@ export function createAlertService({ repository, clock, onListenerError }: Alert
         const describing = alert ? await writes.describingMessage(alertId) : NO_MESSAGE;
         const by = { actor, comment, at: clock.now() };
         const decision = decideOperatorAction(alertId, alert, action, by, describing);
-        if (!decision.ok) return { decision };
+        if (!decision.ok) return decision;
         await writes.updateAlert(alertId, decision.changes);
-        return { decision, transition: await writes.insertTransition(decision.alert, decision.transition) };
+        const transition = await writes.insertTransition(decision.alert, decision.transition);
+        return { ...decision, transition };
       });
-      const { decision, transition } = outcome;
-      if (!decision.ok || !transition) return decision as ActionRefusal;
-      transitions.emit(transition);
-      if (decision.closesActive) resolutions.emit(decision.alert.ruleId, decision.alert.source);
-      return { ok: true, transition };
+      if (!outcome.ok) return outcome;
+      transitions.emit(outcome.transition);
+      if (outcome.closesActive) resolutions.emit(outcome.alert.ruleId, outcome.alert.source);
+      return { ok: true, transition: outcome.transition };
     });
   }
 

@@ -35,7 +35,7 @@ export function installDeviceIntake(
 ): void {
   const authorize = aedes.authorizePublish;
   aedes.authorizePublish = (client, packet, callback) => {
-    if (!client || isService(client) || parseDeviceTopic(packet.topic)?.kind !== "readings") {
+    if (!client || !isDeviceTopic(packet.topic, "readings") || isService(client)) {
       authorize.call(aedes, client, packet, callback);
       return;
     }
@@ -48,9 +48,13 @@ export function installDeviceIntake(
     );
   };
   aedes.on("publish", (packet) => {
-    if (parseDeviceTopic(packet.topic)?.kind === "status") intake.status(messageOf(packet));
+    if (isDeviceTopic(packet.topic, "status")) intake.status(messageOf(packet));
   });
 }
+
+/** Every publish passes here: the suffix test spares the full parse for the other topics. */
+const isDeviceTopic = (topic: string, kind: "readings" | "status") =>
+  topic.endsWith(`/${kind}`) && parseDeviceTopic(topic)?.kind === kind;
 
 const messageOf = (packet: PublishPacket): DeviceMessage => ({
   topic: packet.topic,

@@ -82,7 +82,9 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
     };
     const ingestDeps = {
-      ...stores,
+      store: stores.store,
+      registry,
+      deadLetters: stores.deadLetters,
       metrics: createIngestMetrics(metricsRegistry),
       clock,
       logger: log("ingest"),

@@ -16,6 +16,9 @@ import { createSqliteTimeSeriesStore } from "./sqlite/sqlite-time-series-store.j
 import { createWorkerSeriesWriter } from "./sqlite/worker-series-writer.js";
 import type { TimeSeriesStore } from "./time-series-store.js";
 
+/** The readiness check of a store: ready when it answers a ping. */
+const answersPing = (store: TimeSeriesStore) => () => store.ping().then(() => true);
+
 export interface OpenedTimeSeriesStore {
   readonly store: TimeSeriesStore;
   /** Checks /readyz runs for the store (and the InfluxDB spool). */
@@ -44,7 +47,7 @@ export async function openTimeSeriesStore(
   );
   if (!influxOptions) {
     const store = createSqliteTimeSeriesStore(deps.sqlite, createWorkerSeriesWriter(config.DATA_DIR));
-    return { store, readiness: { store: () => store.ping().then(() => true) }, details: {} };
+    return { store, readiness: { store: answersPing(store) }, details: {} };
   }
   await checkInfluxConnection({
     url: influxOptions.url,
@@ -62,7 +65,7 @@ export async function openTimeSeriesStore(
   return {
     store: influx,
     readiness: {
-      store: () => influx.ping().then(() => true),
+      store: answersPing(influx),
       // Not ready while the spool is full: writes are refused and the broker holds the messages.
       influxSpool: () => !influx.status().spool.full,
     },
