@@ -1,4 +1,5 @@
 import { io, type Socket } from "socket.io-client";
+import { LIVE_READINGS_EVENT } from "../kernel/api-contract.js";
 
 /**
  * An operator screen: subscribed to everything on /ops, it notes for each `reading` event how long
@@ -17,11 +18,13 @@ export async function startLatencyProbe(
   const latencies: number[] = [];
   const arrivals: number[] = [];
   let events = 0;
-  socket.on("reading", (event: { ts: string }) => {
-    events++;
+  socket.on(LIVE_READINGS_EVENT, (frame: Array<{ ts: string }>) => {
     const now = Date.now();
-    arrivals.push(now);
-    latencies.push(now - Date.parse(event.ts));
+    for (const event of frame) {
+      events++;
+      arrivals.push(now);
+      latencies.push(now - Date.parse(event.ts));
+    }
   });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect_error", (error) => reject(new Error(`/ops refused the probe: ${error.message}`)));

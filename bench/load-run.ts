@@ -52,6 +52,14 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * of 0 connects every device and holds the connections idle for `durationS`. `sending` resolves
  * when every device is connected and the paced load starts.
  */
+/**
+ * Unacknowledged QoS 1 messages a bench device may have out, as a real device's MQTT client allows
+ * (20 is the default of mosquitto_pub and of Paho): when PUBACKs slow down, so does the device.
+ * With a window of 1,000 a device is a firehose no datalogger is, and every system under test
+ * holds whatever it has read of that backlog in memory.
+ */
+const DEVICE_IN_FLIGHT_WINDOW = 20;
+
 export function runLoadGenerator(options: {
   readonly credentialsFile: string;
   readonly mqttUrl: string;
@@ -69,7 +77,7 @@ export function runLoadGenerator(options: {
     ...["--broker", options.mqttUrl, "--rate", String(options.rate), "--duration", String(options.durationS)],
     ...["--credentials", options.credentialsFile, "--devices", String(options.devices)],
     ...["--metrics", String(METRICS_PER_READING), "--batch", String(options.batch ?? 1)],
-    ...["--max-inflight", "1000"],
+    ...["--max-inflight", String(DEVICE_IN_FLIGHT_WINDOW)],
   ];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";

@@ -90,7 +90,7 @@ export const readingsResponseSchema = z.object({
 });
 export type ReadingsResponse = z.infer<typeof readingsResponseSchema>;
 
-/** Socket.IO namespace /ops, event `reading`. */
+/** One device's newest stored values, as pushed on Socket.IO /ops. */
 export const liveReadingSchema = z.object({
   deviceId: z.string().min(1),
   area: z.string().nullable(),
@@ -98,6 +98,13 @@ export const liveReadingSchema = z.object({
   values: z.record(z.string(), z.number()),
 });
 export type LiveReading = z.infer<typeof liveReadingSchema>;
+
+/**
+ * Socket.IO /ops event carrying, in one frame, every device's reading event that fell due in the
+ * same tick (one frame per screen per tick, however many stations report).
+ */
+export const LIVE_READINGS_EVENT = "readings";
+export const liveReadingsFrameSchema = z.array(liveReadingSchema).min(1);
 
 /** Socket.IO /ops `subscribe` acknowledgement. */
 export const subscribeAckSchema = z.union([

@@ -3,7 +3,8 @@
  * unacknowledged messages per connection. Either each registered device on its own connection
  * with its own secret (a credentials file; what a broker that checks devices requires), or many
  * made-up device ids multiplexed over a few anonymous connections (a broker that does not check).
- * Every reading's `ts` is its publish time so a subscriber can measure end-to-end latency.
+ * Every reading's `ts` is its publish time so a subscriber can measure end-to-end latency (moved
+ * on by a millisecond or two where a device's readings would otherwise share an instant).
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { deviceTopic } from "../kernel/topics.js";
@@ -72,12 +73,17 @@ export async function runLoadGeneration(
   let lastRefill = startedAt;
   let cursor = 0;
 
+  // A store keeps one value per device, metric and instant, so a device's readings get distinct
+  // times even when several leave in the same millisecond (a window reopening, a batch).
+  const lastTsOf = new Map<string, number>();
+
   const publishOne = (connection: LoadConnection) => {
-    const ts = Date.now();
+    const deviceId = connection.deviceIds[connection.nextDevice] as string;
+    const firstTs = Math.max(Date.now(), (lastTsOf.get(deviceId) ?? 0) + 1);
+    lastTsOf.set(deviceId, firstTs + options.batch - 1);
     const readings = [];
     for (let i = 0; i < options.batch; i += 1)
-      readings.push({ ts, values: plausibleAirValues(metrics, random) });
-    const deviceId = connection.deviceIds[connection.nextDevice] as string;
+      readings.push({ ts: firstTs + i, values: plausibleAirValues(metrics, random) });
     connection.nextDevice = (connection.nextDevice + 1) % connection.deviceIds.length;
     const body = options.batch === 1 ? readings[0] : readings;
     connection.inFlight += 1;

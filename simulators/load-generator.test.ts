@@ -78,14 +78,38 @@ describe("load generator process", () => {
     await recorder.waitFor((all) => all.length >= summary.acked);
     const devices = new Set(recorder.messages.map((m) => m.topic.split("/")[1]));
     expect(devices.size).toBe(12);
+    const instants = new Set<string>();
     for (const message of recorder.messages) {
       const reading = z
         .object({ ts: z.number().int(), values: z.record(z.string(), z.number()) })
         .parse(JSON.parse(message.payload));
+      // A store keeps one value per device and instant: no two readings of a device share one.
+      const instant = `${message.topic} ${reading.ts}`;
+      expect(instants.has(instant), instant).toBe(false);
+      instants.add(instant);
       expect(Object.keys(reading.values)).toEqual(LOAD_METRICS.slice(0, 6));
       expect(reading.ts).toBeGreaterThanOrEqual(Date.parse(summary.startedAt));
       expect(reading.ts).toBeLessThanOrEqual(message.receivedAt);
     }
+  });
+
+  it("gives each of a device's readings its own instant, also within a batch", async () => {
+    const before = recorder.messages.length;
+    const result = await runLoadGenerator([
+      ...["--broker", broker.url, "--rate", "400", "--duration", "1"],
+      ...["--connections", "1", "--devices", "2", "--batch", "4", "--metrics", "1"],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = summarySchema.parse(JSON.parse(result.stdout.trim()));
+    await recorder.waitFor((all) => all.length - before >= summary.acked / 4);
+    const instants = recorder.messages.slice(before).flatMap((message) =>
+      z
+        .array(z.object({ ts: z.number().int() }))
+        .parse(JSON.parse(message.payload))
+        .map((reading) => `${message.topic} ${reading.ts}`),
+    );
+    expect(instants.length).toBeGreaterThanOrEqual(summary.acked);
+    expect(new Set(instants).size).toBe(instants.length);
   });
 
   it("exits with code 2 and a clear message on bad flags", async () => {

@@ -8,6 +8,7 @@ import { rmSync } from "node:fs";
 import { connectAsync, type MqttClient } from "mqtt";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LIVE_READINGS_EVENT } from "../kernel/api-contract.js";
 import { runCommand } from "./support/command-line-client.js";
 import { getJson, getText } from "./support/http-json.js";
 import { pollUntil, withTimeout } from "./support/poll.js";
@@ -65,7 +66,7 @@ describe("service end to end with third-party clients", () => {
   /** GET on /api/v1 as the admin. */
   const getApi = async <T = unknown>(path: string) => getJson<T>(api(path), await running().authHeaders());
 
-  /** A socket.io-client on /ops whose every "reading" event is recorded. */
+  /** A socket.io-client on /ops whose every reading event is recorded. */
   async function operatorWatching(
     subscription: object,
   ): Promise<{ socket: Socket; readings: LiveReading[] }> {
@@ -76,7 +77,7 @@ describe("service end to end with third-party clients", () => {
     });
     sockets.push(socket);
     const readings: LiveReading[] = [];
-    socket.on("reading", (event: LiveReading) => readings.push(event));
+    socket.on(LIVE_READINGS_EVENT, (frame: LiveReading[]) => readings.push(...frame));
     const answer: unknown = await socket.timeout(15_000).emitWithAck("subscribe", subscription);
     expect(answer).toEqual({ ok: true });
     return { socket, readings };

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { connectAsync, type MqttClient } from "mqtt";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LIVE_READINGS_EVENT } from "../kernel/api-contract.js";
 import { getJson, getText } from "./support/http-json.js";
 import { pollUntil } from "./support/poll.js";
 import {
@@ -101,8 +102,8 @@ describe.each(LAYOUTS)("$layout", ({ parts }) => {
         auth: await api.socketAuth(),
       });
       const live: unknown[] = [];
-      socket.on("reading", (event: { deviceId: string }) => {
-        if (event.deviceId === DEVICE_ID) live.push(event);
+      socket.on(LIVE_READINGS_EVENT, (frame: Array<{ deviceId: string }>) => {
+        live.push(...frame.filter((event) => event.deviceId === DEVICE_ID));
       });
       expect(await socket.timeout(15_000).emitWithAck("subscribe", { devices: [DEVICE_ID] })).toEqual({
         ok: true,

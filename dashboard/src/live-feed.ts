@@ -1,9 +1,10 @@
 import type { Socket } from "socket.io-client";
 import {
+  LIVE_READINGS_EVENT,
   type LiveAqi,
   type LiveReading,
   liveAqiSchema,
-  liveReadingSchema,
+  liveReadingsFrameSchema,
   subscribeAckSchema,
 } from "./contract.js";
 
@@ -45,10 +46,10 @@ export function startLiveFeed(options: LiveFeedOptions): LiveFeed {
   socket.on("disconnect", () => options.onStateChange("disconnected"));
   socket.on("connect_error", () => options.onStateChange("disconnected"));
   socket.io.on("reconnect_attempt", () => options.onStateChange("connecting"));
-  socket.on("reading", (payload: unknown) => {
-    const reading = liveReadingSchema.safeParse(payload);
-    if (reading.success) options.onReading(reading.data);
-    else options.onInvalidEvent(`malformed reading event: ${reading.error.message}`);
+  socket.on(LIVE_READINGS_EVENT, (payload: unknown) => {
+    const frame = liveReadingsFrameSchema.safeParse(payload);
+    if (frame.success) for (const reading of frame.data) options.onReading(reading);
+    else options.onInvalidEvent(`malformed readings frame: ${frame.error.message}`);
   });
   socket.on("aqi", (payload: unknown) => {
     const aqi = liveAqiSchema.safeParse(payload);

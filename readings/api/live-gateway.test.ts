@@ -6,6 +6,7 @@ import { Server as SocketServer } from "socket.io";
 import { io as connectClient, type Socket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../devices/model/device.js";
+import { LIVE_READINGS_EVENT } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Reading } from "../../kernel/reading.js";
 import { OPS_NAMESPACE } from "../../kernel/topics.js";
@@ -39,7 +40,8 @@ interface Harness {
   readonly feedErrors: unknown[];
   /** The gateway's clock, moved by the test. */
   now: number;
-  connect(): Promise<{ socket: Socket; events: LiveReadingEvent[] }>;
+  /** `events`: every reading event received; `frames`: the Socket.IO frames that carried them. */
+  connect(): Promise<{ socket: Socket; events: LiveReadingEvent[]; frames: LiveReadingEvent[][] }>;
   closeGateway(): void;
 }
 
@@ -88,12 +90,16 @@ describe("live gateway (Socket.IO /ops)", () => {
         });
         cleanups.push(() => socket.disconnect());
         const events: LiveReadingEvent[] = [];
-        socket.on("reading", (event: LiveReadingEvent) => events.push(event));
+        const frames: LiveReadingEvent[][] = [];
+        socket.on(LIVE_READINGS_EVENT, (frame: LiveReadingEvent[]) => {
+          frames.push(frame);
+          events.push(...frame);
+        });
         await new Promise<void>((resolve, reject) => {
           socket.once("connect", () => resolve());
           socket.once("connect_error", reject);
         });
-        return { socket, events };
+        return { socket, events, frames };
       },
       closeGateway: () => gateway.close(),
     };
@@ -160,6 +166,29 @@ describe("live gateway (Socket.IO /ops)", () => {
       expect(devicesOf(watcher.events)).toEqual(["tn-air-001", "tn-air-001"]);
       expect(watcher.events[1]?.values).toEqual({ pm25: 36 });
       expect(harness.feedErrors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "sends the events of one stored batch to each socket as one frame holding what that socket watches",
+    async () => {
+      const harness = await start();
+      const watcher = await harness.connect();
+      const everything = await harness.connect();
+      expect(await subscribe(watcher.socket, { areas: [TAN_NINH] })).toEqual({ ok: true });
+      expect(await subscribe(everything.socket, { all: true })).toEqual({ ok: true });
+
+      // One group commit's worth: three stations in one batch.
+      harness.feed.publish(
+        ["tn-air-001", "tn-air-002", "la-air-003"].map(
+          (deviceId, i): Reading => ({ deviceId, metric: "pm25", ts: T0, value: 10 + i }),
+        ),
+      );
+      await waitUntil("the batch on the 'all' client", () => everything.events.length === 3 || undefined);
+      await waitUntil("the area's part on the area client", () => watcher.events.length === 2 || undefined);
+      expect(everything.frames.map((frame) => frame.length)).toEqual([3]);
+      expect(watcher.frames.map((frame) => devicesOf(frame).sort())).toEqual([["tn-air-001", "tn-air-002"]]);
     },
     TEST_TIMEOUT_MS,
   );

@@ -3,7 +3,7 @@ import { Gauge, type Registry } from "prom-client";
 import type { Namespace, Server } from "socket.io";
 import { z } from "zod";
 import type { DeviceRegistry } from "../../devices/index.js";
-import type { LiveAqi } from "../../kernel/api-contract.js";
+import { LIVE_READINGS_EVENT, type LiveAqi } from "../../kernel/api-contract.js";
 import type { Reading } from "../../kernel/reading.js";
 import { OPS_NAMESPACE } from "../../kernel/topics.js";
 import { areaCodeSchema, deviceIdSchema } from "../../platform/http/query-schemas.js";
@@ -59,11 +59,15 @@ export interface LiveGateway {
  * area or everything. Per device at most one event per `throttleMs`: the first reading goes
  * out at once, later ones in the window are merged (newest value per metric) into one event
  * at the end of the window, so a chatty device cannot flood screens and nothing is hidden.
+ * Events due in the same turn of the event loop (a group commit stores hundreds of devices'
+ * readings at once) leave as one frame per socket: thousands of stations cost a screen a few
+ * frames per second, not thousands.
  */
 export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
   const { io, registry, logger, throttleMs, now } = deps;
   const ops: Namespace = io.of(OPS_NAMESPACE);
   const perDevice = new Map<string, PendingEvent>();
+  let closed = false;
 
   new Gauge({
     name: "envmon_socket_clients",
@@ -113,8 +117,35 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
     pending.values.clear();
     const area = await registry.areaOf(deviceId);
     const event: LiveReadingEvent = { deviceId, area, ts: new Date(newest).toISOString(), values };
-    const targets = [rooms.all, rooms.device(deviceId), ...(area ? [rooms.area(area)] : [])];
-    ops.to(targets).emit("reading", event);
+    queueFrame(event);
+  }
+
+  let frame: LiveReadingEvent[] = [];
+  let frameScheduled = false;
+
+  function queueFrame(event: LiveReadingEvent): void {
+    frame.push(event);
+    if (frameScheduled) return;
+    frameScheduled = true;
+    setImmediate(flushFrame);
+  }
+
+  /** Each socket gets, in one frame, the events of the devices and areas it watches. */
+  function flushFrame(): void {
+    const events = frame;
+    frame = [];
+    frameScheduled = false;
+    if (closed) return;
+    for (const socket of ops.sockets.values()) {
+      const watched = socket.rooms.has(rooms.all)
+        ? events
+        : events.filter(
+            (e) =>
+              socket.rooms.has(rooms.device(e.deviceId)) ||
+              (e.area !== null && socket.rooms.has(rooms.area(e.area))),
+          );
+      if (watched.length > 0) socket.emit(LIVE_READINGS_EVENT, watched);
+    }
   }
 
   const emitSafely = (deviceId: string, pending: PendingEvent) => {
@@ -141,8 +172,6 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
       else pending.timer = setTimeout(() => emitSafely(deviceId, pending), wait);
     }
   }
-
-  let closed = false;
 
   // Throttle state of devices that went quiet is dropped, so ids that publish once do not pile up.
   const sweep = setInterval(() => {
