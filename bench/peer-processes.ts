@@ -153,6 +153,37 @@ export async function startMosquittoPeer(
   }
 }
 
+/** bench/bare-aedes-broker.ts on a free loopback port: Aedes alone, the floor for memory per connection. */
+export async function startBareAedes(): Promise<PeerProcess & { readonly url: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    // Run from the project (where tsx resolves); it writes no files, so nothing to remove.
+    const peer = spawnPeer(
+      process.execPath,
+      ["--import", "tsx", join("bench", "bare-aedes-broker.ts"), String(port)],
+      ROOT,
+      false,
+    );
+    try {
+      await waitUntil(
+        `bare Aedes to listen on ${port}`,
+        async () => {
+          if (peer.child.exitCode !== null) {
+            throw new Error(`bare Aedes exited with ${peer.child.exitCode}: ${peer.output()}`);
+          }
+          return peer.output().includes("listening") && (await accepts(port));
+        },
+        { timeoutMs: 30_000 },
+      );
+    } catch (error) {
+      await peer.stop();
+      if (attempt >= 3) throw error;
+      continue;
+    }
+    return { pid: peer.pid, url: `mqtt://${HOST}:${port}`, output: peer.output, stop: peer.stop };
+  }
+}
+
 /** The binary scripts/install-telegraf.sh built, or undefined when it has not been built yet. */
 export async function telegrafBinary(): Promise<string | undefined> {
   try {

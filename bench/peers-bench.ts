@@ -25,6 +25,7 @@ import { loadAverage, machineInfo, saveResult } from "./machine.js";
 import { READINGS_MEASUREMENT, telegrafField } from "./peer-configs.js";
 import {
   type MosquittoPeer,
+  startBareAedes,
   startMosquittoPeer,
   startTelegrafPeer,
   type TelegrafPeer,
@@ -585,6 +586,22 @@ async function idleComparison(env: Environment, count: number, holdS: number) {
   process.stderr.write(
     `  mosquitto: all connected after ${mosquitto.admissionMs} ms, RSS ${mosquitto.rssIdleMB} MB (before ${mosquitto.rssBeforeMB} MB)\n`,
   );
+  process.stderr.write("  Aedes alone (the project's broker library, nothing around it)…\n");
+  const aedes = await startBareAedes();
+  let bareAedes: Awaited<ReturnType<typeof idleRun>>;
+  try {
+    bareAedes = await idleRun(
+      { mqttUrl: aedes.url, pid: aedes.pid },
+      env.fleet.credentialsFile,
+      count,
+      holdS,
+    );
+  } finally {
+    await aedes.stop();
+  }
+  process.stderr.write(
+    `  aedes: all connected after ${bareAedes.admissionMs} ms, RSS ${bareAedes.rssIdleMB} MB (before ${bareAedes.rssBeforeMB} MB)\n`,
+  );
   process.stderr.write("  the project…\n");
   const service = await startServiceUnderTest({ DEMO: "0" }, env.fleet);
   let project: Awaited<ReturnType<typeof idleRun>>;
@@ -613,11 +630,14 @@ async function idleComparison(env: Environment, count: number, holdS: number) {
       passwordFile: "mosquitto_passwd -U (sha512-pbkdf2)",
       storedDevices: env.credentials.size,
     },
+    /** Aedes with in-memory persistence and no authentication: what the project adds is the difference. */
+    bareAedes,
     project,
     ratios: {
       admissionMs: ratio(project.admissionMs, mosquitto.admissionMs),
       rssIdleMB: ratio(project.rssIdleMB, mosquitto.rssIdleMB),
       peakRssMB: ratio(project.peakRssMB, mosquitto.peakRssMB),
+      rssPerConnectionKBOverBareAedes: ratio(project.rssPerConnectionKB, bareAedes.rssPerConnectionKB),
     },
   };
 }
