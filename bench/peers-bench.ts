@@ -118,6 +118,32 @@ const latencySummary = (values: readonly number[]) => ({
   maxMs: percentile(values, 100),
 });
 
+/**
+ * The project's main-thread V8 heap in use, from its /metrics once a second: beside the RSS it
+ * tells live objects (work waiting) from garbage not yet collected and from memory outside the heap.
+ */
+function startHeapSampler(service: ServiceUnderTest) {
+  let peakBytes = 0;
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    service
+      .scrapeMetric("nodejs_heap_size_used_bytes")
+      .then((bytes) => {
+        peakBytes = Math.max(peakBytes, bytes);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        polling = false;
+      });
+  }, 1000);
+  return {
+    peakMB: () => Math.round(peakBytes / MB),
+    stop: () => clearInterval(timer),
+  };
+}
+
 /** One throughput run: the load against `subject`, its window, its drain and its figures. */
 async function measure(subject: Subject, fleet: BenchFleet, rate: number, durationS: number) {
   const devices = devicesFor(rate);
@@ -128,6 +154,7 @@ async function measure(subject: Subject, fleet: BenchFleet, rate: number, durati
   const screen = subject.screen
     ? await startLatencyProbe(subject.screen.httpUrl, await subject.screen.socketAuth())
     : undefined;
+  const heap = subject.screen ? startHeapSampler(subject.screen) : undefined;
   const sinceTs = Date.now();
   const durableBaseline = (await subject.durableReadings?.(sinceTs)) ?? 0;
   const storedBaseline = (await subject.storedReadings?.(sinceTs)) ?? 0;
@@ -222,6 +249,8 @@ async function measure(subject: Subject, fleet: BenchFleet, rate: number, durati
         Object.entries(peaks).map(([name, bytes]) => [name, Math.round(bytes / MB)]),
       ),
       influxdPeakRssMB: influxdMemory ? Math.round(influxdMemory.peakTotalBytes() / MB) : null,
+      /** The service's main-thread heap in use at its peak (sampled once a second); null for the peers. */
+      peakHeapUsedMB: heap ? heap.peakMB() : null,
       counters,
     };
   } finally {
@@ -229,6 +258,7 @@ async function measure(subject: Subject, fleet: BenchFleet, rate: number, durati
     screen?.close();
     memory.stop();
     influxdMemory?.stop();
+    heap?.stop();
   }
 }
 
