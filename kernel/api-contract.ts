@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ERROR_CATALOGUE, ERROR_CODES } from "./errors.js";
+import { wqiSettingsSchema } from "./water-quality.js";
 
 const isoTime = z.string().meta({ description: "ISO 8601, UTC" });
 
@@ -53,6 +54,10 @@ export const deviceSchema = z.object({
   floodLevels: floodThresholdsSchema
     .nullable()
     .meta({ description: "flood alarm levels I, II, III in metres (water-level stations)" }),
+  wqiSettings: wqiSettingsSchema
+    .nullable()
+    .optional()
+    .meta({ description: "VN_WQI settings (water-quality stations): formula 5, required groups" }),
 });
 export type Device = z.infer<typeof deviceSchema>;
 export const devicesResponseSchema = z.object({ devices: z.array(deviceSchema) });

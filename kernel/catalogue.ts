@@ -52,6 +52,14 @@ export const METRIC_DEFINITIONS = [
   define("no3", "mg/L", "Nitrat (N-NO₃⁻)", "Nitrate (N-NO₃⁻)", "water_quality", 0, 500, 2),
   define("po4", "mg/L", "Phốt phát (P-PO₄³⁻)", "Phosphate (P-PO₄³⁻)", "water_quality", 0, 100, 2),
   define("coliform", "MPN/100 mL", "Coliform", "Coliform", "water_quality", 0, 100_000_000, 0),
+  // Heavy metals (VN_WQI group III), usually from samples or analysers at water bodies they affect.
+  define("as", "mg/L", "Asen (As)", "Arsenic (As)", "water_quality", 0, 10, 4),
+  define("cd", "mg/L", "Cadimi (Cd)", "Cadmium (Cd)", "water_quality", 0, 10, 4),
+  define("pb", "mg/L", "Chì (Pb)", "Lead (Pb)", "water_quality", 0, 10, 4),
+  define("cr6", "mg/L", "Crom VI (Cr⁶⁺)", "Chromium VI (Cr⁶⁺)", "water_quality", 0, 10, 4),
+  define("cu", "mg/L", "Đồng (Cu)", "Copper (Cu)", "water_quality", 0, 100, 3),
+  define("zn", "mg/L", "Kẽm (Zn)", "Zinc (Zn)", "water_quality", 0, 100, 3),
+  define("hg", "mg/L", "Thuỷ ngân (Hg)", "Mercury (Hg)", "water_quality", 0, 1, 5),
 ] as const;
 
 export type MetricKey = (typeof METRIC_DEFINITIONS)[number]["key"];

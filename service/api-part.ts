@@ -85,6 +85,7 @@ export async function startApiPart(
     {
       store,
       areaOf: (station) => registry.areaOf(station),
+      wqiSettingsOf: async (station) => (await registry.get(station))?.wqiSettings ?? null,
       clock,
       logger: log("indices"),
       onAqi: (event) => {

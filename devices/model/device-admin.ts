@@ -1,6 +1,7 @@
 /** What an administrator may say about a station: registration, changes, lifecycle. Pure zod. */
 import { z } from "zod";
 import { DEVICE_KINDS, METRIC_KEYS, type MetricKey } from "../../kernel/catalogue.js";
+import { wqiSettingsSchema } from "../../kernel/water-quality.js";
 import { type Calibration, calibratedMetricsOutside, calibrationSchema } from "./calibration.js";
 import { deviceProfileSchema, floodLevelsSchema } from "./device.js";
 
@@ -48,7 +49,7 @@ export const newDeviceSchema = deviceProfileSchema
   });
 export type NewDevice = z.infer<typeof newDeviceSchema>;
 
-/** PATCH /api/v1/devices/:id: any subset; `calibration: null` and `floodLevels: null` remove them. */
+/** PATCH /api/v1/devices/:id: any subset; `calibration`, `floodLevels`, `wqiSettings: null` remove them. */
 export const devicePatchSchema = z
   .strictObject({
     name: deviceProfileSchema.shape.name,
@@ -59,6 +60,7 @@ export const devicePatchSchema = z
     lon: deviceProfileSchema.shape.lon,
     metrics: metricsSchema,
     floodLevels: floodLevelsSchema.nullable(),
+    wqiSettings: wqiSettingsSchema.nullable(),
     calibration: calibrationSchema
       .nullable()
       .meta({ description: "replaces the whole calibration; null removes it" }),

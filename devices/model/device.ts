@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEVICE_KINDS, METRIC_KEYS, type MetricKey } from "../../kernel/catalogue.js";
 import { DEVICE_ID_PATTERN } from "../../kernel/topics.js";
+import { wqiSettingsSchema } from "../../kernel/water-quality.js";
 
 /**
  * Flood alarm water levels I, II, III of a hydrological station (Decision 05/2020/QĐ-TTg), metres on
@@ -31,6 +32,8 @@ export const deviceProfileSchema = z.object({
   metrics: z.array(z.enum(METRIC_KEYS as [MetricKey, ...MetricKey[]])).min(1),
   /** Water-level stations only: the alarm levels the province set for this station. */
   floodLevels: floodLevelsSchema.optional(),
+  /** Water-quality stations only: VN_WQI formula 5 and the groups the water body requires. */
+  wqiSettings: wqiSettingsSchema.optional(),
 });
 
 export type DeviceProfile = z.infer<typeof deviceProfileSchema>;

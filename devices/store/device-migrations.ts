@@ -68,4 +68,13 @@ export const deviceMigrations: Record<string, Migration> = {
   ...initialMigrations,
   ...deviceAccessMigrations,
   ...deviceAdminMigrations,
+  "2026-12-06-005-device-wqi-settings": {
+    async up(db: Kysely<unknown>) {
+      // JSON {"weighted", "requiredGroups"}; null: formula 4 and no required group.
+      await db.schema.alterTable("devices").addColumn("wqi_settings", "text").execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable("devices").dropColumn("wqi_settings").execute();
+    },
+  },
 };

@@ -70,6 +70,7 @@ const registeredRecord = (p: DeviceProfile): DeviceRecord => ({
   status: "unknown",
   statusAt: null,
   floodLevels: p.floodLevels ?? null,
+  wqiSettings: p.wqiSettings ?? null,
   lifecycle: "active",
   calibration: null,
 });
@@ -87,6 +88,7 @@ const unregisteredRecord = (id: string): DeviceRecord => ({
   status: "unknown",
   statusAt: null,
   floodLevels: null,
+  wqiSettings: null,
   lifecycle: "active",
   calibration: null,
 });
@@ -322,6 +324,29 @@ describe("device registry (SQLite)", () => {
     const { floodLevels: _dropped, ...withoutLevels } = waterLevelStation;
     await registry.register([withoutLevels]);
     expect((await registry.get(waterLevelStation.id))?.floodLevels).toBeNull();
+  });
+
+  it("keeps a water-quality station's VN_WQI settings; a change replaces them, null removes them", async () => {
+    const db = await (await openTempMetadata()).open();
+    const registry = createDeviceRegistry(db, fixedClock());
+    const river = {
+      ...airStation,
+      id: "tn-wq-metal-1",
+      kind: "water_quality" as const,
+      metrics: ["ph", "cod"] as DeviceProfile["metrics"],
+      wqiSettings: { weighted: true, requiredGroups: ["III" as const] },
+    };
+    await registry.register([river]);
+    expect(await registry.get(river.id)).toEqual(registeredRecord(river));
+    const actor = { actor: "admin" };
+    const patched = await registry.update(
+      river.id,
+      { wqiSettings: { weighted: false, requiredGroups: ["II", "III"] } },
+      actor,
+    );
+    expect(patched.wqiSettings).toEqual({ weighted: false, requiredGroups: ["II", "III"] });
+    expect((await registry.update(river.id, { wqiSettings: null }, actor)).wqiSettings).toBeNull();
+    expect((await registry.get(airStation.id))?.wqiSettings ?? null).toBeNull();
   });
 
   it("refuses flood levels that do not rise, and writes nothing of that batch", async () => {

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Clock } from "../../kernel/clock.js";
 import { ServiceError } from "../../kernel/errors.js";
+import { type WqiSettings, wqiSettingsSchema } from "../../kernel/water-quality.js";
 import { createListenerSet } from "../../platform/listeners.js";
 import {
   type Calibration,
@@ -40,6 +41,8 @@ export interface DeviceRecord {
   readonly statusAt: number | null;
   /** Flood alarm levels I, II, III in metres (water-level stations); null when none are set. */
   readonly floodLevels: FloodLevels | null;
+  /** VN_WQI settings of a water-quality station; null for the defaults (formula 4, no required group). */
+  readonly wqiSettings: WqiSettings | null;
   /** Alerting ignores devices in maintenance; the broker refuses decommissioned ones. */
   readonly lifecycle: DeviceLifecycle;
   /** The calibration in force now; its history is in device_calibrations. */
@@ -136,6 +139,7 @@ function toRecord(row: DeviceRow): DeviceRecord {
     status: row.status as DeviceStatus,
     statusAt: row.status_at === null ? null : Number(row.status_at),
     floodLevels: row.flood_levels === null ? null : floodLevelsSchema.parse(JSON.parse(row.flood_levels)),
+    wqiSettings: row.wqi_settings === null ? null : wqiSettingsSchema.parse(JSON.parse(row.wqi_settings)),
     lifecycle: lifecycleOf(row.lifecycle),
     calibration: parseCalibration(row.calibration),
   };
@@ -153,6 +157,9 @@ function floodLevelsColumn(id: string, levels: FloodLevels | undefined | null): 
   }
   return JSON.stringify({ I: checked.data.I, II: checked.data.II, III: checked.data.III });
 }
+
+const wqiSettingsColumn = (settings: WqiSettings | null | undefined) =>
+  settings ? JSON.stringify(wqiSettingsSchema.parse(settings)) : null;
 
 const calibrationColumn = (calibration: Calibration | null | undefined) =>
   calibration ? JSON.stringify(calibration) : null;
@@ -278,6 +285,7 @@ export function createDeviceRegistry(
             metrics: JSON.stringify(p.metrics),
             registered: 1,
             flood_levels: floodLevels.get(p.id) ?? null,
+            wqi_settings: wqiSettingsColumn(p.wqiSettings),
           };
           await tx
             .insertInto("devices")
@@ -320,6 +328,7 @@ export function createDeviceRegistry(
           metrics: JSON.stringify(device.metrics),
           registered: 1,
           flood_levels: floodLevelsColumn(device.id, device.floodLevels),
+          wqi_settings: wqiSettingsColumn(device.wqiSettings),
           lifecycle: "active",
           calibration: calibrationColumn(device.calibration),
         };
@@ -363,6 +372,7 @@ export function createDeviceRegistry(
           ...(patch.floodLevels === undefined
             ? {}
             : { flood_levels: floodLevelsColumn(id, patch.floodLevels) }),
+          ...(patch.wqiSettings === undefined ? {} : { wqi_settings: wqiSettingsColumn(patch.wqiSettings) }),
           ...(patch.calibration === undefined ? {} : { calibration: calibrationColumn(patch.calibration) }),
           ...(patch.lifecycle === undefined ? {} : { lifecycle: patch.lifecycle }),
         };

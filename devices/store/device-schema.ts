@@ -33,6 +33,8 @@ export interface DevicesTable {
   lifecycle: Generated<string>;
   /** JSON {metric: {offset, scale}}: value' = value * scale + offset; null when uncalibrated. */
   calibration: string | null;
+  /** JSON {weighted, requiredGroups}: VN_WQI settings of a water-quality station; null for the defaults. */
+  wqi_settings: Generated<string | null>;
 }
 
 /** One broker secret per device; only its keyed hash is stored. */

@@ -224,9 +224,33 @@ describe("index calculator API (Fastify inject, the real API server)", () => {
     });
 
     it("converts DO with the water temperature", async () => {
-      const response = await post(url, { do: 9.021808, temperature: 20, bod5: 2, cod: 5, toc: 2 });
+      const response = await post(url, {
+        ph: 7,
+        do: 9.021808,
+        temperature: 20,
+        bod5: 2,
+        cod: 5,
+        toc: 2,
+        coliform: 100,
+      });
       expect(response.status).toBe(200);
       expect(response.json()).toMatchObject({ wqi: 100, doSaturationPercent: 100, subIndices: { do: 100 } });
+    });
+
+    it("scores heavy metals by Table 2 and takes the water body's options", async () => {
+      // III: As 0.02 → 75. IV = 100, V: Coliform 10000 → 25.
+      // Formula 4: 0.75 × √(100·25) = 37.5 → 38; formula 5: 0.75 × ∛(100²·25) = 47.2 → 47.
+      const sample = { ph: 7, as: 0.02, bod5: 2, cod: 5, toc: 2, coliform: 10_000 };
+      const plain = await post(url, sample);
+      expect(plain.status).toBe(200);
+      expect(plain.json()).toMatchObject({ wqi: 38, subIndices: { as: 75 }, groups: { III: 75, V: 25 } });
+      expect((await post(url, { ...sample, options: { weighted: true } })).json()).toMatchObject({ wqi: 47 });
+      const required = await post(url, { ...sample, options: { requiredGroups: ["II"] } });
+      expect(required.status).toBe(422);
+      expect(required.json().message).toMatch(/group II \(pesticides\)/);
+      const bad = await post(url, { ...sample, options: { requiredGroups: ["IV"] } });
+      expect(bad.status).toBe(400);
+      expect(bad.json().message).toMatch(/requiredGroups/);
     });
 
     it("answers 422 when the data cannot support a WQI", async () => {

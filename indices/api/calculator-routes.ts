@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { errorResponseSchema } from "../../kernel/api-contract.js";
 import { ServiceError } from "../../kernel/errors.js";
+import { wqiSettingsSchema } from "../../kernel/water-quality.js";
 import { instantSchema, isoTime } from "../../platform/http/query-schemas.js";
 import { qcvn05Exceedances } from "../calculators/qcvn05.js";
 import type { IndexOutcome } from "../calculators/types.js";
@@ -84,6 +85,9 @@ const vnWqiBody = z.strictObject({
   po4: optionalValue(MG_L).meta({ description: "P-PO4, mg/L" }),
   coliform: optionalValue("MPN/100 mL"),
   ecoli: optionalValue("MPN/100 mL"),
+  options: wqiSettingsSchema
+    .optional()
+    .meta({ description: "the water body's settings: formula 5 (weighted), groups it requires" }),
 });
 
 const qcvn05Pollutant = z.enum(["so2", "co", "no2", "o3", "tsp", "pm10", "pm25"]);
@@ -238,7 +242,10 @@ export const indexCalculatorRoutes: FastifyPluginAsyncZod = async (app) => {
         response: outcomeResponses(vnWqiResponseSchema),
       },
     },
-    async (request) => answer(() => vnWqi(request.body)),
+    async (request) => {
+      const { options, ...sample } = request.body;
+      return answer(() => vnWqi(sample, options));
+    },
   );
 
   app.post(

@@ -1,6 +1,7 @@
 /**
  * Per-parameter sub-indices of VN_WQI, Decision 1460/QĐ-TCMT. Each is a piecewise-linear curve
- * with fixed values below its first and above its last breakpoint, or a pass/fail limit.
+ * with fixed values below its first and above its last breakpoint, or a pass/fail limit
+ * (pesticides, N-NO2).
  */
 import { type CurvePoint, interpolate } from "./piecewise-linear.js";
 
@@ -56,22 +57,26 @@ export const PESTICIDE_LIMITS_UG_L = {
 export type Pesticide = keyof typeof PESTICIDE_LIMITS_UG_L;
 
 /**
- * Group III, mg/L. The reference we implement gives no breakpoints for metals, so they are
- * treated like pesticides against the QCVN 08-MT:2015/BTNMT column A1 limits: at or below → 100,
- * above → 10. Callers may pass other limits to vnWqi.
+ * Group III, mg/L: the decision's Table 2, q = 100 / 75 / 50 / 25 / 10, formula 1 (linear) between
+ * breakpoints, a value on a breakpoint takes that breakpoint's q. A column written "<x" for q = 100
+ * (Cd, Pb, Hg) makes a step: 100 strictly below x, 75 at x. A last column ">x" (As) makes a step
+ * from 25 at x to 10 above it; "≥x" is the end of a line from 25 down to 10.
  */
-export const HEAVY_METAL_LIMITS_MG_L = {
-  as: 0.01,
-  cd: 0.005,
-  pb: 0.02,
-  cr6: 0.01,
-  cu: 0.1,
-  zn: 0.5,
-  hg: 0.001,
-} as const;
-export type HeavyMetal = keyof typeof HEAVY_METAL_LIMITS_MG_L;
-
-export type HeavyMetalLimits = Readonly<Record<HeavyMetal, number>>;
+export const HEAVY_METAL_RULES = {
+  as: { kind: "curve", points: steps([0.01, 0.02, 0.05, 0.1], [100, 75, 50, 25]), below: PASS, above: FAIL },
+  cd: { kind: "curve", points: steps([0.005, 0.008, 0.01, 0.1], [75, 50, 25, 10]), below: PASS, above: FAIL },
+  pb: { kind: "curve", points: steps([0.02, 0.04, 0.05, 0.5], [75, 50, 25, 10]), below: PASS, above: FAIL },
+  cr6: falling([0.01, 0.02, 0.04, 0.05, 0.1]),
+  cu: falling([0.1, 0.2, 0.5, 1.0, 2]),
+  zn: falling([0.5, 1.0, 1.5, 2.0, 3]),
+  hg: {
+    kind: "curve",
+    points: steps([0.001, 0.0015, 0.002, 0.01], [75, 50, 25, 10]),
+    below: PASS,
+    above: FAIL,
+  },
+} as const satisfies Record<string, SubIndexRule>;
+export type HeavyMetal = keyof typeof HEAVY_METAL_RULES;
 
 /** Group IV (DO as % saturation; the rest mg/L) and group V (MPN/100 mL). */
 export const ORGANIC_NUTRIENT_RULES = {

@@ -16,8 +16,11 @@ function ok<T extends { status: string }>(outcome: T): Extract<T, { status: "ok"
   return outcome as Extract<T, { status: "ok" }>;
 }
 
-/** Three group IV parameters that all score 100, so one other parameter's sub-index can be read off. */
-const CLEAN = { bod5: 1, cod: 1, toc: 1 } as const;
+/**
+ * Groups I, IV (three parameters) and V, all scoring 100: the decision's minimum data set, so one
+ * other parameter's sub-index can be read off.
+ */
+const CLEAN = { ph: 7, bod5: 1, cod: 1, toc: 1, coliform: 100 } as const;
 const subIndex = (input: VnWqiInput, key: string) =>
   (ok(vnWqi({ ...CLEAN, ...input })).subIndices as Record<string, number>)[key];
 
@@ -105,15 +108,75 @@ describe("sub-indices per parameter (rounded as reported)", () => {
     expect(subIndex({ ecoli: 201 }, "ecoli")).toBe(10);
   });
 
-  it("pesticides and heavy metals pass (100) at or below their limit, else 10", () => {
+  it("pesticides pass (100) at or below their limit, else 10", () => {
     expect(subIndex({ aldrin: 0.1 }, "aldrin")).toBe(100);
     expect(subIndex({ aldrin: 0.11 }, "aldrin")).toBe(10);
+    expect(subIndex({ bhc: 0.02 }, "bhc")).toBe(100);
     expect(subIndex({ bhc: 0.021 }, "bhc")).toBe(10);
+    expect(subIndex({ dieldrin: 0.1 }, "dieldrin")).toBe(100);
+    expect(subIndex({ dieldrin: 0.2 }, "dieldrin")).toBe(10);
     expect(subIndex({ ddts: 1 }, "ddts")).toBe(100);
+    expect(subIndex({ heptachlor: 0.2 }, "heptachlor")).toBe(100);
     expect(subIndex({ heptachlor: 0.3 }, "heptachlor")).toBe(10);
-    expect(subIndex({ as: 0.01 }, "as")).toBe(100);
-    expect(subIndex({ as: 0.02 }, "as")).toBe(10);
-    expect(subIndex({ hg: 0.002 }, "hg")).toBe(10);
+  });
+});
+
+/**
+ * Decision 1460, Table 2 (mg/L), columns q = 100 / 75 / 50 / 25 / 10, written out here as the
+ * decision prints them. "<x" in the first column: 100 below x only; ">x" in the last: 10 above x only.
+ */
+const TABLE_2 = {
+  as: ["≤", 0.01, 0.02, 0.05, 0.1, ">", 0.1],
+  cd: ["<", 0.005, 0.005, 0.008, 0.01, "≥", 0.1],
+  pb: ["<", 0.02, 0.02, 0.04, 0.05, "≥", 0.5],
+  cr6: ["≤", 0.01, 0.02, 0.04, 0.05, "≥", 0.1],
+  cu: ["≤", 0.1, 0.2, 0.5, 1.0, "≥", 2],
+  zn: ["≤", 0.5, 1.0, 1.5, 2.0, "≥", 3],
+  hg: ["<", 0.001, 0.001, 0.0015, 0.002, "≥", 0.01],
+} as const;
+
+describe("heavy metals (group III): the decision's Table 2", () => {
+  // The unrounded sub-index, read from the group value of a sample with this one metal.
+  const q = (metal: string, value: number) => {
+    const result = ok(vnWqi({ ...CLEAN, [metal]: value }));
+    return result.subIndices[metal as "as"];
+  };
+
+  it.each(Object.entries(TABLE_2))("%s takes each breakpoint's q at the breakpoint", (metal, row) => {
+    const [first, c100, c75, c50, c25, last, c10] = row;
+    // q = 100 column
+    if (first === "≤") expect(q(metal, c100)).toBe(100);
+    else expect(q(metal, c100)).toBe(75); // "<x": x itself is the 75 column
+    expect(q(metal, c100 * 0.5)).toBe(100);
+    expect(q(metal, 0)).toBe(100);
+    expect(q(metal, c75)).toBe(75);
+    expect(q(metal, c50)).toBe(50);
+    expect(q(metal, c25)).toBe(25);
+    if (last === "≥") {
+      expect(q(metal, c10)).toBe(10);
+      expect(q(metal, c10 * 2)).toBe(10);
+    } else {
+      expect(q(metal, c10)).toBe(25); // ">x": x is still the 25 column
+      expect(q(metal, c10 * 1.0001)).toBe(10);
+    }
+  });
+
+  it.each(Object.entries(TABLE_2))("%s follows formula 1 between breakpoints", (metal, row) => {
+    const [, c100, c75, c50, c25, last, c10] = row;
+    const mid = (a: number, b: number) => (a + b) / 2;
+    // Rounded as reported: halfway between 75 and 50 is 62.5 → 63, and so on.
+    if (c100 !== c75) expect(q(metal, mid(c100, c75))).toBe(88); // 87.5
+    expect(q(metal, mid(c75, c50))).toBe(63); // 62.5
+    expect(q(metal, mid(c50, c25))).toBe(38); // 37.5
+    if (last === "≥") expect(q(metal, mid(c25, c10))).toBe(18); // 17.5
+  });
+
+  it("scores the issue's example: As 0.02 mg/L → 75, not 10", () => {
+    expect(q("as", 0.02)).toBe(75);
+    expect(q("as", 0.03)).toBe(67); // 75 − 25·(0.01/0.03) = 66.67
+    expect(q("cd", 0.0049)).toBe(100);
+    expect(q("pb", 0.275)).toBe(18); // (25 + 10)/2
+    expect(q("hg", 0.006)).toBe(18); // (25 + 10)/2
   });
 });
 
@@ -130,24 +193,61 @@ describe("vnWqi", () => {
   });
 
   it("uses mean WQI_IV as the last factor without group V", () => {
-    // IV: (87.5 + 100 + 100)/3 = 95.83 → 96; × pH 5.75 → 0.75 = 71.875 → 72
-    const result = ok(vnWqi({ ph: 5.75, bod5: 5, cod: 10, toc: 4 }));
+    // II: Aldrin within its limit → 100. IV: (87.5 + 100 + 100)/3 = 95.83 → 96; × pH 5.75 → 0.75 = 71.875 → 72
+    const result = ok(vnWqi({ ph: 5.75, aldrin: 0.05, bod5: 5, cod: 10, toc: 4 }));
     expect(result.wqi).toBe(72);
-    expect(result.groups).toEqual({ I: 75, II: null, III: null, IV: 96, V: null });
+    expect(result.groups).toEqual({ I: 75, II: 100, III: null, IV: 96, V: null });
     expect(result.category.key).toBe("moderate");
+    // Formula 5 changes nothing without group V.
+    expect(ok(vnWqi({ ph: 5.75, aldrin: 0.05, bod5: 5, cod: 10, toc: 4 }, { weighted: true })).wqi).toBe(72);
+  });
+
+  it("takes heavy metals as the geometric mean of their Table 2 sub-indices", () => {
+    // III: √(75 · 100) = 86.60. IV: (87.5 + 87.5 + 62.5)/3 = 79.17. V: 62.5.
+    // Formula 4: 0.8660 × √(79.17 × 62.5) = 0.8660 × 70.34 = 60.92 → 61.
+    // Formula 5: 0.8660 × ∛(79.17² × 62.5) = 0.8660 × 73.16 = 63.36 → 63.
+    const sample = { ph: 7, as: 0.02, cd: 0.004, bod5: 5, cod: 12.5, nh4: 0.45, coliform: 6250 };
+    const plain = ok(vnWqi(sample));
+    expect(plain.groups).toEqual({ I: 100, II: null, III: 87, IV: 79, V: 63 });
+    expect(plain.wqi).toBe(61);
+    expect(ok(vnWqi(sample, { weighted: true })).wqi).toBe(63);
+    // The old pass/fail reading gave As 0.02 a 10: √(10·100) = 31.6 → 0.316 × 70.34 = 22.
+    expect(plain.subIndices.as).toBe(75);
+  });
+
+  it("weights group IV twice in formula 5", () => {
+    // IV = 100 (CLEAN), V: Coliform 10000 → 25. Formula 4: √(100·25) = 50; formula 5: ∛(100²·25) = 62.996 → 63.
+    const sample = { ...CLEAN, coliform: 10_000 };
+    expect(ok(vnWqi(sample)).wqi).toBe(50);
+    expect(ok(vnWqi(sample, { weighted: false })).wqi).toBe(50);
+    expect(ok(vnWqi(sample, { weighted: true })).wqi).toBe(63);
+  });
+
+  it("needs at least 3 of the 5 groups", () => {
+    const onlyTwo = vnWqi({ ph: 7, bod5: 3, cod: 5, toc: 2 });
+    expect(onlyTwo.status).toBe("insufficient_data");
+    expect(onlyTwo.status === "insufficient_data" && onlyTwo.reason).toMatch(
+      /at least 3 of the 5 groups .*; got 2$/,
+    );
+    expect(vnWqi({ bod5: 3, cod: 5, toc: 2, coliform: 100, hg: 0 }).status).toBe("ok");
+  });
+
+  it("needs the groups a water body requires: II with pesticides, III with heavy metals", () => {
+    const withoutMetals = vnWqi(CLEAN, { requiredGroups: ["III"] });
+    expect(withoutMetals.status).toBe("insufficient_data");
+    expect(withoutMetals.status === "insufficient_data" && withoutMetals.reason).toMatch(
+      /group III \(heavy metals\)/,
+    );
+    expect(vnWqi({ ...CLEAN, zn: 0.2 }, { requiredGroups: ["III"] }).status).toBe("ok");
+    const both = vnWqi({ ...CLEAN, zn: 0.2 }, { requiredGroups: ["II", "III"] });
+    expect(both.status === "insufficient_data" && both.reason).toMatch(/group II \(pesticides\)/);
+    expect(vnWqi({ ...CLEAN, zn: 0.2, ddts: 0.5 }, { requiredGroups: ["II", "III"] }).status).toBe("ok");
   });
 
   it("scores 100 for clean water and drops unmeasured groups", () => {
     const result = ok(vnWqi({ ...CLEAN, ph: 7, coliform: 100, as: 0.001 }));
     expect(result.wqi).toBe(100);
     expect(result.category).toEqual({ key: "very_good", vi: "Rất tốt", en: "Very good", rgb: [51, 51, 255] });
-  });
-
-  it("accepts other heavy-metal limits", () => {
-    const limits = { as: 0.05, cd: 0.005, pb: 0.02, cr6: 0.01, cu: 0.1, zn: 0.5, hg: 0.001 };
-    expect(ok(vnWqi({ ...CLEAN, as: 0.02 }, { heavyMetalLimits: limits })).wqi).toBe(100);
-    expect(ok(vnWqi({ ...CLEAN, as: 0.02 })).wqi).toBe(10);
-    expect(() => vnWqi(CLEAN, { heavyMetalLimits: { ...limits, hg: -1 } })).toThrow(/hg/);
   });
 
   it("needs at least 3 group IV parameters", () => {
@@ -252,7 +352,8 @@ describe("vnWqi", () => {
         level,
         (key, a, b) => {
           const [low, high] = a <= b ? [a, b] : [b, a];
-          const at = (v: number) => ok(vnWqi({ ph: 7, bod5: 2, cod: 8, toc: 3, [key]: v })).wqi;
+          const at = (v: number) =>
+            ok(vnWqi({ ph: 7, bod5: 2, cod: 8, toc: 3, coliform: 100, [key]: v })).wqi;
           return at(low) >= at(high);
         },
       ),

@@ -3,18 +3,21 @@
  *
  * VN_WQI = (WQI_I/100) × (geomean WQI_II/100) × (geomean WQI_III/100) × √(mean WQI_IV × mean WQI_V);
  * a group that was not measured drops out of the product, and without group V the last factor is
- * mean WQI_IV. Group IV is required, with at least 3 of its parameters (the decision's minimum
- * data set); otherwise the result is insufficient_data.
+ * mean WQI_IV. The weighted variant (formula 5, group IV weighted 2 and group V 1, for water bodies
+ * where organic pollution matters) replaces the last factor by ∛(mean WQI_IV² × mean WQI_V).
+ * Minimum data: at least 3 of the 5 groups, group IV among them with at least 3 of its parameters,
+ * and the groups a water body requires (II if pesticides affect it, III if heavy metals do);
+ * otherwise the result is insufficient_data.
  */
+import type { WqiRequirableGroup } from "../../kernel/water-quality.js";
 import { doPercent, requireWaterTemperature } from "./dissolved-oxygen.js";
-import { optionalNonNegative, requireNonNegative } from "./input-guard.js";
+import { optionalNonNegative } from "./input-guard.js";
 import { roundHalfUp } from "./rounding.js";
 import { type Category, type IndexOutcome, insufficientData } from "./types.js";
 import {
   applyRule,
-  HEAVY_METAL_LIMITS_MG_L,
+  HEAVY_METAL_RULES,
   type HeavyMetal,
-  type HeavyMetalLimits,
   MICROBIOLOGY_RULES,
   type Microbiology,
   ORGANIC_NUTRIENT_RULES,
@@ -22,12 +25,14 @@ import {
   PESTICIDE_LIMITS_UG_L,
   type Pesticide,
   PH_RULE,
+  type SubIndexRule,
 } from "./vn-wqi-parameters.js";
 
 export { doPercent, doSaturation } from "./dissolved-oxygen.js";
-export { HEAVY_METAL_LIMITS_MG_L, PESTICIDE_LIMITS_UG_L } from "./vn-wqi-parameters.js";
+export { HEAVY_METAL_RULES, PESTICIDE_LIMITS_UG_L } from "./vn-wqi-parameters.js";
 
 export const VN_WQI_MIN_GROUP_IV_PARAMETERS = 3;
+export const VN_WQI_MIN_GROUPS = 3;
 
 export interface VnWqiInput {
   /** Group I. */
@@ -63,12 +68,15 @@ export interface VnWqiInput {
   readonly ecoli?: number | null;
 }
 
-export interface VnWqiOptions {
-  /** Heavy-metal limits (mg/L) in place of the QCVN 08-MT:2015 A1 defaults. */
-  readonly heavyMetalLimits?: HeavyMetalLimits;
-}
-
 export type WqiGroup = "I" | "II" | "III" | "IV" | "V";
+
+/** A station's (water body's) VN_WQI settings. */
+export interface VnWqiOptions {
+  /** Formula 5: group IV weighted 2, group V 1. Default false (formula 4). */
+  readonly weighted?: boolean;
+  /** Groups without which no WQI is given. Default none. */
+  readonly requiredGroups?: readonly WqiRequirableGroup[];
+}
 export type WqiParameter = "ph" | Pesticide | HeavyMetal | OrganicNutrient | Microbiology;
 
 export interface VnWqiResult {
@@ -117,8 +125,13 @@ const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0
 const geometricMean = (values: readonly number[]) =>
   Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
 
+const REQUIRABLE_GROUP_NAMES: Readonly<Record<WqiRequirableGroup, string>> = {
+  II: "pesticides",
+  III: "heavy metals",
+};
+
 const PESTICIDES = Object.keys(PESTICIDE_LIMITS_UG_L) as Pesticide[];
-const HEAVY_METALS = Object.keys(HEAVY_METAL_LIMITS_MG_L) as HeavyMetal[];
+const HEAVY_METALS = Object.keys(HEAVY_METAL_RULES) as HeavyMetal[];
 const ORGANIC_NUTRIENTS = Object.keys(ORGANIC_NUTRIENT_RULES) as OrganicNutrient[];
 const MICROBIOLOGY = Object.keys(MICROBIOLOGY_RULES) as Microbiology[];
 
@@ -133,26 +146,24 @@ function requirePh(value: number | null | undefined): number | undefined {
  * non-finite value, a pH outside 0–14 or a water temperature outside 0–50 °C.
  */
 export function vnWqi(input: VnWqiInput, options: VnWqiOptions = {}): IndexOutcome<VnWqiResult> {
-  const heavyMetalLimits = options.heavyMetalLimits ?? HEAVY_METAL_LIMITS_MG_L;
-  for (const metal of HEAVY_METALS) requireNonNegative(heavyMetalLimits[metal], `heavyMetalLimits.${metal}`);
   const sub: Partial<Record<WqiParameter, number>> = {};
 
   const ph = requirePh(input.ph);
   if (ph !== undefined) sub.ph = applyRule(PH_RULE, ph);
 
-  const limitGroup = <K extends WqiParameter>(keys: readonly K[], limits: Readonly<Record<K, number>>) => {
+  const ruledGroup = <K extends WqiParameter>(keys: readonly K[], ruleOf: (key: K) => SubIndexRule) => {
     const values: number[] = [];
     for (const key of keys) {
       const value = optionalNonNegative(input[key as keyof VnWqiInput], key);
       if (value === undefined) continue;
-      const q = applyRule({ kind: "limit", limit: limits[key] }, value);
+      const q = applyRule(ruleOf(key), value);
       sub[key] = q;
       values.push(q);
     }
     return values;
   };
-  const pesticides = limitGroup(PESTICIDES, PESTICIDE_LIMITS_UG_L);
-  const metals = limitGroup(HEAVY_METALS, heavyMetalLimits);
+  const pesticides = ruledGroup(PESTICIDES, (key) => ({ kind: "limit", limit: PESTICIDE_LIMITS_UG_L[key] }));
+  const metals = ruledGroup(HEAVY_METALS, (key) => HEAVY_METAL_RULES[key]);
 
   const doMgL = optionalNonNegative(input.do, "do");
   const temperature =
@@ -195,8 +206,25 @@ export function vnWqi(input: VnWqiInput, options: VnWqiOptions = {}): IndexOutco
     IV: mean(organics),
     V: microbes.length > 0 ? mean(microbes) : null,
   };
+  const measured = Object.values(groups).filter((value) => value !== null).length;
+  if (measured < VN_WQI_MIN_GROUPS) {
+    return insufficientData(
+      `no WQI without at least ${VN_WQI_MIN_GROUPS} of the 5 groups (I pH, II pesticides, III heavy metals, IV organics and nutrients, V microbiology); got ${measured}`,
+    );
+  }
+  const missing = (options.requiredGroups ?? []).filter((group) => groups[group] === null);
+  if (missing.length > 0) {
+    return insufficientData(
+      `this water body requires group ${missing.join(" and ")} (${missing.map((g) => REQUIRABLE_GROUP_NAMES[g]).join(", ")}), not measured`,
+    );
+  }
   const factor = (value: number | null) => (value === null ? 1 : value / 100);
-  const last = groups.V === null ? groups.IV : Math.sqrt(groups.IV * groups.V);
+  const last =
+    groups.V === null
+      ? groups.IV
+      : options.weighted
+        ? Math.cbrt(groups.IV * groups.IV * groups.V)
+        : Math.sqrt(groups.IV * groups.V);
   const exact = factor(groups.I) * factor(groups.II) * factor(groups.III) * last;
   // Every factor is at most 1 and the last at most 100; clamp away last-bit rounding.
   const wqi = roundHalfUp(Math.min(100, Math.max(0, exact)));

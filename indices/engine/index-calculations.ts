@@ -1,4 +1,5 @@
 import type { MetricKey } from "../../kernel/catalogue.js";
+import type { WqiSettings } from "../../kernel/water-quality.js";
 import type { Advice, AqiResult, Category, IndexOutcome } from "../calculators/types.js";
 import { usAqi, usAqiAdvice, usAqiCategory, usAqiHourly } from "../calculators/us-aqi.js";
 import { vnAqiAdvice, vnAqiCategory, vnAqiDaily, vnAqiHourly } from "../calculators/vn-aqi.js";
@@ -41,6 +42,13 @@ export const WQI_METRICS = [
   "no3",
   "po4",
   "coliform",
+  "as",
+  "cd",
+  "pb",
+  "cr6",
+  "cu",
+  "zn",
+  "hg",
 ] as const satisfies readonly (MetricKey | keyof VnWqiInput)[];
 
 const stored = (outcome: IndexOutcome<AqiResult>): ComputedAqi | undefined =>
@@ -68,14 +76,17 @@ export function dailyAqi(standard: AqiStandard, day: DayOfHourlyMeans): Computed
   return stored(vnAqiDaily(input));
 }
 
-/** VN_WQI of an hour from its means; undefined without enough parameters. */
-export function hourlyWqi(means: ReadonlyMap<MetricKey, number>): number | undefined {
+/** VN_WQI of an hour from its means, with the station's settings; undefined without enough parameters. */
+export function hourlyWqi(
+  means: ReadonlyMap<MetricKey, number>,
+  settings: WqiSettings | null = null,
+): number | undefined {
   const input: Record<string, number> = {};
   for (const key of [...WQI_METRICS, "temperature"] as const) {
     const value = means.get(key);
     if (value !== undefined) input[key] = value;
   }
-  const outcome = vnWqi(input as VnWqiInput);
+  const outcome = vnWqi(input as VnWqiInput, settings ?? {});
   return outcome.status === "ok" ? outcome.wqi : undefined;
 }
 

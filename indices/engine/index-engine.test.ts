@@ -84,6 +84,7 @@ describe("index engine on a real SQLite store", () => {
       {
         store: fixture.store,
         areaOf: (station) => fixture.registry.areaOf(station),
+        wqiSettingsOf: async (station) => (await fixture.registry.get(station))?.wqiSettings ?? null,
         clock,
         logger,
         onAqi: (event) => events.push(event),
@@ -344,6 +345,32 @@ describe("index engine on a real SQLite store", () => {
     expect(
       (await series(meanSeriesKey("temperature"), hourAt(3), hourAt(4), water)).get(hourAt(3)),
     ).toBeCloseTo(29.5, 9);
+  });
+
+  it("uses a station's VN_WQI settings: heavy metals by Table 2, formula 5, required groups", async () => {
+    const metalRiver = {
+      ...profile,
+      id: "tn-wq-metal-1",
+      kind: "water_quality" as const,
+      metrics: ["ph", "bod5", "cod", "nh4", "coliform", "as", "cd"] as DeviceProfile["metrics"],
+      wqiSettings: { weighted: true, requiredGroups: ["III" as const] },
+    };
+    const pesticideLake = {
+      ...metalRiver,
+      id: "tn-wq-pest-1",
+      wqiSettings: { weighted: false, requiredGroups: ["II" as const] },
+    };
+    await fixture.registry.register([metalRiver, pesticideLake]);
+    const engine = await startEngine();
+    const values = { ph: 7, as: 0.02, cd: 0.004, bod5: 5, cod: 12.5, nh4: 0.45, coliform: 6250 };
+    await ingest(readingsWithHourlyMeans(metalRiver.id, hourAt(3), values));
+    await ingest(readingsWithHourlyMeans(pesticideLake.id, hourAt(3), values));
+    await engine.runOnce();
+    // III: √(75·100) = 86.60; IV 79.17; V 62.5; formula 5: 0.8660 × ∛(79.17² × 62.5) = 63.36 → 63.
+    const river = await series(WQI_SERIES_KEY, hourAt(0), hourAt(HOURS), metalRiver.id);
+    expect([...river]).toEqual([[hourAt(3), 63]]);
+    // The lake requires pesticides (group II), which were not measured: no WQI.
+    expect((await series(WQI_SERIES_KEY, hourAt(0), hourAt(HOURS), pesticideLake.id)).size).toBe(0);
   });
 
   it("with AQI_STANDARD=us stores the US AQI of the same hours", async () => {

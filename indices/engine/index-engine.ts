@@ -5,6 +5,7 @@ import type { Clock } from "../../kernel/clock.js";
 import type { Reading } from "../../kernel/reading.js";
 import type { SeriesKey, SeriesPoint } from "../../kernel/series.js";
 import { DAY_MS, HOUR_MS } from "../../kernel/time.js";
+import type { WqiSettings } from "../../kernel/water-quality.js";
 import type { TimeSeriesStore } from "../../readings/index.js";
 import { HOURS_PER_DAY } from "./daily-inputs.js";
 import { hourlyMeansFromQuarters, hourRuns } from "./hourly-means.js";
@@ -56,6 +57,8 @@ export interface IndexEngineDeps {
   readonly store: TimeSeriesStore;
   /** Area of a station, for routing live events. */
   readonly areaOf: (station: string) => Promise<string | null>;
+  /** VN_WQI settings of a water-quality station (formula 5, required groups); null: the defaults. */
+  readonly wqiSettingsOf?: (station: string) => Promise<WqiSettings | null>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Called when an AQI (hour or day) is stored for the first time or with a new value. */
@@ -284,6 +287,7 @@ export function createIndexEngine(options: IndexEngineOptions, deps: IndexEngine
     const last = hours.at(-1);
     if (first === undefined || last === undefined) return 0;
     const means = await readMeans(station, metrics, first, last + HOUR_MS);
+    const settings = (await deps.wqiSettingsOf?.(station)) ?? null;
     const points: SeriesPoint[] = [];
     for (const hour of hours) {
       const ofHour = new Map<MetricKey, number>();
@@ -291,7 +295,7 @@ export function createIndexEngine(options: IndexEngineOptions, deps: IndexEngine
         const value = byHour.get(hour);
         if (value !== undefined) ofHour.set(metric, value);
       }
-      const wqi = calculated("hourly WQI", station, hour, () => hourlyWqi(ofHour));
+      const wqi = calculated("hourly WQI", station, hour, () => hourlyWqi(ofHour, settings));
       if (wqi !== undefined) points.push({ deviceId: station, metric: WQI_SERIES_KEY, ts: hour, value: wqi });
     }
     if (points.length > 0) await store.write(points);
