@@ -60,8 +60,8 @@ export interface LiveGateway {
  * out at once, later ones in the window are merged (newest value per metric) into one event
  * at the end of the window, so a chatty device cannot flood screens and nothing is hidden.
  * Events due in the same turn of the event loop (a group commit stores hundreds of devices'
- * readings at once) leave as one frame per socket: thousands of stations cost a screen a few
- * frames per second, not thousands.
+ * readings at once) leave as one frame for the screens that watch everything: thousands of
+ * stations cost an operator's screen a few frames per second, not thousands.
  */
 export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
   const { io, registry, logger, throttleMs, now } = deps;
@@ -130,21 +130,20 @@ export function createLiveGateway(deps: LiveGatewayDeps): LiveGateway {
     setImmediate(flushFrame);
   }
 
-  /** Each socket gets, in one frame, the events of the devices and areas it watches. */
+  /**
+   * Screens that watch everything (the operators') get the tick's events in one frame; a client
+   * that chose devices or areas gets each of its events once. Emitted to rooms, so that with
+   * several nodes the Socket.IO adapter carries them to every node's clients.
+   */
   function flushFrame(): void {
     const events = frame;
     frame = [];
     frameScheduled = false;
-    if (closed) return;
-    for (const socket of ops.sockets.values()) {
-      const watched = socket.rooms.has(rooms.all)
-        ? events
-        : events.filter(
-            (e) =>
-              socket.rooms.has(rooms.device(e.deviceId)) ||
-              (e.area !== null && socket.rooms.has(rooms.area(e.area))),
-          );
-      if (watched.length > 0) socket.emit(LIVE_READINGS_EVENT, watched);
+    if (closed || events.length === 0) return;
+    ops.to(rooms.all).emit(LIVE_READINGS_EVENT, events);
+    for (const event of events) {
+      const watchers = [rooms.device(event.deviceId), ...(event.area ? [rooms.area(event.area)] : [])];
+      ops.to(watchers).except(rooms.all).emit(LIVE_READINGS_EVENT, [event]);
     }
   }
 
