@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import {
   type AqiLatestResponse,
   type AqiPoint,
@@ -13,6 +14,7 @@ import {
   latestResponseSchema,
   type ReadingsResponse,
   readingsResponseSchema,
+  wqiLatestResponseSchema,
 } from "./contract.js";
 import { createGetJson } from "./http-json.js";
 
@@ -27,6 +29,8 @@ export interface ReadingsQuery {
   step?: string;
 }
 
+export type WqiStation = z.infer<typeof wqiLatestResponseSchema>["stations"][number];
+
 export interface AqiSeriesQuery {
   station: string;
   from: Date;
@@ -38,8 +42,10 @@ export interface ApiClient {
   devices(signal?: AbortSignal): Promise<Device[]>;
   latest(signal?: AbortSignal): Promise<LatestResponse["devices"]>;
   readings(query: ReadingsQuery, signal?: AbortSignal): Promise<ReadingsResponse>;
-  /** The newest hourly AQI of every air station. */
-  aqiLatest(signal?: AbortSignal): Promise<AqiLatestResponse["stations"]>;
+  /** The newest hourly AQI of every air station, and the air stations still waiting for their first. */
+  aqiLatest(signal?: AbortSignal): Promise<Pick<AqiLatestResponse, "stations" | "pending">>;
+  /** The newest hourly WQI of every water-quality station. */
+  wqiLatest(signal?: AbortSignal): Promise<WqiStation[]>;
   /** Hourly AQI of one station. */
   aqiHours(query: AqiSeriesQuery, signal?: AbortSignal): Promise<AqiPoint[]>;
   floodLatest(signal?: AbortSignal): Promise<FloodLatestResponse["stations"]>;
@@ -67,8 +73,9 @@ export function createApiClient({ baseUrl, fetch: fetchFn }: ApiClientOptions): 
       if (query.step !== undefined) params.step = query.step;
       return getJson("/api/v1/readings", params, readingsResponseSchema, signal);
     },
-    aqiLatest: async (signal) =>
-      (await getJson("/api/v1/aqi/latest", {}, aqiLatestResponseSchema, signal)).stations,
+    aqiLatest: (signal) => getJson("/api/v1/aqi/latest", {}, aqiLatestResponseSchema, signal),
+    wqiLatest: async (signal) =>
+      (await getJson("/api/v1/wqi/latest", {}, wqiLatestResponseSchema, signal)).stations,
     aqiHours: async (query, signal) => {
       const params = {
         station: query.station,
