@@ -149,6 +149,7 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
     emptyNote: requireElement(doc, "#alerts-empty", HTMLElement),
     status: requireElement(doc, "#alerts-status", HTMLElement),
     actions: deps.alerts,
+    stationName: (deviceId) => store.device(deviceId)?.name ?? deviceId,
     log,
   });
 
