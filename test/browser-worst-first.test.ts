@@ -4,8 +4,9 @@
  * HH:MM" for a new air station on the operators' and residents' pages, at 1280 and 390 px.
  * Needs the built dashboard (`npm test` builds first; otherwise run `npm run build`).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parse as parseCsv } from "csv-parse/sync";
 import { connectAsync } from "mqtt";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -199,6 +200,52 @@ describe("worst first on the operators' page", () => {
       // A station without an index is white, not the colour of any category.
       const newFill = page.locator(`path.station-marker[data-station="${airNew.id}"]`);
       expect(await newFill.evaluate((path) => getComputedStyle(path).fill)).toBe("rgb(255, 255, 255)");
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    "shows a 7-day chart of hourly means and downloads what it shows as CSV; a custom range is checked",
+    async () => {
+      if (service === undefined) throw new Error("service not started");
+      await page.locator(`tr[data-device="${airVeryBad.id}"]`).click();
+      await page.selectOption("#chart-metric", "pm25");
+      await page.selectOption("#chart-range", "7d");
+      await expect
+        .poll(() => page.locator("#chart-status").textContent(), { timeout: WAIT_MS })
+        .toBe("Giá trị trung bình mỗi 1h");
+      await page.waitForSelector("#chart-plot .uplot canvas", { timeout: WAIT_MS });
+      const downloading = page.waitForEvent("download");
+      await page.locator("#chart-csv").click();
+      const download = await downloading;
+      expect(download.suggestedFilename()).toMatch(
+        /^wf-air-very-bad_pm25_\d{4}-\d\d-\d\d_\d{4}-\d\d-\d\d\.csv$/,
+      );
+      const text = readFileSync(await download.path(), "utf8");
+      expect(text.startsWith("\uFEFF")).toBe(true);
+      const rows = parseCsv(text, { columns: true, bom: true }) as Record<string, string>[];
+      // The same hourly means as the API's JSON: four hours of 200 µg/m³.
+      const { body } = await getJson<{ points: { ts: string; mean: number }[] }>(
+        `${service.httpUrl}/api/v1/readings?device=${airVeryBad.id}&metric=pm25&step=1h&from=${Date.now() - 7 * 24 * HOUR_MS}`,
+        await service.authHeaders(),
+      );
+      expect(rows.map((row) => [row.time_utc, Number(row.mean)])).toEqual(
+        body.points.map((p) => [p.ts, p.mean]),
+      );
+      expect(rows).toHaveLength(4);
+
+      // A custom range that ends before the data: nothing to draw, said so.
+      await page.selectOption("#chart-range", "custom");
+      await page.fill("#chart-from", "2026-01-01T00:00");
+      await page.fill("#chart-to", "2026-01-02T00:00");
+      await page.locator("#chart-to").dispatchEvent("change");
+      await expect
+        .poll(() => page.locator("#chart-status").textContent(), { timeout: WAIT_MS })
+        .toContain("Không có dữ liệu trong khoảng thời gian này.");
+      await page.fill("#chart-to", "2025-01-01T00:00");
+      await page.locator("#chart-to").dispatchEvent("change");
+      await expect.poll(() => page.locator("#chart-status").textContent()).toContain("không hợp lệ");
+      await page.selectOption("#chart-range", "1h");
     },
     TIMEOUT_MS,
   );

@@ -119,6 +119,13 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
   const chart = createChartView({
     title: requireElement(doc, "#chart-station", HTMLElement),
     metricSelect: requireElement(doc, "#chart-metric", HTMLSelectElement),
+    range: {
+      select: requireElement(doc, "#chart-range", HTMLSelectElement),
+      custom: requireElement(doc, "#chart-custom", HTMLElement),
+      from: requireElement(doc, "#chart-from", HTMLInputElement),
+      to: requireElement(doc, "#chart-to", HTMLInputElement),
+    },
+    csvButton: requireElement(doc, "#chart-csv", HTMLButtonElement),
     status: requireElement(doc, "#chart-status", HTMLElement),
     plotArea: requireElement(doc, "#chart-plot", HTMLElement),
     api,
