@@ -157,9 +157,23 @@ const stationRef = {
   lon: z.number().nullable(),
 };
 
+/** An air station that reports but has no hourly AQI yet (the first needs two complete hours). */
+export const aqiPendingSchema = z.object({
+  ...stationRef,
+  since: isoTime
+    .nullable()
+    .meta({ description: "its earliest PM reading of the last hours; null: none yet" }),
+  expectedAt: isoTime
+    .nullable()
+    .meta({ description: "about when its first hourly AQI is computed if it keeps reporting" }),
+});
+export type AqiPending = z.infer<typeof aqiPendingSchema>;
+
 export const aqiLatestResponseSchema = z.object({
   standard: z.enum(["vn_aqi", "us_aqi"]),
   stations: z.array(z.object({ ...stationRef, ...aqiPointSchema.shape, advice: adviceSchema })),
+  /** Air stations without an AQI yet; older services leave it out. */
+  pending: z.array(aqiPendingSchema).default([]),
 });
 export type AqiLatestResponse = z.infer<typeof aqiLatestResponseSchema>;
 

@@ -62,6 +62,7 @@ export async function startApiPart(
     dashboardRoot: DASHBOARD_ROOT,
     version: deps.version,
     aqiStandard: config.AQI_STANDARD,
+    indexTiming: { graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
   });
   const io = createLiveServer(app, { clock, onSessionsEnded: accounts.onSessionsEnded });
   stops.add("http", () => closeLiveServer(io, app));

@@ -1,3 +1,4 @@
+import { parse as parseCsv } from "csv-parse/sync";
 import type { FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -296,6 +297,43 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         truncated: false,
         points: pm25Readings.map((r) => ({ ts: iso(r.ts), value: r.value })),
       });
+    });
+
+    it("GET /api/v1/readings answers CSV with the same rows when asked by Accept or format", async () => {
+      const json = (await get("/api/v1/readings?device=tn-air-001&metric=pm25")).json() as {
+        points: { ts: string; value: number }[];
+      };
+      const byAccept = await app.inject({
+        method: "GET",
+        url: "/api/v1/readings?device=tn-air-001&metric=pm25",
+        headers: { ...viewer, accept: "text/csv" },
+      });
+      expect(byAccept.statusCode).toBe(200);
+      expect(byAccept.headers["content-type"]).toBe("text/csv; charset=utf-8");
+      expect(byAccept.headers["content-disposition"]).toMatch(
+        /^attachment; filename="tn-air-001_pm25_.+\.csv"$/,
+      );
+      const rows = parseCsv(byAccept.body, { columns: true }) as Record<string, string>[];
+      expect(rows.map((row) => [row.time_utc, Number(row.value)])).toEqual(
+        json.points.map((p) => [p.ts, p.value]),
+      );
+      expect(rows[0]?.unit).toBe("µg/m³");
+
+      const byFormat = await get("/api/v1/readings?device=tn-air-001&metric=pm25&format=csv");
+      expect(byFormat.text).toBe(byAccept.body);
+      const excel = await get("/api/v1/readings?device=tn-air-001&metric=pm25&format=excel");
+      expect(excel.text).toBe(`\uFEFF${byAccept.body}`);
+      const buckets = await get("/api/v1/readings?device=tn-air-001&metric=pm25&step=1h&format=csv");
+      expect(buckets.text.split("\r\n")[0]).toBe(
+        "device,metric,unit,time_utc,time_vietnam,mean,min,max,count",
+      );
+      // JSON stays the default, and a wrong format is a clear 400.
+      expect((await get("/api/v1/readings?device=tn-air-001&metric=pm25")).headers["content-type"]).toMatch(
+        /^application\/json/,
+      );
+      const wrong = await get("/api/v1/readings?device=tn-air-001&metric=pm25&format=xlsx");
+      expect(wrong.status).toBe(400);
+      expect(wrong.json().message).toContain("format must be json, csv or excel");
     });
 
     it("GET /api/v1/readings takes from/to as ISO with offset or epoch ms, to exclusive", async () => {

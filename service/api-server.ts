@@ -79,6 +79,8 @@ export interface ApiServerDeps {
   readonly cap: { readonly sender: string; readonly publicBaseUrl?: string };
   /** AQI served by /api/v1/aqi… (config AQI_STANDARD); VN_AQI when absent. */
   readonly aqiStandard?: AqiStandard;
+  /** The index engine's INDEX_GRACE_MS and INDEX_TICK_MS: when a new air station's first AQI is due. */
+  readonly indexTiming?: { readonly graceMs: number; readonly tickMs: number };
 }
 
 export interface RateLimit {
@@ -166,7 +168,13 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
       });
       await api.register(devicesApi, { registry, store, credentials: deps.deviceSecrets, audit });
       await api.register(readingsApi, { store, registry, deadLetters: deps.deadLetters, clock });
-      await api.register(indicesApi, { store, registry, clock, standard: deps.aqiStandard ?? "vn" });
+      await api.register(indicesApi, {
+        store,
+        registry,
+        clock,
+        standard: deps.aqiStandard ?? "vn",
+        ...(deps.indexTiming === undefined ? {} : { timing: deps.indexTiming }),
+      });
       await api.register(alertsApi, {
         rules: deps.rules,
         alerts: deps.alerts,

@@ -107,10 +107,17 @@ describe("alerts in the dashboard and on the residents' page (Chromium)", () => 
       expect(await resident.locator(".resident-alert-message").textContent()).toMatch(
         /^Độ đục 420[,.]0 NTU tại /,
       );
+      // Advice for the hazard (water quality), the critical wording.
+      expect(await resident.locator(".resident-alert-advice").textContent()).toMatch(/Ngừng lấy nước/);
+      // The operators' card names the station, not only its id.
+      expect(await item.locator(".alert-station").textContent()).toBe("Trạm chất lượng nước thử nghiệm");
 
       await item.locator(".alert-comment").fill("Đã báo đội kiểm tra hiện trường");
       await item.locator("button.alert-ack").click();
       await operators.locator(".alert-item[data-acknowledged='true']").waitFor({ timeout: WAIT_MS });
+      expect(await item.locator(".alert-acknowledgement").textContent()).toBe(
+        "Xác nhận bởi admin: “Đã báo đội kiểm tra hiện trường”",
+      );
 
       const listed = await pollUntil("the acknowledgement stored", async () => {
         const { body } = await getJson<{ alerts: { acknowledged: boolean; metric: string; id: number }[] }>(
@@ -129,7 +136,7 @@ describe("alerts in the dashboard and on the residents' page (Chromium)", () => 
       // The acknowledgement is the logged-in operator's.
       expect(detail.body.transitions[1]?.actor).toBe("admin");
 
-      // Clearing takes it off the residents' page.
+      // Clearing marks it as over on the residents' page, without the advice, until it is resolved.
       await device.publishAsync(
         `sensors/${STATION}/readings`,
         JSON.stringify({ values: { turbidity: 12 } }),
@@ -137,7 +144,10 @@ describe("alerts in the dashboard and on the residents' page (Chromium)", () => 
           qos: 1,
         },
       );
-      await residents.locator("#resident-alerts-empty:not([hidden])").waitFor({ timeout: WAIT_MS });
+      const over = residents.locator(".resident-alert[data-state='cleared']");
+      await over.waitFor({ timeout: WAIT_MS });
+      expect(await over.locator(".resident-alert-state").textContent()).toBe("Đã hết");
+      expect(await over.locator(".resident-alert-advice").count()).toBe(0);
       await operators.locator(".alert-item[data-state='cleared']").waitFor({ timeout: WAIT_MS });
       expect(pageErrors).toEqual([]);
     },

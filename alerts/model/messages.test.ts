@@ -40,7 +40,7 @@ describe("alert messages", () => {
     );
     const silent = rule({ condition: { type: "nodata", seconds: 600 } });
     expect(renderAlertMessage(silent, signal({ value: null }), station)).toEqual({
-      vi: "Cảnh báo nghiêm trọng: trạm Trạm Phường Tân Ninh (Phường Tân Ninh) không gửi dữ liệu Bụi PM2.5",
+      vi: "Cảnh báo nghiêm trọng: Trạm Phường Tân Ninh (Phường Tân Ninh) không gửi dữ liệu Bụi PM2.5",
       en: "Major alert: station Trạm Phường Tân Ninh (Phường Tân Ninh) has stopped sending PM2.5",
     });
     const withdrawn = renderAlertMessage(pm, signal({ kind: "clear", value: null }), station);
@@ -61,6 +61,23 @@ describe("alert messages", () => {
       vi: "Trạm Phường Tân Ninh, Phường Tân Ninh: Bụi PM2.5 123,5 µg/m³ (nghiêm trọng, rule 1) {unknown}",
       en: "Trạm Phường Tân Ninh, Phường Tân Ninh: PM2.5 123.5 µg/m³ (major, rule 1) {unknown}",
     });
+  });
+
+  it("names a station called after its metric once: no 'Mực nước tại Mực nước sông…'", () => {
+    const level = rule({ metric: "water_level", condition: { type: "threshold", above: 3 } });
+    const river = { name: "Mực nước sông Vàm Cỏ Đông (Gò Dầu)", area: "go-dau", areaName: "Phường Gò Dầu" };
+    const message = renderAlertMessage(level, signal({ subject: "water_level", value: 3.42 }), river);
+    expect(message.vi).toBe(
+      "Cảnh báo nghiêm trọng: Mực nước sông Vàm Cỏ Đông (Gò Dầu) (Phường Gò Dầu) là 3,42 m",
+    );
+    expect(message.vi).not.toMatch(/Mực nước tại Mực nước/);
+    expect(message.en).toBe(
+      "Major alert: Water level at Mực nước sông Vàm Cỏ Đông (Gò Dầu) (Phường Gò Dầu) is 3.42 m",
+    );
+    const silent = rule({ condition: { type: "nodata", seconds: 600 } });
+    expect(renderAlertMessage(silent, signal({ value: null }), { ...river, name: "Gò Dầu" }).vi).toBe(
+      "Cảnh báo nghiêm trọng: trạm Gò Dầu (Phường Gò Dầu) không gửi dữ liệu Bụi PM2.5",
+    );
   });
 
   it("names flood levels and leaves out an unknown area", () => {

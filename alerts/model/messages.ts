@@ -65,20 +65,20 @@ export function formatValue(subject: string, value: number | null, language: Lan
 
 export const DEFAULT_TEMPLATES = {
   open: {
-    vi: "Cảnh báo {severity}: {metric} tại {station} ({area}) là {value} {unit}",
-    en: "{severity} alert: {metric} at {station} ({area}) is {value} {unit}",
+    vi: "Cảnh báo {severity}: {subject} ({area}) là {value} {unit}",
+    en: "{severity} alert: {subject} ({area}) is {value} {unit}",
   },
   escalate: {
-    vi: "Cảnh báo tăng lên mức {severity}: {metric} tại {station} ({area}) là {value} {unit}",
-    en: "Alert raised to {severity}: {metric} at {station} ({area}) is {value} {unit}",
+    vi: "Cảnh báo tăng lên mức {severity}: {subject} ({area}) là {value} {unit}",
+    en: "Alert raised to {severity}: {subject} ({area}) is {value} {unit}",
   },
   noData: {
-    vi: "Cảnh báo {severity}: trạm {station} ({area}) không gửi dữ liệu {metric}",
-    en: "{severity} alert: station {station} ({area}) has stopped sending {metric}",
+    vi: "Cảnh báo {severity}: {theStation} ({area}) không gửi dữ liệu {metric}",
+    en: "{severity} alert: {theStation} ({area}) has stopped sending {metric}",
   },
   clear: {
-    vi: "Hết cảnh báo: {metric} tại {station} ({area}) đã trở lại bình thường ({value} {unit})",
-    en: "Alert cleared: {metric} at {station} ({area}) is back to normal ({value} {unit})",
+    vi: "Hết cảnh báo: {subject} ({area}) đã trở lại bình thường ({value} {unit})",
+    en: "Alert cleared: {subject} ({area}) is back to normal ({value} {unit})",
   },
   withdrawn: {
     vi: "Hết cảnh báo: quy tắc “{rule}” không còn theo dõi {metric} tại {station} ({area})",
@@ -97,6 +97,24 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
 }
 
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+const startsWithWord = (text: string, word: string) =>
+  text.toLocaleLowerCase("vi").startsWith(`${word.toLocaleLowerCase("vi")} `);
+
+/**
+ * "Bụi PM2.5 tại Trạm Tân Ninh", but a station named after what it measures is named alone:
+ * "Mực nước sông Vàm Cỏ Đông", never "Mực nước tại Mực nước sông Vàm Cỏ Đông".
+ */
+export function subjectAtStation(metricLabel: string, stationName: string, language: Language): string {
+  if (startsWithWord(stationName, metricLabel)) return stationName;
+  return language === "vi" ? `${metricLabel} tại ${stationName}` : `${metricLabel} at ${stationName}`;
+}
+
+/** "trạm Gò Dầu", but "Trạm Gò Dầu" stays as named (no "trạm Trạm Gò Dầu"). */
+export function theStation(stationName: string, language: Language): string {
+  const noun = language === "vi" ? "trạm" : "station";
+  return startsWithWord(stationName, noun) ? stationName : `${noun} ${stationName}`;
+}
 
 function templatesFor(rule: AlertRule, signal: AlertSignal): Bilingual {
   if (signal.kind === "clear")
@@ -123,6 +141,8 @@ export function renderAlertMessage(rule: AlertRule, signal: AlertSignal, station
         value: formatValue(signal.subject, signal.value, language),
         unit: signal.value === null ? "" : unit,
         station: station.name,
+        subject: subjectAtStation(subject.label[language], station.name, language),
+        theStation: theStation(station.name, language),
         area,
         metric: subject.label[language],
         severity: SEVERITY_LABEL[signal.severity][language],

@@ -18,6 +18,8 @@ interface ShownAlert {
   message: { vi: string; en: string };
   at: string;
   reminded: boolean;
+  /** Who acknowledged it and what they wrote, when this page saw it happen. */
+  acknowledgement: { actor: string | null; comment: string | null } | null;
 }
 
 export interface AlertPanel {
@@ -44,6 +46,8 @@ export function createAlertPanel(deps: {
   readonly emptyNote: HTMLElement;
   readonly status: HTMLElement;
   readonly actions: AlertActions;
+  /** The station's name as registered: alerts name stations, not device ids. */
+  readonly stationName: (deviceId: string) => string;
   readonly log: Pick<Console, "warn">;
 }): AlertPanel {
   const shown = new Map<number, ShownAlert>();
@@ -70,6 +74,10 @@ export function createAlertPanel(deps: {
       message: event.transition === "acknowledged" && current ? current.message : event.message,
       at: event.transition === "opened" || !current ? event.at : current.at,
       reminded: event.transition === "reminder",
+      acknowledgement:
+        event.transition === "acknowledged"
+          ? { actor: event.actor, comment: event.comment }
+          : (current?.acknowledgement ?? null),
     });
   }
 
@@ -106,7 +114,24 @@ export function createAlertPanel(deps: {
     );
     if (alert.reminded) head.append(element("span", "alert-reminder", c.t("alertReminder")));
     const message = element("p", "alert-message", alert.message[c.language]);
-    const meta = element("p", "alert-meta", `${alert.deviceId} · ${c.format.dateTime(alert.at)}`);
+    const name = deps.stationName(alert.deviceId);
+    const meta = element("p", "alert-meta");
+    meta.append(
+      element("span", "alert-station", name),
+      document.createTextNode(
+        `${name === alert.deviceId ? "" : ` (${alert.deviceId})`} · ${c.format.dateTime(alert.at)}`,
+      ),
+    );
+    const acknowledgement =
+      alert.acknowledgement === null
+        ? null
+        : element(
+            "p",
+            "alert-acknowledgement",
+            `${c.t("alertAcknowledgedBy")} ${alert.acknowledgement.actor ?? "—"}${
+              alert.acknowledgement.comment ? `: “${alert.acknowledgement.comment}”` : ""
+            }`,
+          );
     const form = element("form", "alert-actions");
     const comment = element("input", "alert-comment");
     comment.type = "text";
@@ -128,7 +153,9 @@ export function createAlertPanel(deps: {
     if (!alert.acknowledged) form.append(button("ack", "alertAcknowledge"));
     form.append(button("resolve", "alertResolve"));
     form.addEventListener("submit", (e) => e.preventDefault());
-    li.append(head, message, meta, form);
+    li.append(head, message, meta);
+    if (acknowledgement !== null) li.append(acknowledgement);
+    li.append(form);
     return li;
   }
 
@@ -159,6 +186,7 @@ export function createAlertPanel(deps: {
             message: summary.message,
             at: summary.openedAt,
             reminded: false,
+            acknowledgement: null,
           });
         }
         deps.status.textContent = "";

@@ -1,6 +1,14 @@
 import uPlot from "uplot";
 import { HOUR_MS } from "../../kernel/time.js";
 import type { ApiClient } from "./api-client.js";
+import {
+  type ChartWindow,
+  customWindow,
+  epochToVietnamLocal,
+  presetWindow,
+  RANGE_PRESETS,
+  type RangePreset,
+} from "./chart-range.js";
 import type { LiveReading, ReadingsResponse } from "./contract.js";
 import { DISPLAY_TIME_ZONE } from "./format.js";
 import type { MessageKey } from "./i18n.js";
@@ -9,7 +17,7 @@ import type { StationStore } from "./station-store.js";
 import { createTimeSeriesWindow, type SeriesPoint } from "./time-series-window.js";
 
 export interface ChartView {
-  /** Shows the last hour of the given station, or the hint when none is selected. */
+  /** Shows the chosen range (the last hour at first) of the given station, or the hint when none is selected. */
   showStation(deviceId: string | null): void;
   /** Re-labels after the language or the catalogue changes, and refreshes the metric choices. */
   render(context: ViewContext): void;
@@ -19,6 +27,15 @@ export interface ChartView {
 export interface ChartViewOptions {
   title: HTMLElement;
   metricSelect: HTMLSelectElement;
+  /** The time range: presets, or custom with the two datetime-local inputs (Viet Nam time). */
+  range: {
+    select: HTMLSelectElement;
+    custom: HTMLElement;
+    from: HTMLInputElement;
+    to: HTMLInputElement;
+  };
+  /** Downloads what the chart shows as CSV. */
+  csvButton: HTMLButtonElement;
   status: HTMLElement;
   plotArea: HTMLElement;
   api: ApiClient;
@@ -30,6 +47,16 @@ export interface ChartViewOptions {
 /** Above this many raw points the chart asks the service for 30-second means instead. */
 const RAW_POINT_LIMIT = 2000;
 const MEAN_STEP = "30s";
+const RANGE_MESSAGES: Record<RangePreset, MessageKey> = {
+  "1h": "range1h",
+  "24h": "range24h",
+  "7d": "range7d",
+  "30d": "range30d",
+  "1y": "range1y",
+  custom: "rangeCustom",
+};
+/** Above this span the time axis also shows the date. */
+const DATED_AXIS_SPAN_S = 20 * 3600;
 const LEGEND_ALLOWANCE_PX = 44;
 
 type ChartStatus = { key: MessageKey } | null;
@@ -40,13 +67,25 @@ const pointsOf = (response: ReadingsResponse): SeriesPoint[] =>
     return value === null ? [] : [{ at: Date.parse(point.ts), value }];
   });
 
+/** The API answers the step in ms; it takes names ("5m"). */
+function stepName(stepMs: number): string {
+  if (stepMs % 86_400_000 === 0) return `${stepMs / 86_400_000}d`;
+  if (stepMs % 3_600_000 === 0) return `${stepMs / 3_600_000}h`;
+  if (stepMs % 60_000 === 0) return `${stepMs / 60_000}m`;
+  return `${Math.round(stepMs / 1000)}s`;
+}
+
 export function createChartView(options: ChartViewOptions): ChartView {
   const { metricSelect, plotArea, api, store, now } = options;
   const series = createTimeSeriesWindow(HOUR_MS);
   let context: ViewContext | null = null;
   let deviceId: string | null = null;
   let metric: string | null = null;
-  let averaged = false;
+  /** The bucket size of what is shown, or null for raw points. */
+  let averaged: string | null = null;
+  let truncated = false;
+  let preset: RangePreset = "1h";
+  let shownWindow: ChartWindow = presetWindow("1h", now());
   let plot: uPlot | null = null;
   let zoomed = false;
   let loading: AbortController | null = null;
@@ -56,7 +95,11 @@ export function createChartView(options: ChartViewOptions): ChartView {
 
   const setStatus = (next: ChartStatus) => {
     status = next;
-    const text = [next === null ? "" : context?.t(next.key), averaged ? context?.t("chartMeanNote") : ""]
+    const text = [
+      next === null ? "" : context?.t(next.key),
+      averaged === null ? "" : `${context?.t("chartMeanNote")} ${averaged}`,
+      truncated ? context?.t("chartTruncated") : "",
+    ]
       .filter((part) => part !== undefined && part !== "")
       .join(" · ");
     options.status.textContent = text;
@@ -89,8 +132,16 @@ export function createChartView(options: ChartViewOptions): ChartView {
       {
         ...plotSize(),
         tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), DISPLAY_TIME_ZONE),
-        // Always the whole last hour, so the picture does not jump as points arrive.
-        scales: { x: { time: true, range: () => [(now() - HOUR_MS) / 1000, now() / 1000] } },
+        // Always the whole window (the last hour: up to now), so the picture does not jump as points arrive.
+        scales: {
+          x: {
+            time: true,
+            range: () =>
+              shownWindow.live
+                ? [(now() - HOUR_MS) / 1000, now() / 1000]
+                : [shownWindow.from / 1000, shownWindow.to / 1000],
+          },
+        },
         hooks: {
           // A drag-selection zooms in; keep that view while live points arrive, until a double-click.
           setSelect: [() => (zoomed = true)],
@@ -115,11 +166,18 @@ export function createChartView(options: ChartViewOptions): ChartView {
             ...axisCommon,
             label: ctx.t("chartTimeAxis"),
             labelSize: Math.round(fontPx * 1.6),
-            size: Math.round(fontPx * 2.6),
+            size: Math.round(fontPx * 3.6),
+            // Longer ranges carry the date under the time: a tick never leaves the day in doubt.
             values: (_, splits, _axis, _space, increment) =>
-              splits.map((seconds) =>
-                (increment < 60 ? ctx.format.time : ctx.format.hourMinute)(new Date(seconds * 1000)),
-              ),
+              splits.map((seconds) => {
+                const at = new Date(seconds * 1000);
+                if ((shownWindow.to - shownWindow.from) / 1000 <= DATED_AXIS_SPAN_S) {
+                  return (increment < 60 ? ctx.format.time : ctx.format.hourMinute)(at);
+                }
+                return increment >= 86_400
+                  ? ctx.format.date(at)
+                  : `${ctx.format.hourMinute(at)}\n${ctx.format.date(at)}`;
+              }),
           },
           {
             ...axisCommon,
@@ -135,7 +193,7 @@ export function createChartView(options: ChartViewOptions): ChartView {
   };
 
   const refreshData = () => {
-    series.trim(now());
+    if (shownWindow.live) series.trim(now());
     if (plot === null) drawPlot();
     else plot.setData(series.toAligned(), !zoomed);
     if (series.size() > 0 && status?.key === "chartEmpty") setStatus(null);
@@ -166,28 +224,50 @@ export function createChartView(options: ChartViewOptions): ChartView {
     options.title.textContent = device === undefined ? "" : device.name;
   };
 
+  /** What the chart shows, for the CSV download: the same device, metric, window and buckets. */
+  let lastQuery: Parameters<ApiClient["readingsCsv"]>[0] | null = null;
+
   async function load(): Promise<void> {
     loading?.abort();
     series.replace([]);
-    averaged = false;
+    averaged = null;
+    truncated = false;
     pendingLive = [];
     destroyPlot();
+    options.csvButton.disabled = true;
     if (deviceId === null || metric === null) {
       setStatus(deviceId === null ? { key: "chartHint" } : { key: "chartEmpty" });
       return;
     }
+    const chosen =
+      preset === "custom"
+        ? customWindow(options.range.from.value, options.range.to.value)
+        : presetWindow(preset, now());
+    if (chosen === "rangeInvalid") {
+      setStatus({ key: "rangeInvalid" });
+      return;
+    }
+    shownWindow = chosen;
     const controller = new AbortController();
     loading = controller;
     setStatus({ key: "chartLoading" });
-    const to = new Date(now());
-    const query = { device: deviceId, metric, from: new Date(to.getTime() - HOUR_MS), to };
+    const query = {
+      device: deviceId,
+      metric,
+      from: new Date(chosen.from),
+      to: new Date(chosen.to),
+      ...(chosen.step === undefined ? {} : { step: chosen.step }),
+    };
     try {
       let response = await api.readings(query, controller.signal);
-      if (response.points.length > RAW_POINT_LIMIT) {
+      if (response.step === null && response.points.length > RAW_POINT_LIMIT) {
         response = await api.readings({ ...query, step: MEAN_STEP }, controller.signal);
       }
       if (controller.signal.aborted) return;
-      averaged = response.step !== null;
+      lastQuery = { ...query, ...(response.step === null ? {} : { step: stepName(response.step) }) };
+      averaged = response.step === null ? null : stepName(response.step);
+      truncated = response.truncated;
+      options.csvButton.disabled = false;
       series.replace(pointsOf(response));
       for (const point of pendingLive) series.add(point);
       pendingLive = [];
@@ -201,6 +281,50 @@ export function createChartView(options: ChartViewOptions): ChartView {
       options.onError(error);
     }
   }
+
+  const fillRangeChoices = () => {
+    if (context === null) return;
+    const ctx = context;
+    options.range.select.replaceChildren(
+      ...RANGE_PRESETS.map((key) => {
+        const option = document.createElement("option");
+        option.value = key;
+        option.textContent = ctx.t(RANGE_MESSAGES[key]);
+        return option;
+      }),
+    );
+    options.range.select.value = preset;
+  };
+
+  options.range.select.addEventListener("change", () => {
+    preset = RANGE_PRESETS.find((key) => key === options.range.select.value) ?? "1h";
+    options.range.custom.hidden = preset !== "custom";
+    if (preset === "custom" && options.range.from.value === "") {
+      // Start the custom range from the one shown.
+      options.range.from.value = epochToVietnamLocal(shownWindow.from);
+      options.range.to.value = epochToVietnamLocal(shownWindow.to);
+    }
+    void load();
+  });
+  for (const input of [options.range.from, options.range.to]) {
+    input.addEventListener("change", () => {
+      if (preset === "custom") void load();
+    });
+  }
+  options.csvButton.addEventListener("click", async () => {
+    if (lastQuery === null) return;
+    try {
+      const { blob, filename } = await api.readingsCsv(lastQuery);
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = filename;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (error) {
+      setStatus({ key: "exportFailed" });
+      options.onError(error);
+    }
+  });
 
   metricSelect.addEventListener("change", () => {
     metric = metricSelect.value === "" ? null : metricSelect.value;
@@ -228,12 +352,13 @@ export function createChartView(options: ChartViewOptions): ChartView {
         if (metric !== null) void load();
       }
       fillMetricChoices();
+      fillRangeChoices();
       renderTitle();
       setStatus(status);
       drawPlot();
     },
     appendReading(reading) {
-      if (reading.deviceId !== deviceId || metric === null) return;
+      if (reading.deviceId !== deviceId || metric === null || !shownWindow.live) return;
       const value = reading.values[metric];
       if (value === undefined) return;
       const point = { at: Date.parse(reading.ts), value };

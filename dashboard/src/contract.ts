@@ -3,6 +3,7 @@ export {
   type AlertEventPayload,
   type AlertSummaryPayload,
   type AqiLatestResponse,
+  type AqiPending,
   type AqiPoint,
   alertEventSchema,
   alertsResponseSchema,
@@ -28,4 +29,5 @@ export {
   type ReadingsResponse,
   readingsResponseSchema,
   subscribeAckSchema,
+  wqiLatestResponseSchema,
 } from "../../kernel/api-contract.js";

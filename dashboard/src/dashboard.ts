@@ -2,6 +2,7 @@ import type { Socket } from "socket.io-client";
 import { type AlertActions, createAlertPanel } from "./alert-panel.js";
 import type { ApiClient } from "./api-client.js";
 import { createAqiChartView } from "./aqi-chart-view.js";
+import { createAttentionStrip } from "./attention-strip.js";
 import { createChartView } from "./chart-view.js";
 import {
   alertEventSchema,
@@ -18,6 +19,8 @@ import { createIndexStore } from "./index-store.js";
 import { startLiveFeed } from "./live-feed.js";
 import { createMapView, type MapStation } from "./map-view.js";
 import { createStationList, type ViewContext } from "./station-list.js";
+import { severityOf } from "./station-ranking.js";
+import { situationOf } from "./station-situation.js";
 import { createStationStore } from "./station-store.js";
 
 export interface DashboardDependencies {
@@ -39,6 +42,8 @@ const DEVICE_REFRESH_MS = 30_000;
 const LOAD_RETRY_MS = 5_000;
 /** Live events carry new hours; the full answers also bring advice and catch anything missed. */
 const AQI_REFRESH_MS = 5 * 60_000;
+/** A pending AQI's promised time or a new WQI is worth a look more often than a full hour. */
+const WQI_REFRESH_MS = 5 * 60_000;
 const FLOOD_REFRESH_MS = 60_000;
 /** A burst of events that need a full answer (a new station, a new category) asks once. */
 const INDEX_REFETCH_DELAY_MS = 2_000;
@@ -99,6 +104,14 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
   const list = createStationList({
     table: requireElement(doc, "#stations", HTMLTableElement),
     emptyNote: requireElement(doc, "#stations-empty", HTMLElement),
+    controls: {
+      search: requireElement(doc, "#station-search", HTMLInputElement),
+      sort: requireElement(doc, "#station-sort", HTMLSelectElement),
+      kind: requireElement(doc, "#filter-kind", HTMLSelectElement),
+      area: requireElement(doc, "#filter-area", HTMLSelectElement),
+      status: requireElement(doc, "#filter-status", HTMLSelectElement),
+      count: requireElement(doc, "#station-count", HTMLElement),
+    },
     store,
     indices,
     onSelect: select,
@@ -106,6 +119,13 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
   const chart = createChartView({
     title: requireElement(doc, "#chart-station", HTMLElement),
     metricSelect: requireElement(doc, "#chart-metric", HTMLSelectElement),
+    range: {
+      select: requireElement(doc, "#chart-range", HTMLSelectElement),
+      custom: requireElement(doc, "#chart-custom", HTMLElement),
+      from: requireElement(doc, "#chart-from", HTMLInputElement),
+      to: requireElement(doc, "#chart-to", HTMLInputElement),
+    },
+    csvButton: requireElement(doc, "#chart-csv", HTMLButtonElement),
     status: requireElement(doc, "#chart-status", HTMLElement),
     plotArea: requireElement(doc, "#chart-plot", HTMLElement),
     api,
@@ -124,28 +144,40 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
     now,
     onError: (error) => log.warn("AQI history could not be loaded", error),
   });
+  const attention = createAttentionStrip({
+    list: requireElement(doc, "#attention-list", HTMLElement),
+    emptyNote: requireElement(doc, "#attention-empty", HTMLElement),
+    indices,
+    onSelect: select,
+  });
   const loadError = requireElement(doc, "#load-error", HTMLElement);
   const alertPanel = createAlertPanel({
     list: requireElement(doc, "#alerts", HTMLElement),
     emptyNote: requireElement(doc, "#alerts-empty", HTMLElement),
     status: requireElement(doc, "#alerts-status", HTMLElement),
     actions: deps.alerts,
+    stationName: (deviceId) => store.device(deviceId)?.name ?? deviceId,
     log,
   });
 
   const mapStations = (devices: readonly Device[]): MapStation[] =>
-    devices.flatMap(({ id, name, lat, lon, status }) => {
+    devices.flatMap((device) => {
+      const { id, name, kind, lat, lon, status } = device;
       if (lat === null || lon === null) return [];
       const aqi = indices.aqi(id);
+      const wqi = indices.wqi(id);
       const flood = indices.flood(id);
       return [
         {
           id,
           name,
+          kind,
           lat,
           lon,
           status,
+          severity: severityOf(situationOf(device, indices)),
           aqi: aqi === undefined ? null : { value: aqi.aqi, category: aqi.category },
+          wqi: wqi === undefined ? null : { value: wqi.wqi, category: wqi.category },
           flood:
             flood === undefined || !isFloodLevel(flood.level)
               ? null
@@ -158,14 +190,23 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
     if (stationIds.length === 0) return;
     for (const id of stationIds) list.updateIndices(id);
     map.setStations(mapStations(store.devices()));
+    attention.render(store.devices(), ctx);
     if (selectedId !== null && stationIds.includes(selectedId)) aqiChart.refreshDetail();
   };
 
   const refreshAqi = async () => {
     try {
-      showIndicesOf(indices.setAqiLatest(await api.aqiLatest()));
+      const { stations, pending } = await api.aqiLatest();
+      showIndicesOf([...new Set([...indices.setAqiLatest(stations), ...indices.setAqiPending(pending)])]);
     } catch (error) {
       log.warn("AQI could not be loaded", error);
+    }
+  };
+  const refreshWqi = async () => {
+    try {
+      showIndicesOf(indices.setWqiLatest(await api.wqiLatest()));
+    } catch (error) {
+      log.warn("WQI could not be loaded", error);
     }
   };
   const refreshFlood = async () => {
@@ -194,6 +235,7 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
     list.setSelected(selectedId);
     map.setStations(mapStations(store.devices()));
     map.setSelected(selectedId);
+    attention.render(store.devices(), ctx);
     chart.render(ctx);
     aqiChart.render(ctx);
     alertPanel.render(ctx);
@@ -283,6 +325,7 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
       chart.showStation(selectedId);
       aqiChart.showStation(selectedId);
       void refreshAqi();
+      void refreshWqi();
       void refreshFlood();
     } catch (error) {
       loadError.hidden = false;
@@ -314,5 +357,6 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
   setInterval(() => void refreshDevices(), DEVICE_REFRESH_MS);
   setInterval(() => void refreshAqi(), AQI_REFRESH_MS);
   setInterval(() => void refreshFlood(), FLOOD_REFRESH_MS);
+  setInterval(() => void refreshWqi(), WQI_REFRESH_MS);
   return { lastAlertId: () => alertPanel.lastEventId() };
 }

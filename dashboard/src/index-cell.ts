@@ -1,7 +1,7 @@
 import { HOUR_MS } from "../../kernel/time.js";
 import type { Device } from "./contract.js";
 import { pollutantName } from "./i18n.js";
-import { aqiChip, floodBadge } from "./index-badges.js";
+import { aqiChip, floodBadge, paintCategory } from "./index-badges.js";
 import { isFloodLevel } from "./index-display.js";
 import type { IndexStore, StationAqi, StationFlood } from "./index-store.js";
 import type { ViewContext } from "./station-list.js";
@@ -71,6 +71,23 @@ function floodPart(entry: StationFlood, ctx: ViewContext): HTMLElement {
   return part;
 }
 
+/** "Đang chờ AQI, giá trị đầu tiên khoảng 18:03": a new air station's AQI needs hours of data. */
+export function aqiPendingText(expectedAt: string | null | undefined, ctx: ViewContext): string {
+  if (expectedAt === undefined) return ctx.t("aqiNotYet");
+  if (expectedAt === null) return ctx.t("aqiPendingNoData");
+  return `${ctx.t("aqiPending")} ${ctx.format.hourMinute(expectedAt)}`;
+}
+
+function wqiPart(wqi: number, category: Parameters<typeof paintCategory>[1], ts: string, ctx: ViewContext) {
+  const part = span("index-wqi", "");
+  const chip = span("wqi-chip", `${ctx.t("wqiLabel")} ${wqi}`);
+  paintCategory(chip, category);
+  chip.dataset.wqi = String(wqi);
+  part.append(chip, span("wqi-category", category[ctx.language]));
+  part.title = `${ctx.t("aqiHour")}: ${aqiHourText(ts, ctx)}`;
+  return part;
+}
+
 /** The station list's index column: AQI for air stations, the flood alarm level for water-level ones. */
 export function fillIndexCell(
   cell: HTMLElement,
@@ -81,8 +98,17 @@ export function fillIndexCell(
   const parts: HTMLElement[] = [];
   const aqi = indices.aqi(device.id);
   const flood = indices.flood(device.id);
+  const wqi = indices.wqi(device.id);
   if (aqi !== undefined) parts.push(aqiPart(aqi, ctx));
-  else if (device.kind === "air") parts.push(span("index-missing", ctx.t("aqiNotYet")));
+  else if (device.kind === "air") {
+    const pending = span(
+      "index-missing index-pending",
+      aqiPendingText(indices.aqiPending(device.id)?.expectedAt, ctx),
+    );
+    pending.title = ctx.t("aqiPendingNote");
+    parts.push(pending);
+  }
+  if (wqi !== undefined) parts.push(wqiPart(wqi.wqi, wqi.category, wqi.ts, ctx));
   if (flood !== undefined) parts.push(floodPart(flood, ctx));
   cell.replaceChildren(...parts);
 }

@@ -117,3 +117,47 @@ describe("index store", () => {
     expect(store.applyWaterLevel("unknown", at, 3)).toBe(false);
   });
 });
+
+describe("index store: pending AQI and WQI", () => {
+  const pending = (station: string, expectedAt: string | null) => ({
+    station,
+    name: station,
+    area: "tan-ninh",
+    areaName: "Phường Tân Ninh",
+    lat: null,
+    lon: null,
+    since: expectedAt === null ? null : "2026-12-06T09:05:00.000Z",
+    expectedAt,
+  });
+
+  it("keeps the stations waiting for their first AQI and reports which changed", () => {
+    const store = createIndexStore();
+    expect(store.setAqiPending([pending("a", "2026-12-06T11:02:30.000Z"), pending("b", null)])).toEqual([
+      "a",
+      "b",
+    ]);
+    expect(store.aqiPending("a")?.expectedAt).toBe("2026-12-06T11:02:30.000Z");
+    // a got its AQI, b started reporting.
+    expect(store.setAqiPending([pending("b", "2026-12-06T12:02:30.000Z")]).sort()).toEqual(["a", "b"]);
+    expect(store.aqiPending("a")).toBeUndefined();
+    expect(store.setAqiPending([pending("b", "2026-12-06T12:02:30.000Z")])).toEqual([]);
+  });
+
+  it("keeps the newest WQI of each station", () => {
+    const store = createIndexStore();
+    const wqi = (ts: string, value: number) => ({
+      station: "q",
+      name: "q",
+      area: null,
+      areaName: null,
+      lat: null,
+      lon: null,
+      ts,
+      wqi: value,
+      category: MODERATE,
+    });
+    expect(store.setWqiLatest([wqi("2026-12-06T09:00:00.000Z", 60)])).toEqual(["q"]);
+    expect(store.setWqiLatest([wqi("2026-12-06T08:00:00.000Z", 20)])).toEqual([]);
+    expect(store.wqi("q")?.wqi).toBe(60);
+  });
+});

@@ -1,4 +1,5 @@
-import type { AqiLatestResponse, FloodLatestResponse, LiveAqi } from "./contract.js";
+import type { WqiStation } from "./api-client.js";
+import type { AqiLatestResponse, AqiPending, FloodLatestResponse, LiveAqi } from "./contract.js";
 import { floodAlarmLevel, floodLevelLabel } from "./indices.js";
 
 export type StationAqi = Omit<AqiLatestResponse["stations"][number], "advice"> & {
@@ -17,6 +18,11 @@ export interface IndexStore {
   /** A live water_level value: the alarm level follows at once from the station's thresholds. */
   applyWaterLevel(stationId: string, at: number, value: number): boolean;
   flood(stationId: string): StationFlood | undefined;
+  /** Replaces the air stations still waiting for their first AQI; returns those whose wait changed. */
+  setAqiPending(pending: readonly AqiPending[]): string[];
+  aqiPending(stationId: string): AqiPending | undefined;
+  setWqiLatest(stations: readonly WqiStation[]): string[];
+  wqi(stationId: string): WqiStation | undefined;
 }
 
 const newerOrSame = (incoming: string | null, current: string | null): boolean =>
@@ -26,6 +32,8 @@ const newerOrSame = (incoming: string | null, current: string | null): boolean =
 export function createIndexStore(): IndexStore {
   const aqiByStation = new Map<string, StationAqi>();
   const floodByStation = new Map<string, StationFlood>();
+  const pendingByStation = new Map<string, AqiPending>();
+  const wqiByStation = new Map<string, WqiStation>();
 
   const replaceAll = <T extends { station: string; ts: string | null }>(
     target: Map<string, T>,
@@ -101,5 +109,21 @@ export function createIndexStore(): IndexStore {
       return true;
     },
     flood: (stationId) => floodByStation.get(stationId),
+    setAqiPending(pending) {
+      const changed = new Set<string>(pendingByStation.keys());
+      const before = new Map(pendingByStation);
+      pendingByStation.clear();
+      for (const entry of pending) {
+        pendingByStation.set(entry.station, entry);
+        if (before.get(entry.station)?.expectedAt === entry.expectedAt) changed.delete(entry.station);
+        else changed.add(entry.station);
+      }
+      return [...changed];
+    },
+    aqiPending: (stationId) => pendingByStation.get(stationId),
+    setWqiLatest(stations) {
+      return replaceAll(wqiByStation, stations, (a, b) => a.ts === b.ts && a.wqi === b.wqi);
+    },
+    wqi: (stationId) => wqiByStation.get(stationId),
   };
 }

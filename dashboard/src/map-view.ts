@@ -1,6 +1,6 @@
 import L from "leaflet";
 import type { DeviceStatus, IndexCategory } from "./contract.js";
-import { type Language, statusMessageKey, type Translate } from "./i18n.js";
+import { kindMessageKey, type Language, statusMessageKey, type Translate } from "./i18n.js";
 import {
   cssRgb,
   FLOOD_LEVEL_COLOURS,
@@ -9,16 +9,22 @@ import {
   textColourOn,
 } from "./index-display.js";
 import { aqiLegend, floodLegend } from "./index-legend.js";
+import { KIND_SYMBOL_KINDS, kindSymbolElement, kindSymbolSvg } from "./kind-symbol.js";
 import { DAU_TIENG_RESERVOIR, type LatLon, PROVINCE_OUTLINE, VAM_CO_DONG_RIVER } from "./province-sketch.js";
 
 export interface MapStation {
   id: string;
   name: string;
+  kind: string | null;
   lat: number;
   lon: number;
   status: DeviceStatus;
-  /** The newest hourly AQI: colours the marker. */
+  /** The newest hourly AQI: colours an air station's marker. */
   aqi: { value: number; category: IndexCategory } | null;
+  /** The newest hourly WQI: colours a water-quality station's marker. */
+  wqi: { value: number; category: IndexCategory } | null;
+  /** 0 (fine) … 5 (worst), station-ranking.ts: the worst markers are drawn on top. */
+  severity: number;
   /** The alarm level of a water-level station: a badge beside the marker from level I up. */
   flood: { level: FloodLevel; label: { vi: string; en: string } | null } | null;
 }
@@ -39,19 +45,44 @@ export interface MapViewOptions {
 }
 
 const STATUSES: readonly DeviceStatus[] = ["online", "offline", "unknown"];
-const MARKER_RADIUS = 8;
-const SELECTED_MARKER_RADIUS = 12;
+const MARKER_SIZE = 22;
+const SELECTED_MARKER_SIZE = 32;
+/** Leaflet stacks markers by screen row plus this offset: severity must beat any difference in rows. */
+const SEVERITY_Z_STEP = 100_000;
+/** A station without an index yet: white, so no colour of any index scale is borrowed. */
+const NO_INDEX_FILL = "#ffffff";
 
 const toLatLngs = (points: readonly LatLon[]): L.LatLngExpression[] => points.map(([lat, lon]) => [lat, lon]);
 
 interface Placed {
-  marker: L.CircleMarker;
+  marker: L.Marker;
+  /** What the icon was drawn from: a new icon only when it changes. */
+  iconKey: string;
   badge: L.Marker | null;
   badgeLevel: FloodLevel;
   station: MapStation;
 }
 
-/** Station map on a closed network: no tile layer, only a bundled sketch of the province. */
+/** The index colour of a marker: AQI for air, WQI for water quality, the alarm level for water level. */
+function markerFill(station: MapStation): string {
+  if (station.aqi !== null) return cssRgb(station.aqi.category.rgb);
+  if (station.wqi !== null) return cssRgb(station.wqi.category.rgb);
+  if (station.flood !== null) return cssRgb(FLOOD_LEVEL_COLOURS[station.flood.level]);
+  return NO_INDEX_FILL;
+}
+
+/** A small sample of each status's outline for the legend: the same rule as the markers' (styles.css). */
+function statusSample(status: DeviceStatus): SVGSVGElement {
+  const svg = kindSymbolElement("air", NO_INDEX_FILL);
+  svg.querySelector("path")?.setAttribute("class", `station-marker status-${status}`);
+  return svg;
+}
+
+/**
+ * Station map on a closed network: no tile layer, only a bundled sketch of the province. Each
+ * station is drawn in its kind's shape, filled with its index colour, outlined by its connection
+ * status (solid dark: online; dashed grey and faded: offline; dotted grey: unknown), worst on top.
+ */
 export function createMapView(options: MapViewOptions): MapView {
   const { container, onSelect } = options;
   let t = options.t;
@@ -75,32 +106,47 @@ export function createMapView(options: MapViewOptions): MapView {
   }).observe(container);
 
   const tooltipText = (station: MapStation) => {
-    const parts = [station.name, t(statusMessageKey(station.status))];
+    const parts = [station.name, t(kindMessageKey(station.kind)), t(statusMessageKey(station.status))];
     if (station.aqi !== null) parts.push(`AQI ${station.aqi.value} (${station.aqi.category[language]})`);
+    if (station.wqi !== null) parts.push(`WQI ${station.wqi.value} (${station.wqi.category[language]})`);
     if (station.flood?.label) parts.push(station.flood.label[language]);
     return parts.join(" · ");
   };
 
-  const styleMarker = ({ marker, station }: Placed) => {
-    const selected = station.id === selectedId;
-    marker.setRadius(selected ? SELECTED_MARKER_RADIUS : MARKER_RADIUS);
-    const element = marker.getElement();
-    if (element instanceof SVGElement) {
-      for (const status of STATUSES) element.classList.toggle(`status-${status}`, status === station.status);
-      element.classList.toggle("selected", selected);
-      element.classList.toggle("has-aqi", station.aqi !== null);
-      element.setAttribute("data-station", station.id);
-      // The AQI colour wins over the status colour; an inline style beats the stylesheet's class.
-      element.style.fill = station.aqi === null ? "" : cssRgb(station.aqi.category.rgb);
-      if (station.aqi === null) {
-        element.removeAttribute("data-aqi-category");
-        element.removeAttribute("data-aqi");
-      } else {
-        element.setAttribute("data-aqi-category", station.aqi.category.key);
-        element.setAttribute("data-aqi", String(station.aqi.value));
-      }
+  const markerIcon = (station: MapStation, selected: boolean) => {
+    const size = selected ? SELECTED_MARKER_SIZE : MARKER_SIZE;
+    const classes = ["station-marker", `status-${station.status}`, `kind-${station.kind ?? "unknown"}`];
+    if (selected) classes.push("selected");
+    if (station.aqi !== null) classes.push("has-aqi");
+    const attributes = [
+      `class="${classes.join(" ")}"`,
+      `data-station="${station.id}"`,
+      `data-severity="${station.severity}"`,
+      `style="fill:${markerFill(station)}"`,
+    ];
+    if (station.aqi !== null) {
+      attributes.push(`data-aqi-category="${station.aqi.category.key}"`, `data-aqi="${station.aqi.value}"`);
     }
-    if (selected) marker.bringToFront();
+    return {
+      key: `${size}|${attributes.join(" ")}`,
+      icon: L.divIcon({
+        className: "station-icon",
+        html: kindSymbolSvg(station.kind, size, attributes.join(" ")),
+        iconSize: [size, size],
+        iconAnchor: [size / 2, size / 2],
+      }),
+    };
+  };
+
+  const styleMarker = (entry: Placed) => {
+    const { marker, station } = entry;
+    const selected = station.id === selectedId;
+    const { key, icon } = markerIcon(station, selected);
+    if (key !== entry.iconKey) {
+      marker.setIcon(icon);
+      entry.iconKey = key;
+    }
+    marker.setZIndexOffset(station.severity * SEVERITY_Z_STEP + (selected ? 6 * SEVERITY_Z_STEP : 0));
   };
 
   const badgeIcon = (station: MapStation, level: FloodLevel) =>
@@ -143,9 +189,23 @@ export function createMapView(options: MapViewOptions): MapView {
     const statusItems = STATUSES.map((status) => {
       const item = document.createElement("span");
       item.className = `legend-item status-${status}`;
-      item.textContent = t(statusMessageKey(status));
+      item.append(statusSample(status), document.createTextNode(t(statusMessageKey(status))));
       return item;
     });
+    const kindLegend = document.createElement("div");
+    kindLegend.className = "kind-legend";
+    kindLegend.append(
+      Object.assign(document.createElement("p"), {
+        className: "legend-title",
+        textContent: t("kindLegendTitle"),
+      }),
+      ...KIND_SYMBOL_KINDS.map((kind) => {
+        const item = document.createElement("span");
+        item.className = "legend-item";
+        item.append(kindSymbolElement(kind, NO_INDEX_FILL), document.createTextNode(t(kindMessageKey(kind))));
+        return item;
+      }),
+    );
     const statusLegend = document.createElement("div");
     statusLegend.className = "status-legend";
     statusLegend.append(
@@ -158,6 +218,7 @@ export function createMapView(options: MapViewOptions): MapView {
     options.legend.replaceChildren(
       aqiLegend(t, language),
       floodLegend(t, language),
+      kindLegend,
       statusLegend,
       Object.assign(document.createElement("p"), {
         className: "map-sketch-note",
@@ -185,16 +246,12 @@ export function createMapView(options: MapViewOptions): MapView {
       for (const station of stations) {
         const existing = placed.get(station.id);
         if (existing === undefined) {
-          const marker = L.circleMarker([station.lat, station.lon], {
-            className: "station-marker",
-            radius: MARKER_RADIUS,
-            weight: 2,
-            fillOpacity: 1,
-          });
-          marker.bindTooltip(tooltipText(station), { direction: "top", offset: [0, -8] });
+          const { key, icon } = markerIcon(station, station.id === selectedId);
+          const marker = L.marker([station.lat, station.lon], { icon, keyboard: true, title: station.name });
+          marker.bindTooltip(tooltipText(station), { direction: "top", offset: [0, -10] });
           marker.on("click", () => onSelect(station.id));
           marker.addTo(map);
-          const entry: Placed = { marker, badge: null, badgeLevel: 0, station };
+          const entry: Placed = { marker, iconKey: key, badge: null, badgeLevel: 0, station };
           placed.set(station.id, entry);
           styleMarker(entry);
           placeBadge(entry);

@@ -10,7 +10,7 @@ import { createGetJson } from "./http-json.js";
 /** What the residents' page may read: only the public copies under /api/v1/public/, no login. */
 export interface PublicApiClient {
   /** Every station when no area is given. */
-  aqiLatest(area?: string, signal?: AbortSignal): Promise<AqiLatestResponse["stations"]>;
+  aqiLatest(area?: string, signal?: AbortSignal): Promise<Pick<AqiLatestResponse, "stations" | "pending">>;
   floodLatest(area?: string, signal?: AbortSignal): Promise<FloodLatestResponse["stations"]>;
   /** Communes and wards with a registered station, whether or not it has reported yet. */
   areas(): Promise<{ code: string; name: string }[]>;
@@ -21,9 +21,8 @@ export function createPublicApiClient(options: { baseUrl: string; fetch: typeof 
   const areaParams = (area?: string): Record<string, string> => (area === undefined ? {} : { area });
   return {
     areas: async () => (await getJson("/api/v1/public/areas", {}, publicAreasResponseSchema)).areas,
-    aqiLatest: async (area, signal) =>
-      (await getJson("/api/v1/public/aqi/latest", areaParams(area), aqiLatestResponseSchema, signal))
-        .stations,
+    aqiLatest: (area, signal) =>
+      getJson("/api/v1/public/aqi/latest", areaParams(area), aqiLatestResponseSchema, signal),
     floodLatest: async (area, signal) =>
       (await getJson("/api/v1/public/flood/latest", areaParams(area), floodLatestResponseSchema, signal))
         .stations,

@@ -1,4 +1,5 @@
 import type { Socket } from "socket.io-client";
+import { hazardAdvice } from "../../kernel/hazard-advice.js";
 import { type AlertEventPayload, alertEventSchema, publicAlertsResponseSchema } from "./contract.js";
 import { element } from "./dom.js";
 import type { Formatters } from "./format.js";
@@ -8,8 +9,21 @@ import type { Language, MessageKey, Translate } from "./i18n.js";
 interface ResidentAlert {
   readonly alertId: number;
   readonly severity: AlertEventPayload["severity"];
+  readonly state: AlertEventPayload["state"];
+  readonly metric: string;
   readonly message: { vi: string; en: string };
   readonly at: string;
+}
+
+const SEVERITY_RANK = { critical: 0, major: 1, minor: 2 } as const;
+
+/** Active before cleared, then critical above major above minor, then the newest first. */
+export function residentAlertOrder(a: ResidentAlert, b: ResidentAlert): number {
+  return (
+    Number(a.state !== "active") - Number(b.state !== "active") ||
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    b.alertId - a.alertId
+  );
 }
 
 export interface ResidentAlerts {
@@ -48,18 +62,32 @@ export function createResidentAlerts(deps: {
   const render = (c: { language: Language; t: Translate; format: Formatters }) => {
     context = c;
     deps.section.hidden = area === null;
-    const items = [...current.values()]
-      .sort((a, b) => b.alertId - a.alertId)
-      .map((alert) => {
-        const li = element("li", `resident-alert severity-${alert.severity}`);
-        li.dataset.alertId = String(alert.alertId);
-        li.append(
-          element("strong", "resident-alert-severity", c.t(SEVERITY_KEY[alert.severity])),
-          element("p", "resident-alert-message", alert.message[c.language]),
-          element("p", "resident-alert-time", c.format.dateTime(alert.at)),
+    const items = [...current.values()].sort(residentAlertOrder).map((alert) => {
+      const li = element("li", `resident-alert severity-${alert.severity}`);
+      li.dataset.alertId = String(alert.alertId);
+      li.dataset.state = alert.state;
+      const head = element("p", "resident-alert-head");
+      head.append(
+        element("strong", "resident-alert-severity", c.t(SEVERITY_KEY[alert.severity])),
+        element(
+          "span",
+          "resident-alert-state",
+          c.t(alert.state === "active" ? "alertStateActive" : "alertStateCleared"),
+        ),
+      );
+      li.append(head, element("p", "resident-alert-message", alert.message[c.language]));
+      const advice = alert.state === "active" ? hazardAdvice(alert.metric, alert.severity) : null;
+      if (advice !== null) {
+        const adviceLine = element("p", "resident-alert-advice");
+        adviceLine.append(
+          element("strong", undefined, `${c.t("residentAlertAdvice")}: `),
+          document.createTextNode(advice[c.language]),
         );
-        return li;
-      });
+        li.append(adviceLine);
+      }
+      li.append(element("p", "resident-alert-time", c.format.dateTime(alert.at)));
+      return li;
+    });
     deps.list.replaceChildren(...items);
     deps.emptyNote.hidden = items.length > 0;
   };
@@ -84,8 +112,10 @@ export function createResidentAlerts(deps: {
         current.set(alert.id, {
           alertId: alert.id,
           severity: alert.severity,
+          state: alert.state,
+          metric: alert.metric,
           message: alert.message,
-          at: alert.openedAt,
+          at: alert.state === "cleared" ? (alert.clearedAt ?? alert.openedAt) : alert.openedAt,
         });
       }
       deps.section.dataset.live = "true";
@@ -104,14 +134,18 @@ export function createResidentAlerts(deps: {
     const event = parsed.data;
     lastEventId = Math.max(lastEventId ?? 0, event.id);
     if (event.area !== area) return;
-    if (event.state === "cleared") current.delete(event.alertId);
+    // A cleared alert stays, marked as over, until the centre resolves it.
+    if (event.transition === "resolved") current.delete(event.alertId);
     else {
       const known = current.get(event.alertId);
+      const keepsMessage = event.transition === "acknowledged" || event.transition === "reminder";
       current.set(event.alertId, {
         alertId: event.alertId,
         severity: event.severity,
-        message: event.transition === "acknowledged" && known ? known.message : event.message,
-        at: known?.at ?? event.at,
+        state: event.state,
+        metric: event.metric,
+        message: keepsMessage && known ? known.message : event.message,
+        at: event.transition === "cleared" ? event.at : (known?.at ?? event.at),
       });
     }
     rerender();

@@ -53,7 +53,11 @@ export function startResidentPage(deps: ResidentPageDependencies): void {
   let language: Language = deps.languagePreference.get();
   let areas: AreaChoice[] = [];
   let area = deps.selection.get();
-  let areaData: { aqi: AqiLatestResponse["stations"]; flood: FloodLatestResponse["stations"] } | null = null;
+  let areaData: {
+    aqi: AqiLatestResponse["stations"];
+    aqiPending: AqiLatestResponse["pending"];
+    flood: FloodLatestResponse["stations"];
+  } | null = null;
   let statusKey: MessageKey | null = "residentLoading";
   let loadingArea: AbortController | null = null;
 
@@ -115,7 +119,7 @@ export function startResidentPage(deps: ResidentPageDependencies): void {
         api.floodLatest(area, controller.signal),
       ]);
       if (controller.signal.aborted) return;
-      areaData = { aqi, flood };
+      areaData = { aqi: aqi.stations, aqiPending: aqi.pending, flood };
       statusKey = null;
       render();
     } catch (error) {

@@ -1,8 +1,8 @@
-import type { AqiLatestResponse, FloodLatestResponse } from "./contract.js";
+import type { AqiLatestResponse, AqiPending, FloodLatestResponse } from "./contract.js";
 import { element } from "./dom.js";
 import { pollutantName } from "./i18n.js";
 import { floodBadge, paintCategory } from "./index-badges.js";
-import { aqiHourText } from "./index-cell.js";
+import { aqiHourText, aqiPendingText } from "./index-cell.js";
 import { isFloodLevel } from "./index-display.js";
 import type { ViewContext } from "./station-list.js";
 
@@ -41,6 +41,18 @@ function aqiCard(station: AqiStation, ctx: ViewContext): HTMLElement {
     station.advice.sensitive[ctx.language],
   );
   card.append(facts);
+  return card;
+}
+
+/** An air station that reports but has no AQI yet: when the first one is due, rather than "no station". */
+function pendingCard(station: AqiPending, ctx: ViewContext): HTMLElement {
+  const card = element("article", "card aqi-card aqi-pending-card");
+  card.dataset.station = station.station;
+  card.append(
+    element("h3", "card-title", station.name),
+    element("p", "aqi-pending", aqiPendingText(station.expectedAt, ctx)),
+    element("p", "card-note", ctx.t("aqiPendingNote")),
+  );
   return card;
 }
 
@@ -88,7 +100,11 @@ export interface ResidentSections {
 /** Fills the two sections for the chosen area; a section with no station says so rather than vanishing. */
 export function renderResidentArea(
   sections: ResidentSections,
-  data: { aqi: readonly AqiStation[]; flood: readonly FloodStation[] } | null,
+  data: {
+    aqi: readonly AqiStation[];
+    aqiPending?: readonly AqiPending[];
+    flood: readonly FloodStation[];
+  } | null,
   ctx: ViewContext,
 ): void {
   sections.airSection.hidden = data === null;
@@ -98,10 +114,14 @@ export function renderResidentArea(
     sections.floodCards.replaceChildren();
     return;
   }
+  const pending = data.aqiPending ?? [];
   sections.airCards.replaceChildren(
-    ...(data.aqi.length === 0
+    ...(data.aqi.length === 0 && pending.length === 0
       ? [element("p", "empty-note", ctx.t("residentNoAir"))]
-      : data.aqi.map((station) => aqiCard(station, ctx))),
+      : [
+          ...data.aqi.map((station) => aqiCard(station, ctx)),
+          ...pending.map((station) => pendingCard(station, ctx)),
+        ]),
   );
   sections.floodCards.replaceChildren(
     ...(data.flood.length === 0

@@ -1,9 +1,12 @@
 import type { CatalogueMetric, Device } from "./contract.js";
 import { element } from "./dom.js";
 import type { Formatters } from "./format.js";
-import { kindMessageKey, type Language, statusMessageKey, type Translate } from "./i18n.js";
+import { kindMessageKey, type Language, type MessageKey, statusMessageKey, type Translate } from "./i18n.js";
 import { fillIndexCell } from "./index-cell.js";
 import type { IndexStore } from "./index-store.js";
+import { kindSymbolElement } from "./kind-symbol.js";
+import { rankStations, SORT_KEYS, type SortKey, type StationFilter } from "./station-ranking.js";
+import { situationOf } from "./station-situation.js";
 import type { StationStore } from "./station-store.js";
 
 export interface ViewContext {
@@ -23,23 +26,63 @@ export interface StationList {
   setSelected(deviceId: string | null): void;
 }
 
+/** The list's sort and filter controls (index.html, above the table). */
+export interface StationListControls {
+  search: HTMLInputElement;
+  sort: HTMLSelectElement;
+  kind: HTMLSelectElement;
+  area: HTMLSelectElement;
+  status: HTMLSelectElement;
+  /** "12/24 trạm": how many rows the filter leaves. */
+  count: HTMLElement;
+}
+
 export interface StationListOptions {
   table: HTMLTableElement;
   emptyNote: HTMLElement;
+  controls: StationListControls;
   store: StationStore;
   indices: IndexStore;
   onSelect(deviceId: string): void;
 }
 
+/** Kind and commune sit under the station's name, so the table fits a 1280 px screen without scrolling sideways. */
 const COLUMN_KEYS = [
   "columnStation",
-  "columnKind",
-  "columnArea",
   "columnStatus",
   "columnIndex",
   "columnValues",
   "columnUpdated",
 ] as const;
+
+const SORT_MESSAGES: Record<SortKey, MessageKey> = {
+  worst: "sortWorst",
+  aqi: "sortAqi",
+  wqi: "sortWqi",
+  flood: "sortFlood",
+  name: "sortName",
+  kind: "sortKind",
+  area: "sortArea",
+  status: "sortStatus",
+};
+const STATUSES = ["online", "offline", "unknown"] as const;
+
+/** Rows show this many values; the selected row shows all of them. */
+const VALUES_SHOWN = 4;
+
+function fillSelect(select: HTMLSelectElement, options: readonly [string, string][]): void {
+  const current = select.value;
+  select.replaceChildren(
+    ...options.map(([value, label]) => {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = label;
+      return option;
+    }),
+  );
+  // Keep the operator's choice across a rebuild when it still exists.
+  select.value = options.some(([value]) => value === current) ? current : (options[0]?.[0] ?? "");
+}
 
 /** Restarts the highlight animation even when the same cell changes twice in a row. */
 function flash(target: HTMLElement): void {
@@ -51,6 +94,7 @@ function flash(target: HTMLElement): void {
 export function createStationList({
   table,
   emptyNote,
+  controls,
   store,
   indices,
   onSelect,
@@ -60,12 +104,6 @@ export function createStationList({
   const rows = new Map<string, HTMLTableRowElement>();
   const head = table.createTHead();
   const body = table.tBodies[0] ?? table.createTBody();
-
-  const compareStations = (language: Language) => {
-    const collator = new Intl.Collator(language, { numeric: true });
-    return (a: Device, b: Device) =>
-      Number(b.registered) - Number(a.registered) || collator.compare(a.name, b.name);
-  };
 
   const fillMetric = (item: HTMLElement, deviceId: string, metric: string, ctx: ViewContext) => {
     const definition = ctx.catalogue.get(metric);
@@ -108,8 +146,17 @@ export function createStationList({
 
     const nameCell = element("th");
     nameCell.scope = "row";
-    nameCell.append(element("span", "station-name", device.name));
+    const name = element("span", "station-name");
+    name.append(kindSymbolElement(device.kind, "#ffffff"), document.createTextNode(device.name));
+    nameCell.append(name);
     if (device.name !== device.id) nameCell.append(element("span", "station-id", device.id));
+    nameCell.append(
+      element(
+        "span",
+        "station-place",
+        `${ctx.t(kindMessageKey(device.kind))} · ${device.areaName ?? ctx.t("noValue")}`,
+      ),
+    );
     if (!device.registered)
       nameCell.append(element("span", "badge badge-unregistered", ctx.t("unregistered")));
     if (device.lat === null || device.lon === null) {
@@ -126,7 +173,8 @@ export function createStationList({
 
     const valuesCell = element("td", "values");
     const list = element("ul", "metric-list");
-    for (const metric of store.metricsOf(device.id)) {
+    const metrics = store.metricsOf(device.id);
+    for (const metric of metrics) {
       const item = element("li", "metric");
       item.dataset.device = device.id;
       item.dataset.metric = metric;
@@ -134,22 +182,89 @@ export function createStationList({
       list.append(item);
     }
     valuesCell.append(list);
+    if (metrics.length > VALUES_SHOWN) {
+      const more = element("span", "metric-more", `+${metrics.length - VALUES_SHOWN}`);
+      more.title = ctx.t("moreMetrics");
+      valuesCell.append(more);
+    }
 
     const updatedCell = element("td", "updated");
     fillUpdated(updatedCell, device.id, ctx);
 
-    row.append(
-      nameCell,
-      element("td", "kind", ctx.t(kindMessageKey(device.kind))),
-      element("td", "area", device.areaName ?? ctx.t("noValue")),
-      statusCell,
-      indexCell,
-      valuesCell,
-      updatedCell,
-    );
+    row.dataset.kind = device.kind ?? "";
+    row.append(nameCell, statusCell, indexCell, valuesCell, updatedCell);
     if (device.id === selectedId) row.setAttribute("aria-current", "true");
     return row;
   };
+
+  const filter = (): StationFilter => ({
+    text: controls.search.value,
+    kind: controls.kind.value === "" ? undefined : controls.kind.value,
+    area: controls.area.value === "" ? undefined : controls.area.value,
+    status: STATUSES.find((status) => status === controls.status.value),
+  });
+  const sortKey = (): SortKey => SORT_KEYS.find((key) => key === controls.sort.value) ?? "worst";
+
+  /** Puts the rows in the chosen order and hides those the filter leaves out; moving rows keeps them intact. */
+  const reorder = () => {
+    if (context === null) return;
+    const devices = store.devices();
+    const byId = new Map(devices.map((device) => [device.id, device]));
+    const ranked = rankStations(
+      devices.map((device) => situationOf(device, indices)),
+      sortKey(),
+      filter(),
+      context.language,
+    );
+    const shown = new Set(ranked.map((station) => station.id));
+    const ordered = [
+      ...ranked.map((station) => station.id),
+      ...devices.filter((device) => !shown.has(device.id)).map((device) => device.id),
+    ];
+    let previous: HTMLTableRowElement | null = null;
+    for (const id of ordered) {
+      const row = rows.get(id);
+      if (row === undefined || !byId.has(id)) continue;
+      row.hidden = !shown.has(id);
+      // Only move what is out of place: moving a row restarts its animations and loses hover.
+      const expected: Element | null =
+        previous === null ? body.firstElementChild : previous.nextElementSibling;
+      if (expected !== row) {
+        if (previous === null) body.prepend(row);
+        else previous.after(row);
+      }
+      previous = row;
+    }
+    controls.count.textContent = `${shown.size}/${devices.length} ${context.t("stationsUnit")}`;
+    emptyNote.hidden = devices.length > 0;
+  };
+
+  const fillControls = (ctx: ViewContext) => {
+    const collator = new Intl.Collator(ctx.language, { numeric: true });
+    const devices = store.devices();
+    const kinds = [...new Set(devices.map((device) => device.kind ?? ""))]
+      .map((kind): [string, string] => [kind, ctx.t(kindMessageKey(kind === "" ? null : kind))])
+      .sort((a, b) => collator.compare(a[1], b[1]));
+    const areas = [
+      ...new Map(devices.map((device) => [device.area ?? "", device.areaName ?? ctx.t("noValue")])),
+    ].sort((a, b) => collator.compare(a[1], b[1]));
+    const all: [string, string] = ["", ctx.t("filterAll")];
+    fillSelect(
+      controls.sort,
+      SORT_KEYS.map((key) => [key, ctx.t(SORT_MESSAGES[key])]),
+    );
+    fillSelect(controls.kind, [all, ...kinds]);
+    fillSelect(controls.area, [all, ...areas]);
+    fillSelect(controls.status, [
+      all,
+      ...STATUSES.map((status): [string, string] => [status, ctx.t(statusMessageKey(status))]),
+    ]);
+  };
+
+  for (const control of [controls.sort, controls.kind, controls.area, controls.status]) {
+    control.addEventListener("change", reorder);
+  }
+  controls.search.addEventListener("input", reorder);
 
   body.addEventListener("click", (event) => {
     const row = (event.target as Element).closest<HTMLTableRowElement>("tr[data-device]");
@@ -183,17 +298,17 @@ export function createStationList({
       const focusedId = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>(
         "tr[data-device]",
       )?.dataset.device;
-      const devices = [...store.devices()].sort(compareStations(ctx.language));
+      fillControls(ctx);
       rows.clear();
       body.replaceChildren(
-        ...devices.map((device) => {
+        ...store.devices().map((device) => {
           const row = buildRow(device, ctx);
           rows.set(device.id, row);
           return row;
         }),
       );
+      reorder();
       if (focusedId !== undefined) rows.get(focusedId)?.focus();
-      emptyNote.hidden = devices.length > 0;
     },
     updateStation(deviceId, changedMetrics) {
       const row = rows.get(deviceId);
@@ -229,6 +344,7 @@ export function createStationList({
       const device = store.device(deviceId);
       if (context === null || cell == null || device === undefined) return;
       fillIndexCell(cell, device, indices, context);
+      reorder();
     },
     setSelected(deviceId) {
       selectedId = deviceId;

@@ -191,6 +191,42 @@ describe("AQI API (Fastify inject, real SQLite)", () => {
     expect(second?.advice.general.vi.length).toBeGreaterThan(0);
   });
 
+  it("names the air stations still waiting for their first AQI and about when it comes", async () => {
+    const timed = await api.server({ indexTiming: { graceMs: 120_000, tickMs: 30_000 } });
+    // tn-air-003 started at 08:05 UTC: 08:00–09:00 is complete, 09:00–10:00 gives the NowCast its
+    // second hour, computed at 10:02 and picked up by the next tick.
+    const started = THIS_HOUR + 5 * 60_000;
+    await api.fixture.store.write(
+      [0, 5, 10, 15].map((m) => ({
+        deviceId: quiet.id,
+        metric: "pm25",
+        ts: started + m * 60_000,
+        value: 30,
+      })),
+    );
+    const response = await timed.inject({ method: "GET", url: "/api/v1/public/aqi/latest?area=tan-ninh" });
+    const parsed = aqiLatestResponseSchema.parse(response.json());
+    expect(parsed.stations.map((s) => s.station)).toEqual([tanNinh.id]);
+    expect(parsed.pending).toEqual([
+      {
+        station: quiet.id,
+        name: quiet.name,
+        area: "tan-ninh",
+        areaName: "Phường Tân Ninh",
+        lat: 11.3,
+        lon: 106.1,
+        since: iso(started),
+        expectedAt: iso(THIS_HOUR + 2 * HOUR + 150_000),
+      },
+    ]);
+    // A station that has never reported has no time to promise.
+    await api.fixture.registry.register([station("tn-air-004", "tan-an", "Phường Tân An")]);
+    const tanAnPending = aqiLatestResponseSchema.parse(
+      (await timed.inject({ method: "GET", url: "/api/v1/public/aqi/latest?area=tan-an" })).json(),
+    ).pending;
+    expect(tanAnPending).toMatchObject([{ station: "tn-air-004", since: null, expectedAt: null }]);
+  });
+
   it("filters the latest AQI by area, and the public copy for residents answers the same", async () => {
     const inArea = aqiLatestResponseSchema.parse((await get("/api/v1/aqi/latest?area=tan-ninh")).body);
     expect(inArea.stations.map((s) => s.station)).toEqual([tanNinh.id]);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { DeviceRecord, DeviceRegistry } from "../../devices/index.js";
 import {
   type AqiLatestResponse,
+  type AqiPending,
   type AqiPoint,
   aqiLatestResponseSchema,
   aqiSeriesResponseSchema,
@@ -11,7 +12,7 @@ import {
 } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
 import { ServiceError } from "../../kernel/errors.js";
-import { DAY_MS } from "../../kernel/time.js";
+import { DAY_MS, HOUR_MS } from "../../kernel/time.js";
 import {
   areaCodeSchema,
   deviceIdSchema,
@@ -20,6 +21,7 @@ import {
   timeWindowProblem,
 } from "../../platform/http/query-schemas.js";
 import type { TimeSeriesStore } from "../../readings/index.js";
+import { type FirstAqiTiming, firstAqiExpectedAt } from "../engine/first-aqi-estimate.js";
 import { aqiView } from "../engine/index-calculations.js";
 import {
   type AqiPeriod,
@@ -29,6 +31,7 @@ import {
   subIndexKeyOf,
   subIndexSeriesKey,
 } from "../engine/index-series.js";
+import { hourStartOf } from "../engine/index-time.js";
 
 const DEFAULT_SPAN_MS: Readonly<Record<AqiPeriod, number>> = { hour: DAY_MS, day: 30 * DAY_MS };
 
@@ -37,7 +40,13 @@ export interface AqiRoutesOptions {
   readonly registry: DeviceRegistry;
   readonly clock: Clock;
   readonly standard: AqiStandard;
+  /** The engine's timing (INDEX_GRACE_MS, INDEX_TICK_MS), for when a new station's first AQI comes. */
+  readonly timing?: FirstAqiTiming;
 }
+
+/** How far back a station's first PM reading is looked for: a little more than the first AQI needs. */
+const PENDING_LOOKBACK_MS = 4 * HOUR_MS;
+const AQI_INPUTS = ["pm25", "pm10"] as const;
 
 /** A stored AQI with its stored sub-indices, as the API shows it (category, dominant, advice rebuilt). */
 export function aqiPoint(standard: AqiStandard, ts: number, aqi: number, subIndices: Record<string, number>) {
@@ -63,6 +72,35 @@ export const stationRef = (device: DeviceRecord | undefined, station: string) =>
 
 export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, options) => {
   const { store, registry, clock, standard } = options;
+  const timing = options.timing ?? { graceMs: 0, tickMs: 0 };
+
+  /** When a reporting air station without an AQI gets its first one (never a time already past). */
+  async function pendingEntry(device: DeviceRecord, now: number): Promise<AqiPending> {
+    let since: number | null = null;
+    for (const metric of AQI_INPUTS) {
+      if (!device.metrics.includes(metric) && device.metrics.length > 0) continue;
+      const first = await store.range({
+        deviceId: device.id,
+        metric,
+        from: now - PENDING_LOOKBACK_MS,
+        to: now + 1,
+        limit: 1,
+      });
+      const ts = first.points[0]?.ts;
+      if (ts !== undefined && (since === null || ts < since)) since = ts;
+    }
+    let expectedAt: number | null = null;
+    if (since !== null) {
+      expectedAt = firstAqiExpectedAt(since, timing);
+      // Gaps kept the first hours incomplete: the next hour to close is the earliest chance.
+      if (expectedAt <= now) expectedAt = hourStartOf(now) + HOUR_MS + timing.graceMs + timing.tickMs;
+    }
+    return {
+      ...stationRef(device, device.id),
+      since: since === null ? null : isoTime(since),
+      expectedAt: expectedAt === null ? null : isoTime(expectedAt),
+    };
+  }
 
   app.get(
     "/aqi",
@@ -139,7 +177,14 @@ export const aqiRoutes: FastifyPluginAsyncZod<AqiRoutesOptions> = async (app, op
         const { point, advice } = aqiPoint(standard, ts, aqi, subIndices);
         return { ...stationRef(byId.get(station), station), ...point, advice };
       });
-    return { standard: contractStandard(standard), stations };
+    const now = clock.now();
+    const pending = await Promise.all(
+      devices
+        .filter((d) => d.kind === "air" && d.lifecycle !== "decommissioned" && !newest.has(d.id))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((d) => pendingEntry(d, now)),
+    );
+    return { standard: contractStandard(standard), stations, pending };
   }
 
   const latestQuery = z.object({ area: areaCodeSchema.optional() });

@@ -13,7 +13,17 @@ import {
   stepSchema,
   timeWindowProblem,
 } from "../../platform/http/query-schemas.js";
+import { readingsCsv } from "../model/readings-csv.js";
 import type { TimeSeriesStore } from "../store/time-series-store.js";
+
+/** `format=csv` or `Accept: text/csv` answers CSV; `format=excel` the same with a BOM, so Excel reads UTF-8. */
+const formatSchema = z.enum(["json", "csv", "excel"], { error: "format must be json, csv or excel" });
+type ReadingsFormat = z.infer<typeof formatSchema>;
+
+function chosenFormat(format: ReadingsFormat | undefined, accept: string | undefined): ReadingsFormat {
+  if (format !== undefined) return format;
+  return accept !== undefined && /\btext\/csv\b/i.test(accept) ? "csv" : "json";
+}
 
 export interface ReadingsRoutesOptions {
   readonly store: TimeSeriesStore;
@@ -35,11 +45,15 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
           from: instantSchema.optional(),
           to: instantSchema.optional(),
           step: stepSchema.optional(),
+          format: formatSchema.optional().meta({
+            description: "csv (or Accept: text/csv), excel (CSV with a UTF-8 BOM); JSON by default",
+          }),
         }),
+        produces: ["application/json", "text/csv"],
         response: { 200: readingsResponseSchema, 400: errorResponseSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { device, metric, step } = request.query;
       const to = request.query.to ?? clock.now();
       const from = request.query.from ?? to - HOUR_MS;
@@ -57,7 +71,7 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
         limit: MAX_POINTS,
         ...(step === undefined ? {} : { step }),
       });
-      return {
+      const series = {
         device,
         metric,
         unit: metricDefinition(metric).unit,
@@ -67,6 +81,16 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
         truncated: result.truncated,
         points: result.points.map((p) => ({ ...p, ts: isoTime(p.ts) })),
       };
+      const format = chosenFormat(request.query.format, request.headers.accept);
+      if (format === "json") return series;
+      const name = `${device}_${metric}_${series.from.slice(0, 10)}_${series.to.slice(0, 10)}.csv`;
+      // The CSV is text, not the JSON the response schema describes: its own serializer.
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="${name}"`)
+        .header("x-truncated", String(series.truncated))
+        .serializer((payload) => payload as string)
+        .send(readingsCsv(series, { excel: format === "excel" }) as unknown as typeof series);
     },
   );
 };

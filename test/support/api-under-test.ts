@@ -26,6 +26,8 @@ export interface ApiServerOptions {
   /** No checks (always ready) when absent. */
   readonly readiness?: ReadinessChecks;
   readonly aqiStandard?: AqiStandard;
+  /** INDEX_GRACE_MS and INDEX_TICK_MS as the AQI routes see them (0 and 0 when absent). */
+  readonly indexTiming?: { readonly graceMs: number; readonly tickMs: number };
   /** A fresh, empty registry when absent. */
   readonly metricsRegistry?: Registry;
   readonly version?: string;
@@ -112,6 +114,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         dashboardRoot: options.dashboardRoot ?? dashboardRoot,
         version: options.version ?? "0.0.0-test",
         ...(options.aqiStandard ? { aqiStandard: options.aqiStandard } : {}),
+        ...(options.indexTiming ? { indexTiming: options.indexTiming } : {}),
         ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       });
       servers.push(app);
