@@ -16,6 +16,7 @@ import type { AqiStandard } from "../indices/index.js";
 import { indicesApi } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { ServiceError } from "../kernel/errors.js";
+import type { OpenData } from "../open-data/index.js";
 import { API_V1_PREFIX } from "../platform/http/access.js";
 import { registerBrowserSecurity } from "../platform/http/browser-security.js";
 import { dashboardStatic } from "../platform/http/dashboard-static.js";
@@ -79,6 +80,8 @@ export interface ApiServerDeps {
   readonly cap: { readonly sender: string; readonly publicBaseUrl?: string };
   /** AQI served by /api/v1/aqi… (config AQI_STANDARD); VN_AQI when absent. */
   readonly aqiStandard?: AqiStandard;
+  /** SensorThings API, public CSV, daily archives and their catalogue; not served when absent. */
+  readonly openData?: OpenData;
 }
 
 export interface RateLimit {
@@ -176,10 +179,12 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
         rulesApplied: deps.rulesApplied ?? (() => Promise.resolve()),
       });
       await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
+      if (deps.openData) await api.register(deps.openData.api);
     },
     { prefix: API_V1_PREFIX },
   );
   await app.register(capRoutes, { alerts: deps.alerts, registry, clock, ...deps.cap });
+  if (deps.openData) await app.register(deps.openData.routes);
   await app.register(dashboardStatic, { root: deps.dashboardRoot });
   return app;
 }

@@ -13,6 +13,7 @@ import { createBrokerAccess } from "../../broker/broker-access.js";
 import { createDeviceCredentials } from "../../devices/credentials/device-credentials.js";
 import type { AqiStandard } from "../../indices/engine/index-series.js";
 import type { Clock } from "../../kernel/clock.js";
+import { createOpenData, type OpenDataSettings } from "../../open-data/index.js";
 import type { Role } from "../../platform/http/access.js";
 import type { ReadinessChecks } from "../../platform/http/health-routes.js";
 import { createOutboundGuard } from "../../platform/http/outbound-guard.js";
@@ -36,6 +37,8 @@ export interface ApiServerOptions {
   readonly dashboardRoot?: string;
   /** METRICS_TOKEN: /metrics is not served without one. */
   readonly metricsToken?: string;
+  /** Serves open data (SensorThings, CSV, archives in the fixture's data directory) with these settings. */
+  readonly openData?: Partial<OpenDataSettings>;
 }
 
 /** The password of every account `headersFor` creates ("test-admin", "test-operator", "test-viewer"). */
@@ -113,6 +116,28 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         version: options.version ?? "0.0.0-test",
         ...(options.aqiStandard ? { aqiStandard: options.aqiStandard } : {}),
         ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+        ...(options.openData
+          ? {
+              openData: createOpenData(
+                {
+                  dataDir: fixture.dataDir,
+                  archiveDays: 30,
+                  licence: { name: "CC BY 4.0", url: "https://creativecommons.org/licenses/by/4.0/" },
+                  publisher: "Test publisher",
+                  aqiStandard: options.aqiStandard ?? "vn",
+                  ...options.openData,
+                },
+                {
+                  metadata: fixture.metadata,
+                  registry: fixture.registry,
+                  store: fixture.store,
+                  audit,
+                  clock,
+                  logger: pino({ level: "silent" }),
+                },
+              ),
+            }
+          : {}),
       });
       servers.push(app);
       await app.ready();
