@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { DeviceRegistry } from "../devices/index.js";
 import { type AqiStandard, aqiSeriesKey, WQI_SERIES_KEY } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
-import { DAY_MS, HOUR_MS } from "../kernel/time.js";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../kernel/time.js";
 import type { AuditRecorder } from "../platform/http/access.js";
 import type { TimeSeriesStore } from "../readings/index.js";
 import { catalogueRoutes, DICTIONARY_PATH, type OpenDataLicence } from "./api/catalogue-routes.js";
@@ -31,6 +31,8 @@ export interface OpenDataSettings {
   readonly publisher: string;
   readonly publicBaseUrl?: string;
   readonly aqiStandard: AqiStandard;
+  /** Requests per minute per client address on every open-data route (config OPEN_DATA_RATE_LIMIT). */
+  readonly ratePerMinute: number;
 }
 
 export interface OpenData {
@@ -100,10 +102,11 @@ export function createOpenData(
     { catalogue, store: deps.store, now: () => deps.clock.now(), logger: deps.logger },
   );
   const publicBase = settings.publicBaseUrl ? { publicBaseUrl: settings.publicBaseUrl } : {};
+  const rateLimit = { max: settings.ratePerMinute, timeWindow: MINUTE_MS };
   return {
     archive,
     routes: async (app) => {
-      await app.register(staRoutes, { sta, dictionaryPath: DICTIONARY_PATH, ...publicBase });
+      await app.register(staRoutes, { sta, dictionaryPath: DICTIONARY_PATH, rateLimit, ...publicBase });
       await app.register(catalogueRoutes, {
         archive,
         catalogue,
@@ -111,11 +114,12 @@ export function createOpenData(
         licence: settings.licence,
         publisher: settings.publisher,
         retentionDays: settings.archiveDays,
+        rateLimit,
         ...publicBase,
       });
     },
     api: async (app) => {
-      await app.register(readingsCsvRoutes, { catalogue, store: deps.store, clock: deps.clock });
+      await app.register(readingsCsvRoutes, { catalogue, store: deps.store, clock: deps.clock, rateLimit });
       await app.register(publicationRoutes, {
         repository,
         devices: deps.registry,

@@ -217,6 +217,11 @@ export const configSchema = z
     OPEN_DATA_LICENCE_URL: z
       .url({ protocol: /^https?$/, error: "OPEN_DATA_LICENCE_URL must be an http(s) URL" })
       .default("https://creativecommons.org/licenses/by/4.0/"),
+    /**
+     * Requests per minute per client address on the open-data routes (SensorThings, CSV, catalogue):
+     * a SensorThings client (QGIS, Grafana) makes many small requests.
+     */
+    OPEN_DATA_RATE_LIMIT: positiveInt("OPEN_DATA_RATE_LIMIT", 600, 1_000_000),
     /** Who publishes the open data (the attribution the licence asks for). */
     OPEN_DATA_PUBLISHER: z
       .string()

@@ -50,6 +50,7 @@ export async function startApiPart(
       licence: { name: config.OPEN_DATA_LICENCE_NAME, url: config.OPEN_DATA_LICENCE_URL },
       publisher: config.OPEN_DATA_PUBLISHER,
       aqiStandard: config.AQI_STANDARD,
+      ratePerMinute: config.OPEN_DATA_RATE_LIMIT,
       ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
     },
     { metadata, registry, store, audit: stores.audit, clock, logger: log("open-data") },

@@ -6,7 +6,7 @@ import type { ArchiveRecord, DailyArchive } from "../archive/daily-archive.js";
 import { CSV_COLUMNS } from "../model/readings-csv.js";
 import { type IndexSeries, kindName, propertyDefinition, type StaCatalogue } from "../model/sta-model.js";
 import { sendCached } from "./http-caching.js";
-import { baseUrlOf } from "./sta-routes.js";
+import { baseUrlOf, type RouteRateLimit } from "./sta-routes.js";
 
 export const OPEN_DATA_PATH = "/open-data";
 export const DICTIONARY_PATH = `${OPEN_DATA_PATH}/dictionary`;
@@ -25,6 +25,7 @@ export interface CatalogueRoutesOptions {
   readonly publisher: string;
   readonly retentionDays: number;
   readonly publicBaseUrl?: string;
+  readonly rateLimit: RouteRateLimit;
 }
 
 const escapeHtml = (text: string) =>
@@ -155,7 +156,10 @@ export function dcatCatalogue(
 
 /** The open-data catalogue: /open-data/ page, DCAT JSON-LD, data dictionary, archive downloads. */
 export const catalogueRoutes: FastifyPluginAsync<CatalogueRoutesOptions> = async (app, options) => {
-  const publicRoute = { config: { access: "public" as const }, schema: { hide: true } };
+  const publicRoute = {
+    config: { access: "public" as const, rateLimit: { ...options.rateLimit } },
+    schema: { hide: true },
+  };
 
   app.get(OPEN_DATA_PATH, publicRoute, async (_request, reply) => reply.redirect(`${OPEN_DATA_PATH}/`, 301));
 

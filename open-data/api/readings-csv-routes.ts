@@ -9,6 +9,7 @@ import { csvHeader, csvLine } from "../model/readings-csv.js";
 import type { StaCatalogue } from "../model/sta-model.js";
 import type { ObservationStore } from "../sta/observation-query.js";
 import { sendCached } from "./http-caching.js";
+import type { RouteRateLimit } from "./sta-routes.js";
 
 /** The longest span one CSV request may cover, and the most rows it may hold. */
 export const MAX_CSV_SPAN_MS = 31 * DAY_MS;
@@ -19,6 +20,7 @@ export interface ReadingsCsvOptions {
   readonly catalogue: () => Promise<StaCatalogue>;
   readonly store: ObservationStore;
   readonly clock: Clock;
+  readonly rateLimit: RouteRateLimit;
 }
 
 const seriesSchema = z
@@ -33,7 +35,7 @@ export const readingsCsvRoutes: FastifyPluginAsyncZod<ReadingsCsvOptions> = asyn
   app.get(
     "/public/readings.csv",
     {
-      config: { access: "public" },
+      config: { access: "public", rateLimit: { ...options.rateLimit } },
       schema: {
         tags: ["public", "open-data"],
         summary: "Raw readings of a published station and metric as CSV (UTF-8, header row); at most 31 days",

@@ -17,6 +17,14 @@ export interface StaRoutesOptions {
   readonly publicBaseUrl?: string;
   /** Where the data dictionary is, relative to the base URL. */
   readonly dictionaryPath: string;
+  readonly rateLimit: RouteRateLimit;
+}
+
+/** A route's own rate limit per client address (@fastify/rate-limit's route config). */
+export interface RouteRateLimit {
+  readonly max: number;
+  /** Milliseconds. */
+  readonly timeWindow: number;
 }
 
 export const baseUrlOf = (request: FastifyRequest, configured: string | undefined) =>
@@ -66,7 +74,7 @@ export const staRoutes: FastifyPluginAsync<StaRoutesOptions> = async (app, optio
       }
     };
     const routeOptions = {
-      config: { access: "public" as const },
+      config: { access: "public" as const, rateLimit: { ...options.rateLimit } },
       schema: { hide: true },
     };
     app.get(prefix, routeOptions, handler);

@@ -125,6 +125,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
                   licence: { name: "CC BY 4.0", url: "https://creativecommons.org/licenses/by/4.0/" },
                   publisher: "Test publisher",
                   aqiStandard: options.aqiStandard ?? "vn",
+                  ratePerMinute: 100_000,
                   ...options.openData,
                 },
                 {
