@@ -164,6 +164,15 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     expect(location.location).toEqual({ type: "Point", coordinates: [106.1, expect.any(Number)] });
     const property = (await json("/sta/v1.1/ObservedProperties?$filter=name eq 'PM2.5'")).value[0];
     expect(property?.definition).toBe("http://dd.eionet.europa.eu/vocabulary/aq/pollutant/6001");
+    const ph = (await json("/sta/v1.1/ObservedProperties?$filter=name eq 'pH'")).value[0];
+    expect(ph?.definition).toBe("http://localhost:80/open-data/dictionary#ph");
+    const unit = (await json("/sta/v1.1/Datastreams?$filter=properties/series eq 'ph'")).value[0]
+      ?.unitOfMeasurement;
+    expect(unit).toEqual({
+      name: "pH",
+      symbol: "pH",
+      definition: "http://localhost:80/open-data/dictionary#unit-ph",
+    });
   });
 
   it("reads a property, its raw $value, and association links ($ref)", async () => {

@@ -40,6 +40,7 @@ export const staRoutes: FastifyPluginAsync<StaRoutesOptions> = async (app, optio
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const base = baseUrlOf(request, options.publicBaseUrl);
       const presentation: Presentation = {
+        base,
         root: `${base}${prefix}`,
         version,
         dictionaryUrl: `${base}${options.dictionaryPath}`,

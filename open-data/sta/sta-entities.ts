@@ -45,6 +45,8 @@ export const GEOJSON_1_0 = "application/vnd.geo+json";
 export const OM_MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement";
 
 export interface Presentation {
+  /** The service's base URL (PUBLIC_BASE_URL or the request's), without a trailing slash. */
+  readonly base: string;
   /** The version root, e.g. https://host/sta/v1.1 */
   readonly root: string;
   readonly version: "v1.0" | "v1.1";
@@ -56,6 +58,9 @@ export function idOf(record: EntityRecord): number {
   if (record.set === "Observations") return observationId(record.item.datastream.id, record.item.ts);
   return record.item.id;
 }
+
+/** Links the catalogue holds as paths of this service become absolute URLs. */
+const absolute = (url: string, p: Presentation) => (url.startsWith("/") ? `${p.base}${url}` : url);
 
 const point = (s: PublishedStation) => ({ type: "Point", coordinates: [s.lon, s.lat] });
 
@@ -100,7 +105,7 @@ export function propertiesOf(record: EntityRecord, p: Presentation): Record<stri
       return {
         name: d.name,
         description: d.description,
-        unitOfMeasurement: d.unit,
+        unitOfMeasurement: { ...d.unit, definition: absolute(d.unit.definition, p) },
         observationType: OM_MEASUREMENT,
         properties: {
           stationCode: d.station.deviceId,
@@ -121,7 +126,7 @@ export function propertiesOf(record: EntityRecord, p: Presentation): Record<stri
     case "ObservedProperties":
       return {
         name: record.item.name,
-        definition: record.item.definition,
+        definition: absolute(record.item.definition, p),
         description: record.item.description,
       };
     case "Observations": {
