@@ -14,11 +14,13 @@ export default defineConfig({
     outDir: fileURLToPath(new URL("./dist", import.meta.url)),
     emptyOutDir: true,
     sourcemap: true,
-    // Two pages: the operators' dashboard and the residents' page (no login, public routes only).
+    // The operators' dashboard, the residents' page (no login, public routes only) and the
+    // residents' site's page for developers (open data).
     rolldownOptions: {
       input: {
         operators: fileURLToPath(new URL("./index.html", import.meta.url)),
         residents: fileURLToPath(new URL("./public.html", import.meta.url)),
+        developers: fileURLToPath(new URL("./developers.html", import.meta.url)),
       },
     },
   },

@@ -209,6 +209,26 @@ export const configSchema = z
         return z.NEVER;
       }),
 
+    // --- Open data (issue 14) ---
+    /** Days of daily open-data archives kept (one gzip CSV per local day). */
+    OPEN_DATA_ARCHIVE_DAYS: positiveInt("OPEN_DATA_ARCHIVE_DAYS", 365, 3650),
+    /** The open data's licence, named and linked on every catalogue page and in the DCAT catalogue. */
+    OPEN_DATA_LICENCE_NAME: z.string().min(1).max(200).default("CC BY 4.0"),
+    OPEN_DATA_LICENCE_URL: z
+      .url({ protocol: /^https?$/, error: "OPEN_DATA_LICENCE_URL must be an http(s) URL" })
+      .default("https://creativecommons.org/licenses/by/4.0/"),
+    /**
+     * Requests per minute per client address on the open-data routes (SensorThings, CSV, catalogue):
+     * a SensorThings client (QGIS, Grafana) makes many small requests.
+     */
+    OPEN_DATA_RATE_LIMIT: positiveInt("OPEN_DATA_RATE_LIMIT", 600, 1_000_000),
+    /** Who publishes the open data (the attribution the licence asks for). */
+    OPEN_DATA_PUBLISHER: z
+      .string()
+      .min(1)
+      .max(200)
+      .default("Trung tâm điều hành tỉnh Tây Ninh · Tây Ninh Provincial Operations Centre"),
+
     // --- Monitoring (issue 11): /metrics is not for the public port's visitors ---
     /**
      * Bearer token Prometheus sends for /metrics on HTTP_PORT (`Authorization: Bearer …`); without

@@ -7,6 +7,7 @@ import { type BootstrapOutcome, ensureBootstrapAdmin, loadOrCreateJwtSecret } fr
 import type { BrokerAccess, MqttBroker } from "../broker/index.js";
 import { createIndexEngine, createIndexEngineMetrics } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
+import { createOpenData } from "../open-data/index.js";
 import type { ServiceConfig } from "../platform/config.js";
 import type { StopSequence } from "../platform/lifecycle.js";
 import { createLiveGateway, type StoredReadingsFeed } from "../readings/index.js";
@@ -42,6 +43,18 @@ export async function startApiPart(
     demo: config.DEMO,
   });
   let alerting: Alerting | undefined;
+  const openData = createOpenData(
+    {
+      dataDir: config.DATA_DIR,
+      archiveDays: config.OPEN_DATA_ARCHIVE_DAYS,
+      licence: { name: config.OPEN_DATA_LICENCE_NAME, url: config.OPEN_DATA_LICENCE_URL },
+      publisher: config.OPEN_DATA_PUBLISHER,
+      aqiStandard: config.AQI_STANDARD,
+      ratePerMinute: config.OPEN_DATA_RATE_LIMIT,
+      ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
+    },
+    { metadata, registry, store, audit: stores.audit, clock, logger: log("open-data") },
+  );
   const app = await createApiServer({
     ...stores,
     logger: log("http"),
@@ -63,6 +76,7 @@ export async function startApiPart(
     version: deps.version,
     aqiStandard: config.AQI_STANDARD,
     indexTiming: { graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
+    openData,
   });
   const io = createLiveServer(app, { clock, onSessionsEnded: accounts.onSessionsEnded });
   stops.add("http", () => closeLiveServer(io, app));
@@ -102,6 +116,8 @@ export async function startApiPart(
   feed.subscribe((readings) => indices.acceptStored(readings));
   feed.subscribe((readings) => alertsNow.acceptStored(readings));
   await indices.start();
+  openData.archive.start();
+  stops.add("open-data archives", () => openData.archive.stop());
   deps.broker?.attachWebSocket(app.server);
   return { http: app, firstAdmin };
 }

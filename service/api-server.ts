@@ -16,6 +16,7 @@ import type { AqiStandard } from "../indices/index.js";
 import { indicesApi } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { ServiceError } from "../kernel/errors.js";
+import type { OpenData } from "../open-data/index.js";
 import { API_V1_PREFIX } from "../platform/http/access.js";
 import { registerBrowserSecurity } from "../platform/http/browser-security.js";
 import { dashboardStatic } from "../platform/http/dashboard-static.js";
@@ -81,6 +82,8 @@ export interface ApiServerDeps {
   readonly aqiStandard?: AqiStandard;
   /** The index engine's INDEX_GRACE_MS and INDEX_TICK_MS: when a new air station's first AQI is due. */
   readonly indexTiming?: { readonly graceMs: number; readonly tickMs: number };
+  /** SensorThings API, public CSV, daily archives and their catalogue; not served when absent. */
+  readonly openData?: OpenData;
 }
 
 export interface RateLimit {
@@ -184,10 +187,12 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
         rulesApplied: deps.rulesApplied ?? (() => Promise.resolve()),
       });
       await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
+      if (deps.openData) await api.register(deps.openData.api);
     },
     { prefix: API_V1_PREFIX },
   );
   await app.register(capRoutes, { alerts: deps.alerts, registry, clock, ...deps.cap });
+  if (deps.openData) await app.register(deps.openData.routes);
   await app.register(dashboardStatic, { root: deps.dashboardRoot });
   return app;
 }

@@ -332,6 +332,100 @@ export function describeTimeSeriesStoreContract(
       await expect(again.ping()).resolves.toBeUndefined();
     });
 
+    describe("observations (open data)", () => {
+      const series = { deviceId: "tn-air-001", metric: "pm25" as const };
+      const whole = { ...series, from: BASE - HOUR, to: BASE + HOUR };
+      beforeEach(async () => {
+        // Ten points a minute apart, values 0, 1.5, 3, …; a neighbour series that must not leak in.
+        await store.write([
+          ...Array.from({ length: 10 }, (_, i) => reading("tn-air-001", "pm25", BASE + i * MINUTE, i * 1.5)),
+          reading("tn-air-001", "pm10", BASE + MINUTE, 99),
+          reading("tn-air-002", "pm25", BASE + MINUTE, 98),
+        ]);
+      });
+
+      it("pages through one series in either order with offset and limit", async () => {
+        const asc = await store.observations({ ...whole, order: "asc", offset: 2, limit: 3 });
+        expect(asc).toEqual([
+          { ts: BASE + 2 * MINUTE, value: 3 },
+          { ts: BASE + 3 * MINUTE, value: 4.5 },
+          { ts: BASE + 4 * MINUTE, value: 6 },
+        ]);
+        const desc = await store.observations({ ...whole, order: "desc", offset: 0, limit: 2 });
+        expect(desc).toEqual([
+          { ts: BASE + 9 * MINUTE, value: 13.5 },
+          { ts: BASE + 8 * MINUTE, value: 12 },
+        ]);
+        expect(await store.observations({ ...whole, order: "asc", offset: 10, limit: 5 })).toEqual([]);
+      });
+
+      it("keeps to the time range (from inclusive, to exclusive) and the value bounds", async () => {
+        const timed = await store.observations({
+          ...series,
+          from: BASE + 3 * MINUTE,
+          to: BASE + 5 * MINUTE,
+          order: "asc",
+          offset: 0,
+          limit: 100,
+        });
+        expect(timed.map((p) => p.ts)).toEqual([BASE + 3 * MINUTE, BASE + 4 * MINUTE]);
+        const inclusive = await store.observations({
+          ...whole,
+          min: { value: 3, inclusive: true },
+          max: { value: 6, inclusive: true },
+          order: "asc",
+          offset: 0,
+          limit: 100,
+        });
+        expect(inclusive.map((p) => p.value)).toEqual([3, 4.5, 6]);
+        const exclusive = await store.observations({
+          ...whole,
+          min: { value: 3, inclusive: false },
+          max: { value: 6, inclusive: false },
+          order: "asc",
+          offset: 0,
+          limit: 100,
+        });
+        expect(exclusive.map((p) => p.value)).toEqual([4.5]);
+        const fractional = await store.observations({
+          ...whole,
+          min: { value: 12.25, inclusive: true },
+          order: "desc",
+          offset: 0,
+          limit: 100,
+        });
+        expect(fractional.map((p) => p.value)).toEqual([13.5]);
+      });
+
+      it("counts what a query matches, without paging", async () => {
+        expect(await store.countObservations(whole)).toBe(10);
+        expect(await store.countObservations({ ...whole, min: { value: 4.5, inclusive: true } })).toBe(7);
+        expect(
+          await store.countObservations({
+            ...series,
+            from: BASE,
+            to: BASE + 2 * MINUTE,
+            max: { value: 0, inclusive: false },
+          }),
+        ).toBe(0);
+        expect(await store.countObservations({ ...whole, deviceId: "tn-none-001" })).toBe(0);
+        expect(
+          await store.observations({ ...whole, metric: "no2", order: "asc", offset: 0, limit: 5 }),
+        ).toEqual([]);
+      });
+
+      it("decides bounds far beyond any stored value without failing", async () => {
+        const huge = { ...whole, min: { value: 1e300, inclusive: false } };
+        expect(await store.countObservations(huge)).toBe(0);
+        const below = {
+          ...whole,
+          min: { value: -1e300, inclusive: true },
+          max: { value: 1e300, inclusive: true },
+        };
+        expect(await store.countObservations(below)).toBe(10);
+      });
+    });
+
     it("fails ping once closed", async () => {
       await store.close();
       await expect(store.ping()).rejects.toThrow();

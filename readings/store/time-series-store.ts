@@ -38,6 +38,34 @@ export type RangeResult =
   | { readonly kind: "raw"; readonly points: RawPoint[]; readonly truncated: boolean }
   | { readonly kind: "aggregate"; readonly points: AggregatePoint[]; readonly truncated: boolean };
 
+/** A bound on the values of an observation query. */
+export interface ValueBound {
+  readonly value: number;
+  readonly inclusive: boolean;
+}
+
+/**
+ * Raw points of one series for open data (SensorThings Observations, CSV): a time range, optional
+ * bounds on the value, either order, and an offset for paging. Stores answer it from their
+ * time index (SQLite's primary key, InfluxDB's time), never by scanning other series.
+ */
+export interface ObservationQuery {
+  readonly deviceId: string;
+  readonly metric: SeriesKey;
+  /** Inclusive, epoch ms. */
+  readonly from: number;
+  /** Exclusive, epoch ms. */
+  readonly to: number;
+  readonly min?: ValueBound;
+  readonly max?: ValueBound;
+  readonly order: "asc" | "desc";
+  readonly offset: number;
+  /** At least 1. */
+  readonly limit: number;
+}
+
+export type ObservationCountQuery = Omit<ObservationQuery, "order" | "offset" | "limit">;
+
 /**
  * Where readings live. Implementations: SQLite (embedded default), InfluxDB (production).
  * Every implementation must pass readings/store/time-series-store.contract.ts.
@@ -53,6 +81,10 @@ export interface TimeSeriesStore {
   latest(filter?: { readonly deviceIds?: readonly string[] }): Promise<LatestValue[]>;
   /** Points in ascending time. */
   range(query: RangeQuery): Promise<RangeResult>;
+  /** Raw points of one series in the query's order, skipping `offset` of them. */
+  observations(query: ObservationQuery): Promise<RawPoint[]>;
+  /** How many raw points of one series an observation query would match without paging. */
+  countObservations(query: ObservationCountQuery): Promise<number>;
   /** Throws when the store cannot serve requests. */
   ping(): Promise<void>;
   close(): Promise<void>;

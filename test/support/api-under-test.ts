@@ -13,6 +13,7 @@ import { createBrokerAccess } from "../../broker/broker-access.js";
 import { createDeviceCredentials } from "../../devices/credentials/device-credentials.js";
 import type { AqiStandard } from "../../indices/engine/index-series.js";
 import type { Clock } from "../../kernel/clock.js";
+import { createOpenData, type OpenData, type OpenDataSettings } from "../../open-data/index.js";
 import type { Role } from "../../platform/http/access.js";
 import type { ReadinessChecks } from "../../platform/http/health-routes.js";
 import { createOutboundGuard } from "../../platform/http/outbound-guard.js";
@@ -38,6 +39,8 @@ export interface ApiServerOptions {
   readonly dashboardRoot?: string;
   /** METRICS_TOKEN: /metrics is not served without one. */
   readonly metricsToken?: string;
+  /** Serves open data (SensorThings, CSV, archives in the fixture's data directory) with these settings. */
+  readonly openData?: Partial<OpenDataSettings>;
 }
 
 /** The password of every account `headersFor` creates ("test-admin", "test-operator", "test-viewer"). */
@@ -60,6 +63,8 @@ export interface ApiUnderTest {
    * by the servers' secret. Needs a server first.
    */
   headersFor(role: Role): Promise<Record<string, string>>;
+  /** The open-data feature of the newest server made with `openData` (its archives, to build a day). */
+  openData(): OpenData | undefined;
   /** Closes every server, then the fixture, and removes the temporary directories. */
   close(): Promise<void>;
 }
@@ -77,6 +82,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
   const sessions = createOperatorSessions(fixture.metadata, clock, { ttlMs: REFRESH_TOKEN_TTL_S * 1000 });
   const audit = createAuditLog(fixture.metadata, clock);
   const made = new Map<Role, Promise<unknown>>();
+  let latestOpenData: OpenData | undefined;
   return {
     fixture,
     accounts,
@@ -86,6 +92,28 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
       const deviceSecrets = createDeviceCredentials(fixture.metadata, clock, {
         secretKey: TEST_DEVICE_SECRET_KEY,
       });
+      const openData = options.openData
+        ? createOpenData(
+            {
+              dataDir: fixture.dataDir,
+              archiveDays: 30,
+              licence: { name: "CC BY 4.0", url: "https://creativecommons.org/licenses/by/4.0/" },
+              publisher: "Test publisher",
+              aqiStandard: options.aqiStandard ?? "vn",
+              ratePerMinute: 100_000,
+              ...options.openData,
+            },
+            {
+              metadata: fixture.metadata,
+              registry: fixture.registry,
+              store: fixture.store,
+              audit,
+              clock,
+              logger: pino({ level: "silent" }),
+            },
+          )
+        : undefined;
+      if (openData) latestOpenData = openData;
       const app = await createApiServer({
         logger: pino({ level: "silent" }),
         clock,
@@ -116,6 +144,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         ...(options.aqiStandard ? { aqiStandard: options.aqiStandard } : {}),
         ...(options.indexTiming ? { indexTiming: options.indexTiming } : {}),
         ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+        ...(openData ? { openData } : {}),
       });
       servers.push(app);
       await app.ready();
@@ -137,6 +166,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
       );
       return { authorization: `Bearer ${token}` };
     },
+    openData: () => latestOpenData,
     async close() {
       for (const app of servers.splice(0)) await app.close();
       await fixture.close();

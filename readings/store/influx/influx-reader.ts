@@ -1,7 +1,16 @@
 import type { SeriesKey } from "../../../kernel/series.js";
 import { HOUR_MS } from "../../../kernel/time.js";
 import { isValidDeviceId } from "../../../kernel/topics.js";
-import type { AggregatePoint, LatestValue, RangeQuery, RangeResult, RawPoint } from "../time-series-store.js";
+import type {
+  AggregatePoint,
+  LatestValue,
+  ObservationCountQuery,
+  ObservationQuery,
+  RangeQuery,
+  RangeResult,
+  RawPoint,
+  ValueBound,
+} from "../time-series-store.js";
 import type { InfluxHttp, InfluxQLResult } from "./influx-http.js";
 import {
   anyOf,
@@ -9,6 +18,9 @@ import {
   InvalidQueryError,
   identifier,
   limitClause,
+  MAX_BOUND_MAGNITUDE,
+  numberLiteral,
+  offsetClause,
   stringLiteral,
   timeRange,
 } from "./influxql.js";
@@ -39,6 +51,8 @@ export interface InfluxReaderDeps {
 export interface InfluxReader {
   latest(filter?: { readonly deviceIds?: readonly string[] }): Promise<LatestValue[]>;
   range(query: RangeQuery): Promise<RangeResult>;
+  observations(query: ObservationQuery): Promise<RawPoint[]>;
+  countObservations(query: ObservationCountQuery): Promise<number>;
 }
 
 /** More ids than this are filtered after the query rather than in it. */
@@ -79,6 +93,35 @@ function limited<T>(points: T[], limit: number): { points: T[]; truncated: boole
   return points.length > limit
     ? { points: points.slice(0, limit), truncated: true }
     : { points, truncated: false };
+}
+
+/**
+ * The WHERE clause of an observation query, or undefined when nothing can match (a bound beyond
+ * any storable value, an empty time range, a device or metric that cannot have been stored).
+ */
+function observationWhere(query: ObservationCountQuery): string | undefined {
+  const clamp = (ms: number) => Math.min(MAX_TIME_MS + 1, Math.max(MIN_TIME_MS, Math.ceil(ms)));
+  const from = clamp(finiteNumber(query.from, "from"));
+  const to = clamp(finiteNumber(query.to, "to"));
+  if (!isValidDeviceId(query.deviceId) || !isStorableField(query.metric) || from >= to) return undefined;
+  const field = identifier(query.metric);
+  let where = `WHERE ${DEVICE} = ${stringLiteral(query.deviceId)} AND ${timeRange(from, to)}`;
+  const bound = (b: ValueBound | undefined, side: "min" | "max"): string | null => {
+    if (!b) return "";
+    const value = finiteNumber(b.value, side);
+    // A bound beyond any stored value either excludes everything or nothing.
+    if (Math.abs(value) >= MAX_BOUND_MAGNITUDE) {
+      const excludesAll = side === "min" ? value > 0 : value < 0;
+      return excludesAll ? null : "";
+    }
+    const op = side === "min" ? (b.inclusive ? ">=" : ">") : b.inclusive ? "<=" : "<";
+    return ` AND ${field} ${op} ${numberLiteral(value)}`;
+  };
+  const min = bound(query.min, "min");
+  const max = bound(query.max, "max");
+  if (min === null || max === null) return undefined;
+  where += `${min}${max}`;
+  return where;
 }
 
 const rowsOf = (result: InfluxQLResult | undefined) => result?.series?.[0]?.values ?? [];
@@ -234,6 +277,33 @@ export function createInfluxReader(options: InfluxReaderOptions, deps: InfluxRea
   }
 
   return {
+    async observations(query) {
+      const where = observationWhere(query);
+      const limit = query.limit;
+      if (where === undefined || !Number.isSafeInteger(limit) || limit < 1) return [];
+      const order = query.order === "desc" ? "DESC" : "ASC";
+      const [result] = await http.query(options.bucket, [
+        `SELECT ${identifier(query.metric)} FROM ${raw} ${where} ORDER BY time ${order} ` +
+          `${limitClause(limit)}${offsetClause(query.offset)}`,
+      ]);
+      const points: RawPoint[] = [];
+      for (const row of rowsOf(result)) {
+        const ts = num(row[0]);
+        const value = num(row[1]);
+        if (ts !== undefined && value !== undefined) points.push({ ts, value });
+      }
+      return points;
+    },
+
+    async countObservations(query) {
+      const where = observationWhere(query);
+      if (where === undefined) return 0;
+      const [result] = await http.query(options.bucket, [
+        `SELECT count(${identifier(query.metric)}) FROM ${raw} ${where}`,
+      ]);
+      return num(rowsOf(result)[0]?.[1]) ?? 0;
+    },
+
     async range(query) {
       const { from, to, limit, step } = checked(query);
       const storable = isValidDeviceId(query.deviceId) && isStorableField(query.metric) && from < to;

@@ -236,6 +236,8 @@ export async function createInfluxTimeSeriesStore(
 
     latest: (filter) => reader.latest(filter),
     range: (query) => reader.range(query),
+    observations: (query) => reader.observations(query),
+    countObservations: (query) => reader.countObservations(query),
 
     async ping() {
       if (closed) throw new Error("influx store is closed");

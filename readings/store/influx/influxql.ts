@@ -59,3 +59,21 @@ export function anyOf(tag: string, values: readonly string[]): string {
 /** `time >= from AND time < to` */
 export const timeRange = (from: number, to: number): string =>
   `time >= ${timeLiteral(from)} AND time < ${timeLiteral(to)}`;
+
+/** `OFFSET n`, or nothing for 0. */
+export function offsetClause(offset: number): string {
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new InvalidQueryError("offset must be a non-negative integer");
+  return offset === 0 ? "" : ` OFFSET ${offset}`;
+}
+
+/** Beyond this magnitude a bound is decided without InfluxDB (no stored value comes close). */
+export const MAX_BOUND_MAGNITUDE = 1e15;
+
+/** A finite number within ±MAX_BOUND_MAGNITUDE as a decimal literal without an exponent. */
+export function numberLiteral(value: number): string {
+  if (!Number.isFinite(value) || Math.abs(value) >= MAX_BOUND_MAGNITUDE)
+    throw new InvalidQueryError("a number in a query must be finite and below 1e15 in magnitude");
+  const plain = String(value);
+  return plain.includes("e") ? value.toFixed(20) : plain;
+}

@@ -2,6 +2,8 @@ import type Database from "better-sqlite3";
 import type { SeriesKey } from "../../../kernel/series.js";
 import type {
   AggregatePoint,
+  ObservationCountQuery,
+  ObservationQuery,
   RangeQuery,
   RangeResult,
   RawPoint,
@@ -33,6 +35,32 @@ export function createSqliteTimeSeriesStore(db: Database.Database, writer: Serie
      FROM ts_readings WHERE series_id = ? AND ts >= ? AND ts < ?
      GROUP BY 1 ORDER BY 1 LIMIT ?`,
   );
+
+  // Observation queries: the SQL is chosen among fixed fragments (bound or not, which order), so
+  // every value travels as a parameter; statements are prepared once per shape.
+  const observationStatements = new Map<string, Database.Statement<unknown[], RawPoint>>();
+  const countStatements = new Map<string, Database.Statement<unknown[], { n: number }>>();
+  const observationWhere = (query: ObservationCountQuery) => {
+    let where = "series_id = ? AND ts >= ? AND ts < ?";
+    const params: number[] = [query.from, query.to];
+    if (query.min) {
+      where += query.min.inclusive ? " AND value >= ?" : " AND value > ?";
+      params.push(query.min.value);
+    }
+    if (query.max) {
+      where += query.max.inclusive ? " AND value <= ?" : " AND value < ?";
+      params.push(query.max.value);
+    }
+    return { where, params };
+  };
+  const prepared = <R>(cache: Map<string, Database.Statement<unknown[], R>>, sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = db.prepare<unknown[], R>(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
 
   // Only committed ids are ever seen here, and they never change.
   const seriesIds = new Map<string, number>();
@@ -69,6 +97,23 @@ export function createSqliteTimeSeriesStore(db: Database.Database, writer: Serie
       const step = Math.max(1, Math.floor(query.step));
       const points = id === undefined ? [] : selectAggregate.all(step, id, query.from, query.to, fetch);
       return { kind: "aggregate", ...limited(points, query.limit) };
+    },
+
+    async observations(query: ObservationQuery) {
+      const id = seriesId(query.deviceId, query.metric);
+      if (id === undefined || query.limit < 1) return [];
+      const { where, params } = observationWhere(query);
+      const order = query.order === "desc" ? "DESC" : "ASC";
+      const sql = `SELECT ts, value FROM ts_readings WHERE ${where} ORDER BY ts ${order} LIMIT ? OFFSET ?`;
+      return prepared(observationStatements, sql).all(id, ...params, query.limit, Math.max(0, query.offset));
+    },
+
+    async countObservations(query: ObservationCountQuery) {
+      const id = seriesId(query.deviceId, query.metric);
+      if (id === undefined) return 0;
+      const { where, params } = observationWhere(query);
+      const sql = `SELECT count(*) AS n FROM ts_readings WHERE ${where}`;
+      return prepared(countStatements, sql).get(id, ...params)?.n ?? 0;
     },
 
     async ping() {
