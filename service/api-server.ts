@@ -26,6 +26,8 @@ import { registerOpenApi } from "../platform/http/openapi.js";
 import type { OutboundGuard } from "../platform/http/outbound-guard.js";
 import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
 import { readingsApi } from "../readings/index.js";
+import type { AgencyRepository, WarningService } from "../warnings/index.js";
+import { warningsApi } from "../warnings/index.js";
 
 export interface ApiServerDeps {
   readonly logger: Logger;
@@ -54,6 +56,9 @@ export interface ApiServerDeps {
   readonly version: string;
   readonly rules: AlertRulesRepository;
   readonly alerts: AlertService;
+  /** The warning network: agencies' warnings, and the agencies themselves. */
+  readonly warnings: WarningService;
+  readonly agencies: AgencyRepository;
   readonly audit: AuditLog;
   readonly accounts: UserAccounts;
   /** Refresh tokens (their lifetime, REFRESH_TOKEN_TTL_S, is the sessions store's). */
@@ -174,6 +179,15 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
         webhookTargets: deps.webhookTargets,
         audit,
         rulesApplied: deps.rulesApplied ?? (() => Promise.resolve()),
+      });
+      await api.register(warningsApi, {
+        warnings: deps.warnings,
+        agencies: deps.agencies,
+        audit,
+        clock,
+        communeCodes: async () =>
+          new Set((await registry.list()).flatMap((d) => (d.registered && d.area !== null ? [d.area] : []))),
+        accountExists: async (username) => (await deps.accounts.find(username)) !== undefined,
       });
       await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
     },

@@ -1,0 +1,8 @@
+/** The warning network as the rest of the service uses it. */
+export { warningsApi } from "./api/warnings-api.js";
+export { communeCentroids } from "./model/prefill.js";
+export { type AgencyRepository, createAgencyRepository } from "./store/agency-repository.js";
+export { warningMigrations } from "./store/warning-migrations.js";
+export { createWarningRepository } from "./store/warning-repository.js";
+export type { WarningTables } from "./store/warning-schema.js";
+export { createWarningService, type WarningService } from "./warning-service.js";
