@@ -27,7 +27,7 @@ import type { OutboundGuard } from "../platform/http/outbound-guard.js";
 import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
 import { readingsApi } from "../readings/index.js";
 import type { AgencyRepository, WarningService } from "../warnings/index.js";
-import { warningsApi } from "../warnings/index.js";
+import { communeDirectory, createWarningCap, warningCapRoutes, warningsApi } from "../warnings/index.js";
 
 export interface ApiServerDeps {
   readonly logger: Logger;
@@ -193,7 +193,22 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
     },
     { prefix: API_V1_PREFIX },
   );
-  await app.register(capRoutes, { alerts: deps.alerts, registry, clock, ...deps.cap });
+  const warningCap = createWarningCap({
+    warnings: deps.warnings,
+    agencies: deps.agencies,
+    communes: async () => communeDirectory(await registry.list()),
+    sender: deps.cap.sender,
+    clock,
+    ...(deps.cap.publicBaseUrl === undefined ? {} : { publicBaseUrl: deps.cap.publicBaseUrl }),
+  });
+  await app.register(capRoutes, {
+    alerts: deps.alerts,
+    registry,
+    clock,
+    ...deps.cap,
+    moreEntries: warningCap.feedEntries,
+  });
+  await app.register(warningCapRoutes, { cap: warningCap, warnings: deps.warnings, ...deps.cap });
   await app.register(dashboardStatic, { root: deps.dashboardRoot });
   return app;
 }

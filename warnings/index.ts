@@ -1,6 +1,8 @@
 /** The warning network as the rest of the service uses it. */
+
+export { createWarningCap, warningCapRoutes } from "./api/warning-cap-routes.js";
 export { warningsApi } from "./api/warnings-api.js";
-export { communeCentroids } from "./model/prefill.js";
+export { communeCentroids, communeDirectory } from "./model/prefill.js";
 export { type AgencyRepository, createAgencyRepository } from "./store/agency-repository.js";
 export { warningMigrations } from "./store/warning-migrations.js";
 export { createWarningRepository } from "./store/warning-repository.js";

@@ -129,3 +129,27 @@ export function communeCentroids(
   }
   return [...sums].map(([code, sum]) => ({ code, lat: sum.lat / sum.n, lon: sum.lon / sum.n }));
 }
+
+/** Each commune's name and centroid, from the stations (the CAP areas of a warning). */
+export function communeDirectory(
+  stations: readonly {
+    readonly area: string | null;
+    readonly areaName: string | null;
+    readonly lat: number | null;
+    readonly lon: number | null;
+  }[],
+): Map<string, { code: string; name: string; lat: number | null; lon: number | null }> {
+  const centroids = new Map(communeCentroids(stations).map((c) => [c.code, c]));
+  const directory = new Map<string, { code: string; name: string; lat: number | null; lon: number | null }>();
+  for (const s of stations) {
+    if (s.area === null || directory.has(s.area)) continue;
+    const centroid = centroids.get(s.area);
+    directory.set(s.area, {
+      code: s.area,
+      name: s.areaName ?? s.area,
+      lat: centroid?.lat ?? null,
+      lon: centroid?.lon ?? null,
+    });
+  }
+  return directory;
+}
