@@ -7,4 +7,5 @@ export { type AgencyRepository, createAgencyRepository } from "./store/agency-re
 export { warningMigrations } from "./store/warning-migrations.js";
 export { createWarningRepository } from "./store/warning-repository.js";
 export type { WarningTables } from "./store/warning-schema.js";
+export { startWarningNetwork, type WarningNetwork } from "./warning-network.js";
 export { createWarningService, type WarningService } from "./warning-service.js";
