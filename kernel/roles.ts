@@ -6,3 +6,12 @@ export type Role = (typeof ROLES)[number];
 export function roleAllows(held: Role, needed: Role): boolean {
   return ROLES.indexOf(held) >= ROLES.indexOf(needed);
 }
+
+/**
+ * Roles a user holds inside an agency of the warning network (warnings/), beside the operator role
+ * above: an issuer drafts warnings for the agency, an approver also publishes, updates and cancels
+ * them. Agency roles never widen what the operator role allows, and the operator role gives no
+ * agency role.
+ */
+export const AGENCY_ROLES = ["issuer", "approver"] as const;
+export type AgencyRole = (typeof AGENCY_ROLES)[number];

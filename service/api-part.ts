@@ -11,6 +11,7 @@ import { createOpenData } from "../open-data/index.js";
 import type { ServiceConfig } from "../platform/config.js";
 import type { StopSequence } from "../platform/lifecycle.js";
 import { createLiveGateway, type StoredReadingsFeed } from "../readings/index.js";
+import { startWarningNetwork } from "../warnings/index.js";
 import { createApiServer } from "./api-server.js";
 import type { FeatureStores } from "./feature-stores.js";
 import { closeLiveServer, createLiveServer } from "./live-server.js";
@@ -95,6 +96,15 @@ export async function startApiPart(
   );
   alerting = alertsNow;
   stops.add("alerting", () => alertsNow.stop());
+  const warningNetwork = await startWarningNetwork({
+    io,
+    warnings: stores.warnings,
+    agencies: stores.agencies,
+    audit: stores.audit,
+    clock,
+    logger: log("warnings"),
+  });
+  stops.add("warning network", () => warningNetwork.stop());
   const indices = createIndexEngine(
     { standard: config.AQI_STANDARD, graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
     {

@@ -27,6 +27,8 @@ import { registerOpenApi } from "../platform/http/openapi.js";
 import type { OutboundGuard } from "../platform/http/outbound-guard.js";
 import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
 import { readingsApi } from "../readings/index.js";
+import type { AgencyRepository, WarningService } from "../warnings/index.js";
+import { communeDirectory, createWarningCap, warningCapRoutes, warningsApi } from "../warnings/index.js";
 
 export interface ApiServerDeps {
   readonly logger: Logger;
@@ -55,6 +57,9 @@ export interface ApiServerDeps {
   readonly version: string;
   readonly rules: AlertRulesRepository;
   readonly alerts: AlertService;
+  /** The warning network: agencies' warnings, and the agencies themselves. */
+  readonly warnings: WarningService;
+  readonly agencies: AgencyRepository;
   readonly audit: AuditLog;
   readonly accounts: UserAccounts;
   /** Refresh tokens (their lifetime, REFRESH_TOKEN_TTL_S, is the sessions store's). */
@@ -186,12 +191,36 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
         audit,
         rulesApplied: deps.rulesApplied ?? (() => Promise.resolve()),
       });
+      await api.register(warningsApi, {
+        warnings: deps.warnings,
+        agencies: deps.agencies,
+        audit,
+        clock,
+        communeCodes: async () =>
+          new Set((await registry.list()).flatMap((d) => (d.registered && d.area !== null ? [d.area] : []))),
+        accountExists: async (username) => (await deps.accounts.find(username)) !== undefined,
+      });
       await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
       if (deps.openData) await api.register(deps.openData.api);
     },
     { prefix: API_V1_PREFIX },
   );
-  await app.register(capRoutes, { alerts: deps.alerts, registry, clock, ...deps.cap });
+  const warningCap = createWarningCap({
+    warnings: deps.warnings,
+    agencies: deps.agencies,
+    communes: async () => communeDirectory(await registry.list()),
+    sender: deps.cap.sender,
+    clock,
+    ...(deps.cap.publicBaseUrl === undefined ? {} : { publicBaseUrl: deps.cap.publicBaseUrl }),
+  });
+  await app.register(capRoutes, {
+    alerts: deps.alerts,
+    registry,
+    clock,
+    ...deps.cap,
+    moreEntries: warningCap.feedEntries,
+  });
+  await app.register(warningCapRoutes, { cap: warningCap, warnings: deps.warnings, ...deps.cap });
   if (deps.openData) await app.register(deps.openData.routes);
   await app.register(dashboardStatic, { root: deps.dashboardRoot });
   return app;

@@ -15,6 +15,12 @@ import type { ServiceConfig } from "../platform/config.js";
 import { createOutboundGuard } from "../platform/http/outbound-guard.js";
 import type { ListenerErrorHandler } from "../platform/listeners.js";
 import { createDeadLetterRepository, openTimeSeriesStore } from "../readings/index.js";
+import {
+  communeCentroids,
+  createAgencyRepository,
+  createWarningRepository,
+  createWarningService,
+} from "../warnings/index.js";
 import type { MetadataDatabase } from "./metadata.js";
 
 /**
@@ -58,6 +64,8 @@ export async function openFeatureStores(
       log("alerts").warn({ ruleId, version, problem }, "stored alert rule no longer valid; skipped"),
     onListenerError: (err) => onListenerError("rule changes", err, []),
   });
+  const alerts = createAlertService({ repository: createAlertRepository(metadata), clock, onListenerError });
+  const agencies = createAgencyRepository(metadata, clock);
   return {
     metadata,
     registry,
@@ -65,7 +73,16 @@ export async function openFeatureStores(
     deadLetters,
     ...series,
     rules,
-    alerts: createAlertService({ repository: createAlertRepository(metadata), clock, onListenerError }),
+    alerts,
+    agencies,
+    warnings: createWarningService({
+      repository: createWarningRepository(metadata),
+      agencies,
+      communes: async () => communeCentroids(await registry.list()),
+      alerts,
+      clock,
+      onListenerError,
+    }),
     webhooks: createWebhookRepository(metadata, clock),
     /** Where admin-given URLs (webhooks) may point: never internal addresses unless allowed. */
     outbound: createOutboundGuard({ allowed: config.WEBHOOK_ALLOWED_HOSTS }),

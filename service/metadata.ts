@@ -11,19 +11,22 @@ import { type OpenDataTables, openDataMigrations } from "../open-data/index.js";
 import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
 import type { Migrations } from "../platform/sqlite/metadata-migrations.js";
 import type { DeadLetterTables } from "../readings/index.js";
+import { type WarningTables, warningMigrations } from "../warnings/index.js";
 
 export interface MetadataDatabase
   extends DeviceTables,
     DeadLetterTables,
     OperatorTables,
     AlertFeatureTables,
-    OpenDataTables {}
+    OpenDataTables,
+    WarningTables {}
 
 export const METADATA_MIGRATIONS: Migrations = {
   ...deviceMigrations,
   ...operatorMigrations,
   ...alertFeatureMigrations,
   ...openDataMigrations,
+  ...warningMigrations,
 };
 
 export function openServiceMetadata(sqlite: Database.Database): Promise<Kysely<MetadataDatabase>> {

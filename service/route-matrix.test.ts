@@ -110,6 +110,12 @@ describe("route access matrix (every route × no token, expired, tampered, each 
       "PATCH /api/v1/users/:username": "admin",
       "GET /api/v1/audit": "admin",
       "GET /cap/alerts.atom": "public",
+      "GET /api/v1/warnings": "viewer",
+      "POST /api/v1/warnings": "viewer",
+      "POST /api/v1/warnings/:id/publish": "viewer",
+      "GET /api/v1/public/warnings": "public",
+      "POST /api/v1/agencies": "admin",
+      "PUT /api/v1/agencies/:id/members/:username": "admin",
     };
     for (const [route, access] of Object.entries(expected)) expect(table.get(route), route).toBe(access);
     expect(routes.length).toBeGreaterThan(Object.keys(expected).length);

@@ -63,6 +63,17 @@ export interface CapRoutesOptions {
   readonly publicBaseUrl?: string;
   /** Cleared alerts stay in the feed this long so that readers see their Cancel; 24 h by default. */
   readonly recentlyClearedMs?: number;
+  /**
+   * Other public CAP messages the feed lists before the alerts' (the agencies' warnings), for
+   * the links' base and the area asked, each with its `sent` in epoch ms.
+   */
+  readonly moreEntries?: (base: string, area: string | undefined) => Promise<readonly FeedEntry[]>;
+}
+
+/** An entry of the feed with the time its message was sent (the feed is newest first). */
+export interface FeedEntry {
+  readonly entry: AtomEntry;
+  readonly sentMs: number;
 }
 
 const DEFAULT_RECENTLY_CLEARED_MS = DAY_MS;
@@ -159,7 +170,7 @@ export const capRoutes: FastifyPluginAsyncZod<CapRoutesOptions> = async (app, op
           ids.add(alert.id);
       }
 
-      const entries: { entry: AtomEntry; sentMs: number }[] = [];
+      const entries: FeedEntry[] = [...((await options.moreEntries?.(base, area)) ?? [])];
       for (const id of [...ids].sort((a, b) => b - a)) {
         const alert = await alerts.get(id);
         const message = alert ? await latestMessage(alert, base) : undefined;

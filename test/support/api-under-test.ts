@@ -19,6 +19,10 @@ import type { ReadinessChecks } from "../../platform/http/health-routes.js";
 import { createOutboundGuard } from "../../platform/http/outbound-guard.js";
 import type { ScryptCost } from "../../platform/password-hash.js";
 import { type ApiRateLimits, createApiServer } from "../../service/api-server.js";
+import { communeCentroids } from "../../warnings/model/prefill.js";
+import { type AgencyRepository, createAgencyRepository } from "../../warnings/store/agency-repository.js";
+import { createWarningRepository } from "../../warnings/store/warning-repository.js";
+import { createWarningService, type WarningService } from "../../warnings/warning-service.js";
 import { alertServiceFor } from "./alert-service.js";
 import { TEST_DEVICE_SECRET_KEY } from "./device-secret-key.js";
 import { openSqliteFixture, type SqliteFixture } from "./sqlite-fixture.js";
@@ -56,6 +60,9 @@ export interface ApiUnderTest {
   readonly accounts: UserAccounts;
   readonly sessions: OperatorSessions;
   readonly audit: AuditLog;
+  /** The warning network over the fixture's database, shared by every server. */
+  readonly warnings: WarningService;
+  readonly agencies: AgencyRepository;
   /** A ready API server (for `inject`) over the fixture's stores; `close` closes it. */
   server(options?: ApiServerOptions): Promise<FastifyInstance>;
   /**
@@ -83,11 +90,24 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
   const audit = createAuditLog(fixture.metadata, clock);
   const made = new Map<Role, Promise<unknown>>();
   let latestOpenData: OpenData | undefined;
+  const agencies = createAgencyRepository(fixture.metadata, clock);
+  const warnings = createWarningService({
+    repository: createWarningRepository(fixture.metadata),
+    agencies,
+    communes: async () => communeCentroids(await fixture.registry.list()),
+    alerts: alertServiceFor(fixture.metadata, clock),
+    clock,
+    onListenerError: (_channel, error) => {
+      throw error;
+    },
+  });
   return {
     fixture,
     accounts,
     sessions,
     audit,
+    warnings,
+    agencies,
     async server(options = {}) {
       const deviceSecrets = createDeviceCredentials(fixture.metadata, clock, {
         secretKey: TEST_DEVICE_SECRET_KEY,
@@ -129,6 +149,8 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         deadLetters: fixture.deadLetters,
         rules: createAlertRulesRepository(fixture.metadata, clock),
         alerts: alertServiceFor(fixture.metadata, clock),
+        warnings,
+        agencies,
         audit,
         accounts,
         sessions,
