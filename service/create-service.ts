@@ -53,7 +53,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   const onListenerError = listenerErrorReporter(log("events"), metricsRegistry);
   try {
     // Storage: the metadata database with every feature's tables, and the time series.
-    const { sqlite, metadata, close } = await openStorage(config.DATA_DIR);
+    const { sqlite, metadata, close } = await openStorage(config.DATA_DIR, config);
     stops.add("database", close);
     const stores = await openFeatureStores(config, {
       sqlite,
