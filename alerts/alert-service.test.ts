@@ -169,6 +169,18 @@ describeEachMetadataBackend("alert store", (backend) => {
     expect(await alerts.latestTransitionId()).toBe(ids.at(-1));
   });
 
+  it("opens one alert when two writers (two nodes) race to open it at once", async () => {
+    const second = alertServiceFor(fixture.metadata, clock);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 === 0 ? alerts : second).applySignal(signal("open", 150 + i), context()),
+      ),
+    );
+    expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    const stored = await fixture.metadata.selectFrom("alert_transitions").select("kind").execute();
+    expect(stored).toEqual([{ kind: "opened" }]);
+  });
+
   it("keeps the one-active rule in the database itself (unique partial index)", async () => {
     await alerts.applySignal(signal("open", 150), context());
     const insertActive = (state: string) =>

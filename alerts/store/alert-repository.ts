@@ -177,11 +177,6 @@ function toSummary(row: AlertRow, message: Bilingual): AlertSummary {
   };
 }
 
-const isUniqueViolation = (error: unknown) =>
-  typeof error === "object" &&
-  error !== null &&
-  String((error as { code?: unknown }).code).startsWith("SQLITE_CONSTRAINT_UNIQUE");
-
 export function createAlertRepository<DB extends AlertTables>(database: Kysely<DB>): AlertRepository {
   const db = database as unknown as Db;
 
@@ -214,17 +209,15 @@ export function createAlertRepository<DB extends AlertTables>(database: Kysely<D
         return row ? toRecord(row) : undefined;
       },
       async insertAlert(alert) {
-        try {
-          const row = await tx
-            .insertInto("alerts")
-            .values(toRow(alert))
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          return toRecord(row);
-        } catch (error) {
-          if (isUniqueViolation(error)) return undefined;
-          throw error;
-        }
+        // Another writer's active alert for the same rule and source (unique partial index): no
+        // row, rather than an error; on PostgreSQL an error would also abort the transaction.
+        const row = await tx
+          .insertInto("alerts")
+          .values(toRow(alert))
+          .onConflict((oc) => oc.doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        return row ? toRecord(row) : undefined;
       },
       async updateAlert(alertId, changes) {
         await tx.updateTable("alerts").set(changesToRow(changes)).where("id", "=", alertId).execute();
