@@ -12,7 +12,7 @@ import type { Reading } from "../kernel/reading.js";
 import { coalescedTask } from "../platform/coalesced-task.js";
 import type { OutboundGuard } from "../platform/http/outbound-guard.js";
 import type { AlertService } from "./alert-service.js";
-import { createAlertGateway } from "./delivery/alert-gateway.js";
+import { type AlertGatewayDeps, createAlertGateway } from "./delivery/alert-gateway.js";
 import { createWebhookDispatcher } from "./delivery/webhooks/webhook-dispatcher.js";
 import { type AqiSample, createAlertEngine, type StationInfo } from "./engine/alert-engine.js";
 import { createReminderTimer } from "./engine/reminder-timer.js";
@@ -44,6 +44,8 @@ export interface AlertingDeps {
   };
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Transitions stored by other nodes of a cluster, for this node's screens. */
+  readonly remoteTransitions?: AlertGatewayDeps["remoteTransitions"];
 }
 
 export interface Alerting {
@@ -58,7 +60,12 @@ export interface Alerting {
 
 export async function startAlerting(settings: AlertingSettings, deps: AlertingDeps): Promise<Alerting> {
   const { alerts, clock, logger } = deps;
-  const gateway = createAlertGateway({ io: deps.io, alerts, logger });
+  const gateway = createAlertGateway({
+    io: deps.io,
+    alerts,
+    logger,
+    ...(deps.remoteTransitions ? { remoteTransitions: deps.remoteTransitions } : {}),
+  });
   // One dispatcher per database: it runs with the API (see alerts/delivery/webhooks/README.md).
   const dispatcher = createWebhookDispatcher(
     {},

@@ -69,6 +69,7 @@ describe("parseConfig", () => {
       "METRICS_TOKEN",
       "METRICS_PORT",
       "DATABASE_URL",
+      "REDIS_URL",
     ] as const) {
       expect(config[key], key).toBeUndefined();
     }
@@ -140,7 +141,7 @@ describe("parseConfig", () => {
     ]);
   });
 
-  it("takes a postgres:// DATABASE_URL and refuses anything else without echoing its password", () => {
+  it("takes a postgres:// DATABASE_URL and a redis:// REDIS_URL, refusing others without echoing a password", () => {
     const url = "postgres://envmon:pa55word@db.internal:5432/envmon";
     expect(parseConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
     expect(parseConfig({ DATABASE_URL: "postgresql://db/envmon" }).DATABASE_URL).toBe(
@@ -153,6 +154,12 @@ describe("parseConfig", () => {
       ]);
       expect(problems.join(" ")).not.toContain("pa55word");
     }
+    expect(parseConfig({ REDIS_URL: "redis://:pa55word@redis:6379" }).REDIS_URL).toBe(
+      "redis://:pa55word@redis:6379",
+    );
+    expect(problemsOf({ REDIS_URL: "http://:pa55word@redis:6379" })).toEqual([
+      "REDIS_URL: REDIS_URL must be a URL like redis://redis:6379 (got 27 characters, not shown)",
+    ]);
     expect(problemsOf({ DATABASE_POOL_MAX: "0" })).toEqual([
       "DATABASE_POOL_MAX: DATABASE_POOL_MAX must be positive (got '0')",
     ]);

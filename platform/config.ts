@@ -195,6 +195,14 @@ export const configSchema = z
         error: "DATABASE_URL must be a URL like postgres://user:password@host:5432/envmon",
       })
       .optional(),
+    /**
+     * Redis joining the nodes of a cluster: live readings and alerts reach screens on every node
+     * (Socket.IO's Redis Streams adapter), rule and device changes reach every node at once.
+     * May hold a password.
+     */
+    REDIS_URL: z
+      .url({ protocol: /^rediss?$/, error: "REDIS_URL must be a URL like redis://redis:6379" })
+      .optional(),
     /** Connections this process keeps to DATABASE_URL. */
     DATABASE_POOL_MAX: positiveInt("DATABASE_POOL_MAX", 10, 1000),
 
@@ -281,6 +289,7 @@ export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   "INFLUX_TOKEN",
   "METRICS_TOKEN",
   "DATABASE_URL",
+  "REDIS_URL",
 ]);
 
 /** Settings that select InfluxDB as the time-series store (all four, or none). */

@@ -7,10 +7,12 @@ import { type BootstrapOutcome, ensureBootstrapAdmin, loadOrCreateJwtSecret } fr
 import type { BrokerAccess, MqttBroker } from "../broker/index.js";
 import { createIndexEngine, createIndexEngineMetrics } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
+import type { ClusterBus } from "../platform/cluster/cluster-bus.js";
 import type { ServiceConfig } from "../platform/config.js";
 import type { StopSequence } from "../platform/lifecycle.js";
 import { createLiveGateway, type StoredReadingsFeed } from "../readings/index.js";
 import { createApiServer } from "./api-server.js";
+import type { ClusterRelay } from "./cluster-relay.js";
 import type { FeatureStores } from "./feature-stores.js";
 import { closeLiveServer, createLiveServer } from "./live-server.js";
 
@@ -33,6 +35,8 @@ export async function startApiPart(
     readonly log: (module: string) => Logger;
     readonly version: string;
     readonly stops: StopSequence;
+    /** REDIS_URL: the other nodes of a cluster, and what they tell this one. */
+    readonly cluster?: { readonly bus: ClusterBus; readonly relay: ClusterRelay };
   },
 ): Promise<{ readonly http: FastifyInstance; readonly firstAdmin: BootstrapOutcome }> {
   const { stores, feed, clock, log, stops, metricsRegistry } = deps;
@@ -63,7 +67,12 @@ export async function startApiPart(
     version: deps.version,
     aqiStandard: config.AQI_STANDARD,
   });
-  const io = createLiveServer(app, { clock, onSessionsEnded: accounts.onSessionsEnded });
+  const io = createLiveServer(app, {
+    clock,
+    onSessionsEnded: accounts.onSessionsEnded,
+    ...(deps.cluster ? { cluster: deps.cluster.bus } : {}),
+  });
+  const relay = deps.cluster?.relay;
   stops.add("http", () => closeLiveServer(io, app));
   const live = createLiveGateway({
     io,
@@ -76,9 +85,21 @@ export async function startApiPart(
   stops.add("live gateway", () => live.close());
   const alertsNow = await startAlerting(
     { noDataGraceMs: config.ALERT_NODATA_GRACE_MS, reminderIntervalMs: config.ALERT_REMINDER_INTERVAL_MS },
-    { io, metadata, rules, alerts, webhooks, outbound, stations: registry, clock, logger: log("alerts") },
+    {
+      io,
+      metadata,
+      rules,
+      alerts,
+      webhooks,
+      outbound,
+      stations: registry,
+      clock,
+      logger: log("alerts"),
+      ...(relay ? { remoteTransitions: relay.remoteTransitions } : {}),
+    },
   );
   alerting = alertsNow;
+  relay?.onRemoteRuleChange(() => void alertsNow.rulesApplied());
   stops.add("alerting", () => alertsNow.stop());
   const indices = createIndexEngine(
     { standard: config.AQI_STANDARD, graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
