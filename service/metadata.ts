@@ -7,6 +7,7 @@ import type { Kysely } from "kysely";
 import { type AlertFeatureTables, alertFeatureMigrations } from "../alerts/index.js";
 import { type OperatorTables, operatorMigrations } from "../auth/index.js";
 import { type DeviceTables, deviceMigrations } from "../devices/index.js";
+import { type FenceTables, fenceMigrations } from "../platform/cluster/fence-store.js";
 import type { ServiceConfig } from "../platform/config.js";
 import { openPostgresMetadataDatabase } from "../platform/postgres/postgres-metadata-database.js";
 import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
@@ -17,12 +18,14 @@ export interface MetadataDatabase
   extends DeviceTables,
     DeadLetterTables,
     OperatorTables,
-    AlertFeatureTables {}
+    AlertFeatureTables,
+    FenceTables {}
 
 export const METADATA_MIGRATIONS: Migrations = {
   ...deviceMigrations,
   ...operatorMigrations,
   ...alertFeatureMigrations,
+  ...fenceMigrations,
 };
 
 export function openServiceMetadata(sqlite: Database.Database): Promise<Kysely<MetadataDatabase>> {
