@@ -8,6 +8,8 @@ import type { BrokerAccess, MqttBroker } from "../broker/index.js";
 import { createIndexEngine, createIndexEngineMetrics } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import type { ClusterBus } from "../platform/cluster/cluster-bus.js";
+import { createLeaseKeeper } from "../platform/cluster/lease-keeper.js";
+import { createRedisLeaseStore } from "../platform/cluster/redis-lease-store.js";
 import type { ServiceConfig } from "../platform/config.js";
 import type { StopSequence } from "../platform/lifecycle.js";
 import { createLiveGateway, type StoredReadingsFeed } from "../readings/index.js";
@@ -73,6 +75,13 @@ export async function startApiPart(
     ...(deps.cluster ? { cluster: deps.cluster.bus } : {}),
   });
   const relay = deps.cluster?.relay;
+  // The alert work (rules, reminders, webhooks) runs on one node at a time: the lease's holder.
+  const alertLease = deps.cluster
+    ? createLeaseKeeper(
+        { name: "alerts", nodeId: deps.cluster.bus.nodeId },
+        { store: createRedisLeaseStore(deps.cluster.bus.client), clock, logger: log("cluster") },
+      )
+    : undefined;
   stops.add("http", () => closeLiveServer(io, app));
   const live = createLiveGateway({
     io,
@@ -96,11 +105,21 @@ export async function startApiPart(
       clock,
       logger: log("alerts"),
       ...(relay ? { remoteTransitions: relay.remoteTransitions } : {}),
+      ...(alertLease
+        ? { lease: { lease: alertLease.name, token: alertLease.token, onChange: alertLease.onChange } }
+        : {}),
     },
   );
   alerting = alertsNow;
-  relay?.onRemoteRuleChange(() => void alertsNow.rulesApplied());
   stops.add("alerting", () => alertsNow.stop());
+  if (alertLease) {
+    await alertLease.start();
+    // Stopped first: the lease is released and another node takes the work over at once.
+    stops.add("alert lease", () => alertLease.stop());
+  }
+  relay?.onRemoteRuleChange(() => void alertsNow.rulesApplied());
+  relay?.onRemoteReadings((readings) => alertsNow.acceptStored(readings));
+  relay?.onRemoteAqi((event) => alertsNow.acceptAqi(event));
   const indices = createIndexEngine(
     { standard: config.AQI_STANDARD, graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
     {
@@ -111,6 +130,7 @@ export async function startApiPart(
       onAqi: (event) => {
         live.emitAqi(event);
         alertsNow.acceptAqi(event);
+        relay?.shareAqi(event);
       },
       metrics: createIndexEngineMetrics(metricsRegistry),
     },
@@ -120,6 +140,7 @@ export async function startApiPart(
   feed.subscribe((readings) => live.acceptStored(readings));
   feed.subscribe((readings) => indices.acceptStored(readings));
   feed.subscribe((readings) => alertsNow.acceptStored(readings));
+  if (relay) feed.subscribe((readings) => relay.shareStored(readings));
   await indices.start();
   deps.broker?.attachWebSocket(app.server);
   return { http: app, firstAdmin };

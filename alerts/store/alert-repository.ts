@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
+import { type FenceTables, passFence } from "../../platform/cluster/fence-store.js";
 import type { AlertState, TransitionKind } from "../model/alert-event.js";
 import {
   type AlertChanges,
@@ -59,6 +60,8 @@ export interface AlertWrites {
   describingMessage(alertId: number): Promise<Bilingual>;
   /** Active, unacknowledged alerts of this severity whose latest transition is at or before `quietSince`. */
   quietAlerts(severity: Severity, quietSince: number): Promise<AlertRecord[]>;
+  /** The lease's fencing check (platform/cluster/fence-store.ts): throws StaleLeaseError for an old token. */
+  passFence(lease: string, token: number): Promise<void>;
 }
 
 export interface AlertRepository {
@@ -251,6 +254,7 @@ export function createAlertRepository<DB extends AlertTables>(database: Kysely<D
         return toTransition(identity, { id, ...fields });
       },
       describingMessage: (alertId) => describingMessage(tx, alertId),
+      passFence: (lease, token) => passFence(tx as unknown as Kysely<FenceTables>, lease, token),
       async quietAlerts(severity, quietSince) {
         const rows = await tx
           .selectFrom("alerts as a")

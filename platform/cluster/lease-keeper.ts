@@ -22,7 +22,8 @@ export interface LeaseKeeper {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { ttlMs: 10_000, safetyMs: 2_000, renewEveryMs: 2_000 };
+/** A dead holder's lease is taken over within ttl + one renewal interval: under 10 s. */
+export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { ttlMs: 7_000, safetyMs: 2_000, renewEveryMs: 1_500 };
 
 export function createLeaseKeeper(
   settings: { readonly name: string; readonly nodeId: string; readonly timings?: LeaseTimings },
