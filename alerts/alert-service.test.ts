@@ -1,8 +1,8 @@
 import { sql } from "kysely";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import type { Clock } from "../kernel/clock.js";
 import { alertServiceFor } from "../test/support/alert-service.js";
-import { openSqliteFixture, type SqliteFixture } from "../test/support/sqlite-fixture.js";
+import { describeEachMetadataBackend, type MetadataFixture } from "../test/support/metadata-backends.js";
 import type { AlertService } from "./alert-service.js";
 import {
   type AlertTransition,
@@ -31,10 +31,10 @@ const definition = (overrides: Partial<RuleDefinitionInput> = {}) =>
 
 const message = (text: string) => ({ vi: `${text} (vi)`, en: `${text} (en)` });
 
-describe("alert store (SQLite)", () => {
+describeEachMetadataBackend("alert store", (backend) => {
   let now = T0;
   const clock: Clock = { now: () => now };
-  let fixture: SqliteFixture;
+  let fixture: MetadataFixture;
   let alerts: AlertService;
   let ruleId: number;
   let otherRuleId: number;
@@ -65,7 +65,7 @@ describe("alert store (SQLite)", () => {
   beforeEach(async () => {
     now = T0;
     heard = [];
-    fixture = await openSqliteFixture(clock, "envmon-alert-store-");
+    fixture = await backend.openFixture(clock);
     const rules = createAlertRulesRepository(fixture.metadata, clock);
     ruleId = (await rules.create(definition(), "admin")).id;
     otherRuleId = (await rules.create(definition({ name: "Other" }), "admin")).id;
@@ -169,6 +169,18 @@ describe("alert store (SQLite)", () => {
     expect(await alerts.latestTransitionId()).toBe(ids.at(-1));
   });
 
+  it("opens one alert when two writers (two nodes) race to open it at once", async () => {
+    const second = alertServiceFor(fixture.metadata, clock);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 === 0 ? alerts : second).applySignal(signal("open", 150 + i), context()),
+      ),
+    );
+    expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    const stored = await fixture.metadata.selectFrom("alert_transitions").select("kind").execute();
+    expect(stored).toEqual([{ kind: "opened" }]);
+  });
+
   it("keeps the one-active rule in the database itself (unique partial index)", async () => {
     await alerts.applySignal(signal("open", 150), context());
     const insertActive = (state: string) =>
@@ -176,7 +188,7 @@ describe("alert store (SQLite)", () => {
           VALUES (${ruleId}, 1, ${STATION}, 'pm25', NULL, 'public', 'major', ${state}, 0, 0, ${now})`.execute(
         fixture.metadata,
       );
-    await expect(insertActive("active")).rejects.toThrow(/UNIQUE/);
+    await expect(insertActive("active")).rejects.toThrow(/unique/i);
     await expect(insertActive("cleared")).resolves.toBeDefined();
   });
 

@@ -1,4 +1,5 @@
 import type { Clock } from "../kernel/clock.js";
+import { StaleLeaseError } from "../platform/cluster/fence-store.js";
 import { createListenerSet, type ListenerErrorHandler } from "../platform/listeners.js";
 import {
   type ActionRefusal,
@@ -12,7 +13,13 @@ import {
   type TransitionFilter,
 } from "./model/alert-lifecycle.js";
 import type { AlertSignal } from "./model/evaluator.js";
-import type { AlertDetail, AlertFilter, AlertRepository, AlertSummary } from "./store/alert-repository.js";
+import type {
+  AlertDetail,
+  AlertFilter,
+  AlertRepository,
+  AlertSummary,
+  AlertWrites,
+} from "./store/alert-repository.js";
 
 /**
  * Alerts as the rest of the service uses them: the engine's signals and the operators' actions
@@ -28,7 +35,11 @@ export interface AlertService {
    * Stores the transition a signal causes (opening, escalating or clearing the alert of its rule
    * and source), then tells the listeners. Undefined when the signal changes nothing.
    */
-  applySignal(signal: AlertSignal, context: SignalContext): Promise<AlertTransition | undefined>;
+  applySignal(
+    signal: AlertSignal,
+    context: SignalContext,
+    fence?: WriteFence,
+  ): Promise<AlertTransition | undefined>;
   /** An operator has seen the alert. Conflict when it is already acknowledged or resolved. */
   acknowledge(alertId: number, actor: string, comment: string | null): Promise<ActionResult>;
   /**
@@ -45,11 +56,28 @@ export interface AlertService {
   /** The newest transition id (0 when there is none). */
   latestTransitionId(): Promise<number>;
   /** Stores a reminder for each alert due one (see the alert lifecycle); answers the reminders. */
-  remindDue(intervalMs: number): Promise<AlertTransition[]>;
+  remindDue(intervalMs: number, fence?: WriteFence): Promise<AlertTransition[]>;
   /** Called with each transition once it is stored, in id order. Answers the unsubscribe. */
   onTransition(listener: (transition: AlertTransition) => void): () => void;
   /** Called when an operator resolves an active alert. Answers the unsubscribe. */
   onResolved(listener: (ruleId: number, source: string) => void): () => void;
+}
+
+/**
+ * The lease a write is made under, in a cluster: the write raises the lease's fence to this node's
+ * token in its own transaction, and is refused (StaleLeaseError) when this node no longer holds it
+ * or another node has held it since, so a node waking from a pause stores no second copy.
+ */
+export interface WriteFence {
+  readonly lease: string;
+  token(): number | undefined;
+}
+
+async function passWriteFence(writes: AlertWrites, fence: WriteFence | undefined): Promise<void> {
+  if (!fence) return;
+  const token = fence.token();
+  if (token === undefined) throw new StaleLeaseError(fence.lease, 0);
+  await writes.passFence(fence.lease, token);
 }
 
 export interface AlertServiceDeps {
@@ -95,9 +123,10 @@ export function createAlertService({ repository, clock, onListenerError }: Alert
   }
 
   return {
-    applySignal(signal, context) {
+    applySignal(signal, context, fence) {
       return serially(async () => {
         const transition = await repository.write(async (writes) => {
+          await passWriteFence(writes, fence);
           const active = await writes.activeAlert(signal.ruleId, signal.source);
           const decision = decideSignal(active, signal, context);
           if (decision.kind === "none") return undefined;
@@ -126,10 +155,11 @@ export function createAlertService({ repository, clock, onListenerError }: Alert
     transition: (id) => repository.transition(id),
     latestTransitionId: () => repository.latestTransitionId(),
 
-    remindDue(intervalMs) {
+    remindDue(intervalMs, fence) {
       return serially(async () => {
         const now = clock.now();
         const reminders = await repository.write(async (writes) => {
+          await passWriteFence(writes, fence);
           const stored: AlertTransition[] = [];
           for (const alert of await writes.quietAlerts(REMINDED_SEVERITY, now - intervalMs)) {
             const describing = await writes.describingMessage(alert.id);

@@ -11,10 +11,15 @@ import type { Clock } from "../kernel/clock.js";
 import type { Reading } from "../kernel/reading.js";
 import { coalescedTask } from "../platform/coalesced-task.js";
 import type { OutboundGuard } from "../platform/http/outbound-guard.js";
-import type { AlertService } from "./alert-service.js";
-import { createAlertGateway } from "./delivery/alert-gateway.js";
+import type { AlertService, WriteFence } from "./alert-service.js";
+import { type AlertGatewayDeps, createAlertGateway } from "./delivery/alert-gateway.js";
 import { createWebhookDispatcher } from "./delivery/webhooks/webhook-dispatcher.js";
-import { type AqiSample, createAlertEngine, type StationInfo } from "./engine/alert-engine.js";
+import {
+  type AlertEngine,
+  type AqiSample,
+  createAlertEngine,
+  type StationInfo,
+} from "./engine/alert-engine.js";
 import { createReminderTimer } from "./engine/reminder-timer.js";
 import type { AlertRulesRepository } from "./store/alert-rules-repository.js";
 import { type AlertStateTables, createAlertStateStore } from "./store/alert-state-store.js";
@@ -44,6 +49,10 @@ export interface AlertingDeps {
   };
   readonly clock: Clock;
   readonly logger: Logger;
+  /** In a cluster: the alert lease (platform/cluster/lease-keeper.ts); the work runs while it is held. */
+  readonly lease?: AlertLease;
+  /** Transitions stored by other nodes of a cluster, for this node's screens. */
+  readonly remoteTransitions?: AlertGatewayDeps["remoteTransitions"];
 }
 
 export interface Alerting {
@@ -56,46 +65,116 @@ export interface Alerting {
   stop(): Promise<void>;
 }
 
+/**
+ * In a cluster (REDIS_URL), the work that must happen once — evaluating rules, storing reminders,
+ * sending webhooks — runs on the node holding this lease, and its writes carry the fencing token.
+ */
+export interface AlertLease extends WriteFence {
+  onChange(listener: (holding: boolean) => void): () => void;
+}
+
+/** The engine, reminders and webhook dispatcher of one term as the node that does the alert work. */
+interface AlertWork {
+  readonly engine: AlertEngine;
+  stop(): Promise<void>;
+}
+
 export async function startAlerting(settings: AlertingSettings, deps: AlertingDeps): Promise<Alerting> {
-  const { alerts, clock, logger } = deps;
-  const gateway = createAlertGateway({ io: deps.io, alerts, logger });
-  // One dispatcher per database: it runs with the API (see alerts/delivery/webhooks/README.md).
-  const dispatcher = createWebhookDispatcher(
-    {},
-    { webhooks: deps.webhooks, transitions: alerts, outbound: deps.outbound, clock, logger },
-  );
-  await dispatcher.start();
-  const engine = createAlertEngine(
-    { graceMs: settings.noDataGraceMs, tickMs: 1000, saveEveryMs: 1000 },
-    {
-      rules: deps.rules,
-      stations: deps.stations,
-      states: createAlertStateStore(deps.metadata),
-      clock,
-      logger,
-      onSignal: async (signal, context) => {
-        await alerts.applySignal(signal, context);
+  const { alerts, clock, logger, lease } = deps;
+  const gateway = createAlertGateway({
+    io: deps.io,
+    alerts,
+    logger,
+    ...(deps.remoteTransitions ? { remoteTransitions: deps.remoteTransitions } : {}),
+  });
+  const states = createAlertStateStore(deps.metadata);
+
+  async function startWork(): Promise<AlertWork> {
+    // One dispatcher per database: it runs with the API (see alerts/delivery/webhooks/README.md).
+    const dispatcher = createWebhookDispatcher(
+      {},
+      { webhooks: deps.webhooks, transitions: alerts, outbound: deps.outbound, clock, logger },
+    );
+    await dispatcher.start();
+    const engine = createAlertEngine(
+      { graceMs: settings.noDataGraceMs, tickMs: 1000, saveEveryMs: 1000 },
+      {
+        rules: deps.rules,
+        stations: deps.stations,
+        // A node that lost the lease no longer saves evaluation state over the holder's.
+        states: lease
+          ? {
+              ...states,
+              save: (entries, at) =>
+                lease.token() === undefined ? Promise.resolve() : states.save(entries, at),
+            }
+          : states,
+        clock,
+        logger,
+        onSignal: async (signal, context) => {
+          await alerts.applySignal(signal, context, lease);
+        },
       },
-    },
-  );
-  const ruleReload = coalescedTask(() => engine.reload(), RULE_RELOAD_DELAY_MS);
+    );
+    await engine.start();
+    const reminders = createReminderTimer({
+      alerts,
+      intervalMs: settings.reminderIntervalMs,
+      logger,
+      ...(lease ? { fence: lease } : {}),
+    });
+    return {
+      engine,
+      async stop() {
+        reminders.stop();
+        await engine.stop();
+        await dispatcher.stop();
+      },
+    };
+  }
+
+  // Without a lease the work runs here for the life of the process; with one, for each term.
+  let work: Promise<AlertWork | undefined> = lease ? Promise.resolve(undefined) : startWork();
+  let current = await work;
+  const changeTerm = (holding: boolean) => {
+    work = work.then(async (running) => {
+      if (holding && !running)
+        current = await startWork().catch((err: unknown) => {
+          logger.error({ err }, "could not start the alert work after taking the lease");
+          return undefined;
+        });
+      else if (!holding && running) {
+        await running.stop().catch((err: unknown) => logger.warn({ err }, "stopping the alert work failed"));
+        current = undefined;
+      }
+      return current;
+    });
+  };
+  const stopHearingLease = lease?.onChange(changeTerm);
+  if (lease?.token() !== undefined) changeTerm(true);
+
+  const ruleReload = coalescedTask(async () => {
+    await work;
+    await current?.engine.reload();
+  }, RULE_RELOAD_DELAY_MS);
   const stopHearingRules = deps.rules.onChange(() => void ruleReload.run());
-  const stopHearingResolutions = alerts.onResolved((ruleId, source) => engine.forget(ruleId, source));
-  await engine.start();
-  const reminders = createReminderTimer({ alerts, intervalMs: settings.reminderIntervalMs, logger });
+  const stopHearingResolutions = alerts.onResolved((ruleId, source) =>
+    current?.engine.forget(ruleId, source),
+  );
 
   return {
-    acceptStored: (readings) => engine.acceptStored(readings),
-    acceptAqi: (event) => engine.acceptAqi(event),
+    acceptStored: (readings) => current?.engine.acceptStored(readings),
+    acceptAqi: (event) => current?.engine.acceptAqi(event),
     rulesApplied: () => ruleReload.run(),
     async stop() {
-      reminders.stop();
+      stopHearingLease?.();
       stopHearingRules();
       stopHearingResolutions();
       ruleReload.cancel();
-      await engine.stop();
+      await work;
+      await current?.stop();
+      current = undefined;
       await gateway.close();
-      await dispatcher.stop();
     },
   };
 }

@@ -54,6 +54,7 @@ describe("parseConfig", () => {
       CAP_SENDER: "quantrac@tayninh.local",
       WEBHOOK_ALLOWED_HOSTS: [],
       METRICS_HOST: "127.0.0.1",
+      DATABASE_POOL_MAX: 10,
     });
     // No secrets, no InfluxDB: every one of these stays unset unless given.
     for (const key of [
@@ -67,6 +68,8 @@ describe("parseConfig", () => {
       "INFLUX_TOKEN",
       "METRICS_TOKEN",
       "METRICS_PORT",
+      "DATABASE_URL",
+      "REDIS_URL",
     ] as const) {
       expect(config[key], key).toBeUndefined();
     }
@@ -135,6 +138,30 @@ describe("parseConfig", () => {
     // Other settings still show what was given.
     expect(problemsOf({ HTTP_PORT: "eighty" })).toEqual([
       "HTTP_PORT: HTTP_PORT must be a port number (got 'eighty')",
+    ]);
+  });
+
+  it("takes a postgres:// DATABASE_URL and a redis:// REDIS_URL, refusing others without echoing a password", () => {
+    const url = "postgres://envmon:pa55word@db.internal:5432/envmon";
+    expect(parseConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    expect(parseConfig({ DATABASE_URL: "postgresql://db/envmon" }).DATABASE_URL).toBe(
+      "postgresql://db/envmon",
+    );
+    for (const bad of ["mysql://envmon:pa55word@db/envmon", "pa55word", "sqlite:///data/monitoring.sqlite"]) {
+      const problems = problemsOf({ DATABASE_URL: bad });
+      expect(problems, bad).toEqual([
+        `DATABASE_URL: DATABASE_URL must be a URL like postgres://user:password@host:5432/envmon (got ${bad.length} characters, not shown)`,
+      ]);
+      expect(problems.join(" ")).not.toContain("pa55word");
+    }
+    expect(parseConfig({ REDIS_URL: "redis://:pa55word@redis:6379" }).REDIS_URL).toBe(
+      "redis://:pa55word@redis:6379",
+    );
+    expect(problemsOf({ REDIS_URL: "http://:pa55word@redis:6379" })).toEqual([
+      "REDIS_URL: REDIS_URL must be a URL like redis://redis:6379 (got 27 characters, not shown)",
+    ]);
+    expect(problemsOf({ DATABASE_POOL_MAX: "0" })).toEqual([
+      "DATABASE_POOL_MAX: DATABASE_POOL_MAX must be positive (got '0')",
     ]);
   });
 

@@ -184,6 +184,28 @@ export const configSchema = z
       Number.MAX_SAFE_INTEGER,
     ),
 
+    // --- Several nodes (issue 16) ---
+    /**
+     * PostgreSQL for the metadata (devices, users, rules, alerts, audit, webhooks…) instead of the
+     * embedded SQLite file; every node of a cluster points at the same one. May hold a password.
+     */
+    DATABASE_URL: z
+      .url({
+        protocol: /^postgres(ql)?$/,
+        error: "DATABASE_URL must be a URL like postgres://user:password@host:5432/envmon",
+      })
+      .optional(),
+    /**
+     * Redis joining the nodes of a cluster: live readings and alerts reach screens on every node
+     * (Socket.IO's Redis Streams adapter), rule and device changes reach every node at once.
+     * May hold a password.
+     */
+    REDIS_URL: z
+      .url({ protocol: /^rediss?$/, error: "REDIS_URL must be a URL like redis://redis:6379" })
+      .optional(),
+    /** Connections this process keeps to DATABASE_URL. */
+    DATABASE_POOL_MAX: positiveInt("DATABASE_POOL_MAX", 10, 1000),
+
     // --- Alerts (issue 5) ---
     /** After a start, "no data" rules wait this long before they may fire. */
     ALERT_NODATA_GRACE_MS: positiveInt("ALERT_NODATA_GRACE_MS", 600_000, DAY_MS),
@@ -286,6 +308,8 @@ export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   "BROKER_HTTP_AUTH_TOKEN",
   "INFLUX_TOKEN",
   "METRICS_TOKEN",
+  "DATABASE_URL",
+  "REDIS_URL",
 ]);
 
 /** Settings that select InfluxDB as the time-series store (all four, or none). */

@@ -35,7 +35,7 @@ import {
 } from "../devices/index.js";
 import { systemClock } from "../kernel/clock.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
-import { openServiceMetadata } from "../service/metadata.js";
+import { openConfiguredMetadata } from "../service/metadata.js";
 import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
 import { readCliSettings } from "./cli-settings.js";
 
@@ -380,7 +380,12 @@ const secretNotice = (id: string, secret: string) =>
   `Kết nối với / connect with: username = clientId = ${id}, password = <secret>\n`;
 
 async function run(options: DevicesCommand): Promise<number> {
-  const settings = readCliSettings("devices", ["DATA_DIR", "DEVICE_SECRET_KEY"]);
+  const settings = readCliSettings("devices", [
+    "DATA_DIR",
+    "DEVICE_SECRET_KEY",
+    "DATABASE_URL",
+    "DATABASE_POOL_MAX",
+  ]);
   if (settings === undefined) return 2;
   const dataDir = options.dataDir ?? settings.DATA_DIR;
   let file: string | undefined;
@@ -396,7 +401,7 @@ async function run(options: DevicesCommand): Promise<number> {
   }
   // The service's key: DEVICE_SECRET_KEY, or the key file in the data folder.
   const secretKey = deviceSecretKeyFrom({ DATA_DIR: dataDir, DEVICE_SECRET_KEY: settings.DEVICE_SECRET_KEY });
-  const metadata = await openServiceMetadata(openSqliteDatabase(dataDir));
+  const metadata = await openConfiguredMetadata(settings, () => openSqliteDatabase(dataDir));
   const registry = createDeviceRegistry(metadata, systemClock);
   const administration = createDeviceAdministration({
     registry,

@@ -23,7 +23,7 @@ import { systemClock } from "../kernel/clock.js";
 import type { Role } from "../platform/http/access.js";
 import { generatePassword } from "../platform/password-hash.js";
 import { openSqliteDatabase } from "../platform/sqlite/sqlite-database.js";
-import { openServiceMetadata } from "../service/metadata.js";
+import { openConfiguredMetadata } from "../service/metadata.js";
 import { dispatchFlags, type FlagOutcome, parseFlags, switchFlag } from "../simulators/flag-parsing.js";
 import { readCliSettings } from "./cli-settings.js";
 
@@ -184,7 +184,7 @@ function accountTable(accounts: readonly UserAccount[], now: number): string {
 }
 
 async function run(options: UsersCommand): Promise<number> {
-  const settings = readCliSettings("users", ["DATA_DIR"]);
+  const settings = readCliSettings("users", ["DATA_DIR", "DATABASE_URL", "DATABASE_POOL_MAX"]);
   if (settings === undefined) return 2;
   let password: string | undefined;
   let generated = false;
@@ -202,7 +202,9 @@ async function run(options: UsersCommand): Promise<number> {
     }
   }
 
-  const metadata = await openServiceMetadata(openSqliteDatabase(options.dataDir ?? settings.DATA_DIR));
+  const metadata = await openConfiguredMetadata(settings, () =>
+    openSqliteDatabase(options.dataDir ?? settings.DATA_DIR),
+  );
   const accounts = createUserAccounts(metadata, systemClock);
   const audit = createAuditLog(metadata, systemClock);
   const actor = `cli:${currentUser()}`;

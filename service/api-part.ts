@@ -8,11 +8,15 @@ import type { BrokerAccess, MqttBroker } from "../broker/index.js";
 import { createIndexEngine, createIndexEngineMetrics } from "../indices/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { createOpenData } from "../open-data/index.js";
+import type { ClusterBus } from "../platform/cluster/cluster-bus.js";
+import { createLeaseKeeper } from "../platform/cluster/lease-keeper.js";
+import { createRedisLeaseStore } from "../platform/cluster/redis-lease-store.js";
 import type { ServiceConfig } from "../platform/config.js";
 import type { StopSequence } from "../platform/lifecycle.js";
 import { createLiveGateway, type StoredReadingsFeed } from "../readings/index.js";
 import { startWarningNetwork } from "../warnings/index.js";
 import { createApiServer } from "./api-server.js";
+import type { ClusterRelay } from "./cluster-relay.js";
 import type { FeatureStores } from "./feature-stores.js";
 import { closeLiveServer, createLiveServer } from "./live-server.js";
 
@@ -35,6 +39,8 @@ export async function startApiPart(
     readonly log: (module: string) => Logger;
     readonly version: string;
     readonly stops: StopSequence;
+    /** REDIS_URL: the other nodes of a cluster, and what they tell this one. */
+    readonly cluster?: { readonly bus: ClusterBus; readonly relay: ClusterRelay };
   },
 ): Promise<{ readonly http: FastifyInstance; readonly firstAdmin: BootstrapOutcome }> {
   const { stores, feed, clock, log, stops, metricsRegistry } = deps;
@@ -79,7 +85,19 @@ export async function startApiPart(
     indexTiming: { graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
     openData,
   });
-  const io = createLiveServer(app, { clock, onSessionsEnded: accounts.onSessionsEnded });
+  const io = createLiveServer(app, {
+    clock,
+    onSessionsEnded: accounts.onSessionsEnded,
+    ...(deps.cluster ? { cluster: deps.cluster.bus } : {}),
+  });
+  const relay = deps.cluster?.relay;
+  // The alert work (rules, reminders, webhooks) runs on one node at a time: the lease's holder.
+  const alertLease = deps.cluster
+    ? createLeaseKeeper(
+        { name: "alerts", nodeId: deps.cluster.bus.nodeId },
+        { store: createRedisLeaseStore(deps.cluster.bus.client), clock, logger: log("cluster") },
+      )
+    : undefined;
   stops.add("http", () => closeLiveServer(io, app));
   const live = createLiveGateway({
     io,
@@ -92,7 +110,21 @@ export async function startApiPart(
   stops.add("live gateway", () => live.close());
   const alertsNow = await startAlerting(
     { noDataGraceMs: config.ALERT_NODATA_GRACE_MS, reminderIntervalMs: config.ALERT_REMINDER_INTERVAL_MS },
-    { io, metadata, rules, alerts, webhooks, outbound, stations: registry, clock, logger: log("alerts") },
+    {
+      io,
+      metadata,
+      rules,
+      alerts,
+      webhooks,
+      outbound,
+      stations: registry,
+      clock,
+      logger: log("alerts"),
+      ...(relay ? { remoteTransitions: relay.remoteTransitions } : {}),
+      ...(alertLease
+        ? { lease: { lease: alertLease.name, token: alertLease.token, onChange: alertLease.onChange } }
+        : {}),
+    },
   );
   alerting = alertsNow;
   stops.add("alerting", () => alertsNow.stop());
@@ -105,6 +137,14 @@ export async function startApiPart(
     logger: log("warnings"),
   });
   stops.add("warning network", () => warningNetwork.stop());
+  if (alertLease) {
+    await alertLease.start();
+    // Stopped first: the lease is released and another node takes the work over at once.
+    stops.add("alert lease", () => alertLease.stop());
+  }
+  relay?.onRemoteRuleChange(() => void alertsNow.rulesApplied());
+  relay?.onRemoteReadings((readings) => alertsNow.acceptStored(readings));
+  relay?.onRemoteAqi((event) => alertsNow.acceptAqi(event));
   const indices = createIndexEngine(
     { standard: config.AQI_STANDARD, graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
     {
@@ -116,6 +156,7 @@ export async function startApiPart(
       onAqi: (event) => {
         live.emitAqi(event);
         alertsNow.acceptAqi(event);
+        relay?.shareAqi(event);
       },
       metrics: createIndexEngineMetrics(metricsRegistry),
     },
@@ -125,6 +166,7 @@ export async function startApiPart(
   feed.subscribe((readings) => live.acceptStored(readings));
   feed.subscribe((readings) => indices.acceptStored(readings));
   feed.subscribe((readings) => alertsNow.acceptStored(readings));
+  if (relay) feed.subscribe((readings) => relay.shareStored(readings));
   await indices.start();
   openData.archive.start();
   stops.add("open-data archives", () => openData.archive.stop());

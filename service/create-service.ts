@@ -17,6 +17,7 @@ import {
   createMqttReadingsFeed,
 } from "../readings/index.js";
 import { startApiPart } from "./api-part.js";
+import { joinCluster } from "./cluster-relay.js";
 import { startDemoFleet } from "./demo-fleet.js";
 import { openFeatureStores } from "./feature-stores.js";
 import { SERVICE_CLIENT_PREFIX, serviceLogin, servicePasswordFor } from "./service-identity.js";
@@ -53,7 +54,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
   const onListenerError = listenerErrorReporter(log("events"), metricsRegistry);
   try {
     // Storage: the metadata database with every feature's tables, and the time series.
-    const { sqlite, metadata, close } = await openStorage(config.DATA_DIR);
+    const { sqlite, metadata, close } = await openStorage(config.DATA_DIR, config);
     stops.add("database", close);
     const stores = await openFeatureStores(config, {
       sqlite,
@@ -64,6 +65,11 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       onListenerError,
     });
     stops.add("store", () => stores.store.close());
+    // Cluster: with REDIS_URL, the other nodes hear of alerts and rule and device changes at once.
+    const cluster = config.REDIS_URL
+      ? await joinCluster(config.REDIS_URL, stores, log("cluster"))
+      : undefined;
+    if (cluster) stops.add("cluster", () => cluster.close());
     const { registry, readiness, details } = stores;
     const servicePassword = servicePasswordFor(config);
     const brokerAccess = createBrokerAccess(
@@ -115,6 +121,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
       embedded = running;
       stops.add("broker", () => running.broker.close());
       registry.onChange((deviceId) => void running.broker.invalidateDevice(deviceId));
+      cluster?.relay.onRemoteDeviceChange((deviceId) => void running.broker.invalidateDevice(deviceId));
       readiness.broker = () => running.broker.isReady();
     }
     const brokerUrl = brokerUrlOf({ ...config, MQTT_PORT: embedded?.mqttPort ?? config.MQTT_PORT });
@@ -157,6 +164,7 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
           log,
           version,
           stops,
+          ...(cluster ? { cluster } : {}),
         })
       : undefined;
     const http: FastifyInstance =

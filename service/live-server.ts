@@ -1,3 +1,4 @@
+import { createAdapter } from "@socket.io/redis-streams-adapter";
 import type { FastifyInstance } from "fastify";
 import { type ServerOptions, Server as SocketServer } from "socket.io";
 import {
@@ -8,6 +9,7 @@ import {
 } from "../auth/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { OPS_NAMESPACE, PUBLIC_NAMESPACE } from "../kernel/topics.js";
+import type { ClusterBus } from "../platform/cluster/cluster-bus.js";
 
 /** Clients only send subscriptions; nothing bigger is expected on the live sockets. */
 const SOCKET_MAX_MESSAGE_BYTES = 64 * 1024;
@@ -22,6 +24,8 @@ export function createLiveServer(
     readonly clock: Clock;
     /** Ends an account's open sockets when its sessions end here (a reused refresh token, a disable…). */
     readonly onSessionsEnded: (listener: (username: string) => void) => () => void;
+    /** REDIS_URL: broadcasts reach the sockets of every node (Socket.IO's Redis Streams adapter). */
+    readonly cluster?: ClusterBus;
   },
 ): SocketServer {
   const options: Partial<ServerOptions> = {
@@ -30,6 +34,7 @@ export function createLiveServer(
   };
   assertHandshakeChecksOnRecovery(options);
   const io = new SocketServer(app.server, options);
+  if (deps.cluster) io.adapter(createAdapter(deps.cluster.client, { streamName: "envmon:socket.io" }));
   const now = () => deps.clock.now();
   const ops = io.of(OPS_NAMESPACE);
   ops.use(createHandshakeRateLimit({ max: 30, windowMs: 60_000 }, { now }));

@@ -32,7 +32,16 @@ export interface AlertGatewayDeps {
   readonly logger: Pick<Logger, "warn" | "error">;
   /** Transitions read per replay query; a long absence is replayed in several. */
   readonly replayBatch?: number;
+  /**
+   * Transitions other nodes stored (REDIS_URL): delivered like this node's own. Two nodes may
+   * commit in an order other than their ids', so a client is sent any id it has not had yet
+   * rather than only ids above the newest it has.
+   */
+  readonly remoteTransitions?: (listener: (t: AlertTransition) => void) => () => void;
 }
+
+/** Ids remembered per client to drop repeats; older ones are below its cursor's replay anyway. */
+const SENT_IDS_KEPT = 1000;
 
 const DEFAULT_REPLAY_BATCH = 500;
 const MAX_AREAS = 50;
@@ -63,6 +72,10 @@ interface Client {
   requested: number | undefined;
   /** The newest id this client has (sent, or known when it started); undefined before the first replay. */
   cursor: number | undefined;
+  /** Where this client started: ids up to it are old news. */
+  floor: number | undefined;
+  /** Ids recently sent (insertion order), so a late lower id is sent once and a repeat never. */
+  readonly sent: Set<number>;
   /** Live transitions held while a replay runs; null when live ones go straight out. */
   held: AlertTransition[] | null;
   /** Bumped by every new replay and by disconnection: an older replay stops. */
@@ -89,8 +102,11 @@ export function createAlertGateway(deps: AlertGatewayDeps): AlertGateway {
   const clients = new Set<Client>();
 
   const send = (client: Client, t: AlertTransition) => {
-    if (client.cursor !== undefined && t.id <= client.cursor) return;
-    client.cursor = t.id;
+    if (client.floor !== undefined && t.id <= client.floor) return;
+    if (client.sent.has(t.id)) return;
+    client.sent.add(t.id);
+    if (client.sent.size > SENT_IDS_KEPT) client.sent.delete(client.sent.values().next().value as number);
+    client.cursor = Math.max(client.cursor ?? t.id, t.id);
     client.socket.emit("alert", payloadFor(client, t));
   };
 
@@ -110,6 +126,7 @@ export function createAlertGateway(deps: AlertGatewayDeps): AlertGateway {
           (firstHeld ?? Number.POSITIVE_INFINITY) - 1,
         );
         client.cursor = client.requested === undefined ? latest : Math.min(client.requested, latest);
+        client.floor = client.cursor;
         client.requested = undefined;
       }
       for (;;) {
@@ -146,6 +163,8 @@ export function createAlertGateway(deps: AlertGatewayDeps): AlertGateway {
       filter: publicOnly ? undefined : {},
       requested: requested.id,
       cursor: undefined,
+      floor: undefined,
+      sent: new Set(),
       held: null,
       generation: 0,
       work: Promise.resolve(),
@@ -197,16 +216,19 @@ export function createAlertGateway(deps: AlertGatewayDeps): AlertGateway {
   ops.on("connection", onOperator);
   residents.on("connection", onResident);
 
-  const unsubscribe = alerts.onTransition((t) => {
+  const deliver = (t: AlertTransition) => {
     for (const client of clients) {
       if (client.held) client.held.push(t);
       else if (client.filter && transitionMatches(client.filter, t)) send(client, t);
     }
-  });
+  };
+  const unsubscribeLocal = alerts.onTransition(deliver);
+  const unsubscribeRemote = deps.remoteTransitions?.(deliver);
 
   return {
     close() {
-      unsubscribe();
+      unsubscribeLocal();
+      unsubscribeRemote?.();
       ops.off("connection", onOperator);
       residents.off("connection", onResident);
       for (const client of clients) client.generation++;

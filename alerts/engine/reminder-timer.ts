@@ -1,12 +1,14 @@
 import type { Logger } from "pino";
-import type { AlertService } from "../alert-service.js";
+import type { AlertService, WriteFence } from "../alert-service.js";
 
 /** How often the store is asked for critical alerts that are due a reminder. */
 const CHECK_EVERY_MS = 30_000;
 
 /** Reminds operators of critical alerts nobody has acknowledged, every `intervalMs`. */
 export function createReminderTimer(deps: {
-  readonly alerts: AlertService;
+  readonly alerts: Pick<AlertService, "remindDue">;
+  /** In a cluster: reminders are stored under the alert lease. */
+  readonly fence?: WriteFence;
   readonly intervalMs: number;
   readonly logger: Logger;
 }): { stop(): void } {
@@ -16,7 +18,7 @@ export function createReminderTimer(deps: {
       if (running) return;
       running = true;
       deps.alerts
-        .remindDue(deps.intervalMs)
+        .remindDue(deps.intervalMs, deps.fence)
         .catch((err: unknown) => deps.logger.error({ err }, "alert reminders failed"))
         .finally(() => {
           running = false;

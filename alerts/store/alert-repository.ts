@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
+import { type FenceTables, passFence } from "../../platform/cluster/fence-store.js";
 import type { AlertState, TransitionKind } from "../model/alert-event.js";
 import {
   type AlertChanges,
@@ -59,6 +60,8 @@ export interface AlertWrites {
   describingMessage(alertId: number): Promise<Bilingual>;
   /** Active, unacknowledged alerts of this severity whose latest transition is at or before `quietSince`. */
   quietAlerts(severity: Severity, quietSince: number): Promise<AlertRecord[]>;
+  /** The lease's fencing check (platform/cluster/fence-store.ts): throws StaleLeaseError for an old token. */
+  passFence(lease: string, token: number): Promise<void>;
 }
 
 export interface AlertRepository {
@@ -177,11 +180,6 @@ function toSummary(row: AlertRow, message: Bilingual): AlertSummary {
   };
 }
 
-const isUniqueViolation = (error: unknown) =>
-  typeof error === "object" &&
-  error !== null &&
-  String((error as { code?: unknown }).code).startsWith("SQLITE_CONSTRAINT_UNIQUE");
-
 export function createAlertRepository<DB extends AlertTables>(database: Kysely<DB>): AlertRepository {
   const db = database as unknown as Db;
 
@@ -214,17 +212,15 @@ export function createAlertRepository<DB extends AlertTables>(database: Kysely<D
         return row ? toRecord(row) : undefined;
       },
       async insertAlert(alert) {
-        try {
-          const row = await tx
-            .insertInto("alerts")
-            .values(toRow(alert))
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          return toRecord(row);
-        } catch (error) {
-          if (isUniqueViolation(error)) return undefined;
-          throw error;
-        }
+        // Another writer's active alert for the same rule and source (unique partial index): no
+        // row, rather than an error; on PostgreSQL an error would also abort the transaction.
+        const row = await tx
+          .insertInto("alerts")
+          .values(toRow(alert))
+          .onConflict((oc) => oc.doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        return row ? toRecord(row) : undefined;
       },
       async updateAlert(alertId, changes) {
         await tx.updateTable("alerts").set(changesToRow(changes)).where("id", "=", alertId).execute();
@@ -258,6 +254,7 @@ export function createAlertRepository<DB extends AlertTables>(database: Kysely<D
         return toTransition(identity, { id, ...fields });
       },
       describingMessage: (alertId) => describingMessage(tx, alertId),
+      passFence: (lease, token) => passFence(tx as unknown as Kysely<FenceTables>, lease, token),
       async quietAlerts(severity, quietSince) {
         const rows = await tx
           .selectFrom("alerts as a")

@@ -1,22 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import type { Clock } from "../../kernel/clock.js";
+import { describeEachMetadataBackend, type MetadataFixture } from "../../test/support/metadata-backends.js";
 import { MINIMAL_RULE, minimalRule } from "../../test/support/rule-fixture.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
 import { type AlertRulesRepository, createAlertRulesRepository } from "./alert-rules-repository.js";
 
 const T0 = Date.UTC(2026, 10, 21, 1, 0, 0);
 
-describe("alert rules repository (SQLite)", () => {
+describeEachMetadataBackend("alert rules repository", (backend) => {
   let now = T0;
   const clock: Clock = { now: () => now };
-  let fixture: SqliteFixture;
+  let fixture: MetadataFixture;
   let rules: AlertRulesRepository;
   let changes: number;
 
   beforeEach(async () => {
     now = T0;
     changes = 0;
-    fixture = await openSqliteFixture(clock, "envmon-rules-");
+    fixture = await backend.openFixture(clock);
     rules = createAlertRulesRepository(fixture.metadata, clock);
     rules.onChange(() => changes++);
   });

@@ -1,35 +1,19 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import Database from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect } from "kysely";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openSqliteDatabase } from "../../platform/sqlite/sqlite-database.js";
-import { openServiceMetadata } from "../../service/metadata.js";
+import type { Kysely } from "kysely";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { describeEachMetadataBackend } from "../../test/support/metadata-backends.js";
 import { alertStateMigrations } from "./alert-state-migrations.js";
 import { type AlertStateTables, createAlertStateStore } from "./alert-state-store.js";
 
-describe("alert evaluation state store", () => {
-  let dataDir: string;
+describeEachMetadataBackend("alert evaluation state store", (backend) => {
   let db: Kysely<AlertStateTables>;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "alert-state-"));
     // Only this feature's migration, on an empty database: it stands on its own.
-    db = new Kysely<AlertStateTables>({
-      dialect: new SqliteDialect({ database: new Database(join(dataDir, "state.sqlite")) }),
-    });
-    const { error } = await new Migrator({
-      db,
-      provider: { getMigrations: async () => alertStateMigrations },
-    }).migrateToLatest();
-    expect(error).toBeUndefined();
+    ({ db, close } = await backend.openWith<AlertStateTables>(alertStateMigrations));
   });
 
-  afterEach(async () => {
-    await db.destroy();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterEach(() => close());
 
   it("saves, replaces and loads states as JSON", async () => {
     const store = createAlertStateStore(db);
@@ -102,14 +86,15 @@ describe("alert evaluation state store", () => {
   });
 
   it("runs on the metadata database after the earlier alert migrations", async () => {
-    const metadata = await openServiceMetadata(openSqliteDatabase(join(dataDir, "metadata")));
+    const database = await backend.createDatabase();
+    const metadata = await database.open();
     try {
       await alertStateMigrations["2026-11-22-007-alert-rule-state"]?.up(metadata as Kysely<unknown>);
       const store = createAlertStateStore(metadata);
       await store.save([{ ruleId: 9, source: "x", state: { active: true } }], 1);
       expect(await store.load()).toEqual([{ ruleId: 9, source: "x", state: { active: true } }]);
     } finally {
-      await metadata.destroy();
+      await database.close();
     }
   });
 });

@@ -1,18 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Clock } from "../../kernel/clock.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
+import { describeEachMetadataBackend, type MetadataFixture } from "../../test/support/metadata-backends.js";
 import { type AuditLog, createAuditLog } from "./audit-log.js";
 
 const START = Date.UTC(2026, 10, 22, 1, 0, 0);
 
-describe("audit log (real SQLite)", () => {
-  let fixture: SqliteFixture;
+describeEachMetadataBackend("audit log", (backend) => {
+  let fixture: MetadataFixture;
   let audit: AuditLog;
   let now = START;
   const clock: Clock = { now: () => now };
 
   beforeAll(async () => {
-    fixture = await openSqliteFixture(clock, "envmon-audit-");
+    fixture = await backend.openFixture(clock);
     audit = createAuditLog(fixture.metadata, clock);
     const entries = [
       { actor: "admin", action: "user.create", target: "user:lan", before: null, after: { role: "viewer" } },

@@ -1,14 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import type { Clock } from "../../kernel/clock.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
+import { describeEachMetadataBackend, type MetadataFixture } from "../../test/support/metadata-backends.js";
 import { createOperatorSessions, type OperatorSessions, refreshTokenId } from "./operator-sessions.js";
 import { createUserAccounts } from "./user-accounts.js";
 
 const START = Date.UTC(2026, 10, 22, 1, 0, 0);
 const HOUR = 3_600_000;
 
-describe("refresh tokens (real SQLite)", () => {
-  let fixture: SqliteFixture;
+describeEachMetadataBackend("refresh tokens", (backend) => {
+  let fixture: MetadataFixture;
   let sessions: OperatorSessions;
   let now = START;
   const sessionVersion = async (username: string) =>
@@ -23,7 +23,7 @@ describe("refresh tokens (real SQLite)", () => {
 
   beforeEach(async () => {
     now = START;
-    fixture = await openSqliteFixture(clock, "envmon-sessions-");
+    fixture = await backend.openFixture(clock);
     const accounts = createUserAccounts(fixture.metadata, clock, { cost: { N: 1024, r: 8, p: 1 } });
     for (const username of ["lan", "minh"])
       await accounts.create({ username, password: "long enough password", role: "viewer" });

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import type { Clock } from "../../kernel/clock.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
+import { describeEachMetadataBackend, type MetadataFixture } from "../../test/support/metadata-backends.js";
 import { createOperatorSessions } from "./operator-sessions.js";
 import {
   createUserAccounts,
@@ -15,15 +15,15 @@ const MINUTE = 60_000;
 const CHEAP = { N: 2 ** 10, r: 8, p: 1 };
 const PASSWORD = "mật khẩu đủ dài 2026";
 
-describe("user accounts (real SQLite)", () => {
-  let fixture: SqliteFixture;
+describeEachMetadataBackend("user accounts", (backend) => {
+  let fixture: MetadataFixture;
   let accounts: UserAccounts;
   let now = START;
   const clock: Clock = { now: () => now };
 
   beforeEach(async () => {
     now = START;
-    fixture = await openSqliteFixture(clock, "envmon-users-");
+    fixture = await backend.openFixture(clock);
     accounts = createUserAccounts(fixture.metadata, clock, { cost: CHEAP });
   });
 

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "../../kernel/clock.js";
-import { openSqliteFixture, type SqliteFixture } from "../../test/support/sqlite-fixture.js";
+import { describeEachMetadataBackend, type MetadataFixture } from "../../test/support/metadata-backends.js";
 import { deviceAccessMigrations } from "./device-access-migrations.js";
 import {
   createDeviceCredentialsRepository,
@@ -16,12 +16,12 @@ const clock: Clock & { at: number } = {
   },
 };
 
-describe("device credentials repository", () => {
-  let fixture: SqliteFixture;
+describeEachMetadataBackend("device credentials repository", (backend) => {
+  let fixture: MetadataFixture;
   let repository: DeviceCredentialsRepository;
 
   beforeEach(async () => {
-    fixture = await openSqliteFixture(clock, "envmon-credentials-repo-");
+    fixture = await backend.openFixture(clock);
     await fixture.registry.noteSeen(["tn-air-001", "tn-air-002"]);
     repository = createDeviceCredentialsRepository(fixture.metadata, clock);
   });
@@ -97,13 +97,15 @@ describe("device credentials repository", () => {
       .where("id", "=", "tn-air-001")
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ lifecycle: "active", calibration: null });
-    await expect(setLifecycle("tn-air-001", "retired")).rejects.toThrow(/CHECK constraint/);
+    await expect(setLifecycle("tn-air-001", "retired")).rejects.toThrow(/check constraint/i);
     // Credentials go with their device.
     await repository.save("tn-air-002", "hash");
     await sql`DELETE FROM devices WHERE id = 'tn-air-002'`.execute(fixture.metadata);
     expect(await storedRow("tn-air-002")).toBeUndefined();
   });
+});
 
+describe("device credentials migration (SQLite)", () => {
   it("the migration can be undone and applied again", async () => {
     const sqlite = new Database(":memory:");
     sqlite.exec("CREATE TABLE devices (id TEXT PRIMARY KEY, name TEXT NOT NULL)");

@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Clock } from "../../kernel/clock.js";
 import { openSqliteDatabase } from "../../platform/sqlite/sqlite-database.js";
-import type { MetadataDatabase } from "../../service/metadata.js";
 import { openServiceMetadata } from "../../service/metadata.js";
+import { describeEachMetadataBackend } from "../../test/support/metadata-backends.js";
 import type { DeviceProfile } from "../model/device.js";
 import { createDeviceRegistry, type DeviceRecord } from "./device-registry.js";
 
@@ -93,26 +92,16 @@ const unregisteredRecord = (id: string): DeviceRecord => ({
   calibration: null,
 });
 
-describe("device registry (SQLite)", () => {
+describeEachMetadataBackend("device registry", (backend) => {
   const toClean: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const clean of toClean.splice(0)) await clean();
   });
 
   async function openTempMetadata() {
-    const dir = await mkdtemp(join(tmpdir(), "tn-registry-"));
-    const opened: Kysely<MetadataDatabase>[] = [];
-    const open = async () => {
-      const db = await openServiceMetadata(openSqliteDatabase(dir));
-      opened.push(db);
-      return db;
-    };
-    toClean.push(async () => {
-      // Destroying a Kysely instance closes its SQLite connection.
-      for (const db of opened) await db.destroy();
-      await rm(dir, { recursive: true, force: true });
-    });
-    return { open, dir };
+    const database = await backend.createDatabase();
+    toClean.push(() => database.close());
+    return database;
   }
 
   const fixedClock = (): Clock => ({ now: () => T0 });

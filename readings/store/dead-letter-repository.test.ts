@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Kysely } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import type { RejectionReason } from "../../kernel/rejections.js";
-import { openSqliteDatabase } from "../../platform/sqlite/sqlite-database.js";
 import type { MetadataDatabase } from "../../service/metadata.js";
-import { openServiceMetadata } from "../../service/metadata.js";
+import { describeEachMetadataBackend } from "../../test/support/metadata-backends.js";
 import { createDeadLetterRepository, type DeadLetter, type NewDeadLetter } from "./dead-letter-repository.js";
 
 const T0 = Date.UTC(2026, 10, 21, 1, 0, 0);
@@ -24,20 +20,16 @@ function letter(n: number, overrides: Partial<NewDeadLetter> = {}): NewDeadLette
   };
 }
 
-describe("dead-letter repository (SQLite)", () => {
+describeEachMetadataBackend("dead-letter repository", (backend) => {
   const toClean: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const clean of toClean.splice(0)) await clean();
   });
 
   async function openDatabase(): Promise<Kysely<MetadataDatabase>> {
-    const dir = await mkdtemp(join(tmpdir(), "tn-dead-letters-"));
-    const db = await openServiceMetadata(openSqliteDatabase(dir));
-    toClean.push(async () => {
-      await db.destroy();
-      await rm(dir, { recursive: true, force: true });
-    });
-    return db;
+    const database = await backend.createDatabase();
+    toClean.push(() => database.close());
+    return database.open();
   }
 
   const messagesOf = (letters: readonly DeadLetter[]) => letters.map((l) => l.message);

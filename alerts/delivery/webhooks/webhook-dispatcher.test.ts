@@ -1,20 +1,19 @@
 import { createHmac } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import { alertEventSchema } from "../../../kernel/api-contract.js";
 import { type Clock, systemClock } from "../../../kernel/clock.js";
 import { parseConfig } from "../../../platform/config.js";
 import { createOutboundGuard, type ResolveHost } from "../../../platform/http/outbound-guard.js";
-import { openSqliteDatabase } from "../../../platform/sqlite/sqlite-database.js";
 import type { MetadataDatabase } from "../../../service/metadata.js";
-import { openServiceMetadata } from "../../../service/metadata.js";
 import { alertServiceFor } from "../../../test/support/alert-service.js";
+import {
+  describeEachMetadataBackend,
+  type ReopenableDatabase,
+} from "../../../test/support/metadata-backends.js";
 import { openTestAlert } from "../../../test/support/open-test-alert.js";
 import { waitUntil } from "../../../test/support/wait-until.js";
 import type { AlertService } from "../../alert-service.js";
@@ -97,8 +96,8 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function openHarness(dataDir: string, clock: Clock = systemClock): Promise<Harness> {
-  const metadata = await openServiceMetadata(openSqliteDatabase(dataDir));
+async function openHarness(database: ReopenableDatabase, clock: Clock = systemClock): Promise<Harness> {
+  const metadata = await database.open();
   // Idempotent ("if not exists"): the tables are there once the migration is merged, too.
   await webhookMigrations["2026-11-22-008-webhooks"]?.up(metadata as Kysely<unknown>);
   // The metadata schema lists the webhook tables once migration 008 is merged into it.
@@ -141,21 +140,22 @@ async function openHarness(dataDir: string, clock: Clock = systemClock): Promise
 const deliveryOf = async (webhooks: WebhookRepository, webhookId: number) =>
   (await webhooks.deliveries(webhookId, { limit: 10 }))[0];
 
-describe("webhook dispatcher", () => {
-  let dataDir: string;
+describeEachMetadataBackend("webhook dispatcher", (backend) => {
   const cleanups: (() => Promise<void>)[] = [];
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "envmon-webhooks-"));
-  });
 
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function harness(clock?: Clock): Promise<Harness> {
-    const opened = await openHarness(dataDir, clock);
+  /** A fresh database; a restart opens the same one again. */
+  async function database(): Promise<ReopenableDatabase> {
+    const created = await backend.createDatabase();
+    cleanups.push(() => created.close());
+    return created;
+  }
+
+  async function harness(clock?: Clock, on?: ReopenableDatabase): Promise<Harness> {
+    const opened = await openHarness(on ?? (await database()), clock);
     cleanups.push(() => opened.close());
     return opened;
   }
@@ -297,7 +297,8 @@ describe("webhook dispatcher", () => {
       () => secret,
       (index) => (index === 0 ? 500 : 200),
     );
-    const first = await openHarness(dataDir);
+    const shared = await database();
+    const first = await openHarness(shared);
     const webhook = await first.webhooks.create({
       name: "Zalo OA",
       url: hook.url,
@@ -324,7 +325,7 @@ describe("webhook dispatcher", () => {
     await first.close();
 
     // The retry time is in the future; bring it forward as if an hour had passed while down.
-    const second = await harness();
+    const second = await harness(undefined, shared);
     await second.db.updateTable("webhook_deliveries").set({ next_attempt_at: 0 }).execute();
     await second.dispatcher(immediateRetry).start();
     const deliveries = await waitUntil("both deliveries to be delivered", async () => {

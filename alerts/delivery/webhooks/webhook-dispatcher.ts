@@ -294,9 +294,11 @@ export function createWebhookDispatcher(
     }
   }
 
+  /** Transitions being queued: settle() waits for them too (a slower database takes longer to queue). */
+  const queueing = new Set<Promise<void>>();
   const onTransition = (event: AlertEvent) => {
     if (!running) return;
-    webhooks
+    const queued: Promise<void> = webhooks
       .enqueue(event.id)
       .then((queued) => {
         if (queued > 0) void pump();
@@ -304,7 +306,9 @@ export function createWebhookDispatcher(
       .catch((err) => {
         // The next start's catch-up queues it.
         logger.error({ err, event: event.id }, "queueing a transition failed");
-      });
+      })
+      .finally(() => queueing.delete(queued));
+    queueing.add(queued);
   };
 
   return {
@@ -334,8 +338,9 @@ export function createWebhookDispatcher(
 
     async settle() {
       for (;;) {
+        await Promise.allSettled([...queueing]);
         await pump();
-        if (inFlight.size === 0 || !running) return;
+        if ((inFlight.size === 0 && queueing.size === 0) || !running) return;
         await Promise.allSettled([...inFlight]);
       }
     },
