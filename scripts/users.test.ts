@@ -103,6 +103,7 @@ describe("users CLI", () => {
     });
   });
 
+  // Fourteen CLI starts (tsx each): on a loaded 2-core machine that is more than the default minute.
   it("refuses what it cannot do (exit 1) and bad commands or flags (exit 2) with a sentence", async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [["add", "admin", "--role", "viewer"], 1, /exists already/],
@@ -130,5 +131,5 @@ describe("users CLI", () => {
     const help = await users(dataDir, ["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("reset-password");
-  });
+  }, 180_000);
 });

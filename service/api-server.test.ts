@@ -199,6 +199,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         floodLevels: null,
         lifecycle: "active",
         calibration: null,
+        wqiSettings: null,
       });
       expect(devices[0]).toMatchObject({
         status: "offline",
@@ -221,6 +222,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         floodLevels: null,
         lifecycle: "active",
         calibration: null,
+        wqiSettings: null,
       });
     });
 
@@ -246,6 +248,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         floodLevels: null,
         lifecycle: "active",
         calibration: null,
+        wqiSettings: null,
       });
       const unknown = await get("/api/v1/devices/nobody-here");
       expect(unknown.status).toBe(404);

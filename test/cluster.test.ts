@@ -11,7 +11,7 @@ import pg from "pg";
 import { createClient } from "redis";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AlertEventPayload } from "../kernel/api-contract.js";
+import { type AlertEventPayload, LIVE_READINGS_EVENT } from "../kernel/api-contract.js";
 import { sendJson } from "./support/http-json.js";
 import { type PostgresServer, startPostgresServer } from "./support/postgres-server.js";
 import { type RedisServer, startRedisServer } from "./support/redis-server.js";
@@ -71,7 +71,7 @@ describe("two nodes on one PostgreSQL and one Redis", () => {
         reconnection: false,
         auth: await nodeB.socketAuth({ lastAlertId: 0 }),
       });
-      dashboard.on("reading", (event) => readings.push(event));
+      dashboard.on(LIVE_READINGS_EVENT, (frame: typeof readings) => readings.push(...frame));
       dashboard.on("alert", (event: AlertEventPayload) => alerts.push(event));
       expect(await dashboard.timeout(15_000).emitWithAck("subscribe", { all: true })).toEqual({ ok: true });
 
