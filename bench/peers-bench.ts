@@ -599,58 +599,58 @@ async function idleRun(
   }
 }
 
+/** Starts a broker, runs the idle run against it, stops it, and says what it measured. */
+async function idleRunOn<T extends { readonly pid: number; stop(): Promise<void> }>(
+  label: string,
+  start: () => Promise<T>,
+  target: (started: T) => Parameters<typeof idleRun>[0],
+  env: Environment,
+  count: number,
+  holdS: number,
+) {
+  process.stderr.write(`  ${label}…\n`);
+  const started = await start();
+  let result: Awaited<ReturnType<typeof idleRun>>;
+  try {
+    result = await idleRun(target(started), env.fleet.credentialsFile, count, holdS);
+  } finally {
+    await started.stop();
+  }
+  process.stderr.write(
+    `  ${label}: all connected after ${result.admissionMs} ms, RSS ${result.rssIdleMB} MB (before ${result.rssBeforeMB} MB)\n`,
+  );
+  return result;
+}
+
 async function idleComparison(env: Environment, count: number, holdS: number) {
-  process.stderr.write(`idle: ${count} device connections held ${holdS} s, Mosquitto…\n`);
-  const broker = await startMosquittoPeer(env.credentials, PEER_LIMITS);
-  let mosquitto: Awaited<ReturnType<typeof idleRun>>;
-  try {
-    mosquitto = await idleRun(
-      { mqttUrl: broker.url, pid: broker.pid },
-      env.fleet.credentialsFile,
-      count,
-      holdS,
-    );
-  } finally {
-    await broker.stop();
-  }
-  process.stderr.write(
-    `  mosquitto: all connected after ${mosquitto.admissionMs} ms, RSS ${mosquitto.rssIdleMB} MB (before ${mosquitto.rssBeforeMB} MB)\n`,
+  process.stderr.write(`idle: ${count} device connections held ${holdS} s\n`);
+  const mosquitto = await idleRunOn(
+    "Mosquitto",
+    () => startMosquittoPeer(env.credentials, PEER_LIMITS),
+    (broker) => ({ mqttUrl: broker.url, pid: broker.pid }),
+    env,
+    count,
+    holdS,
   );
-  process.stderr.write("  Aedes alone (the project's broker library, nothing around it)…\n");
-  const aedes = await startBareAedes();
-  let bareAedes: Awaited<ReturnType<typeof idleRun>>;
-  try {
-    bareAedes = await idleRun(
-      { mqttUrl: aedes.url, pid: aedes.pid },
-      env.fleet.credentialsFile,
-      count,
-      holdS,
-    );
-  } finally {
-    await aedes.stop();
-  }
-  process.stderr.write(
-    `  aedes: all connected after ${bareAedes.admissionMs} ms, RSS ${bareAedes.rssIdleMB} MB (before ${bareAedes.rssBeforeMB} MB)\n`,
+  const bareAedes = await idleRunOn(
+    "Aedes alone (the project's broker library, nothing around it)",
+    startBareAedes,
+    (broker) => ({ mqttUrl: broker.url, pid: broker.pid }),
+    env,
+    count,
+    holdS,
   );
-  process.stderr.write("  the project…\n");
-  const service = await startServiceUnderTest({ DEMO: "0" }, env.fleet);
-  let project: Awaited<ReturnType<typeof idleRun>>;
-  try {
-    project = await idleRun(
-      {
-        mqttUrl: service.mqttUrl,
-        pid: service.pid,
-        connectedDevices: () => service.scrapeMetric("envmon_broker_connected_devices"),
-      },
-      env.fleet.credentialsFile,
-      count,
-      holdS,
-    );
-  } finally {
-    await service.stop();
-  }
-  process.stderr.write(
-    `  project: all connected after ${project.admissionMs} ms, RSS ${project.rssIdleMB} MB (before ${project.rssBeforeMB} MB)\n`,
+  const project = await idleRunOn(
+    "the project",
+    () => startServiceUnderTest({ DEMO: "0" }, env.fleet),
+    (service) => ({
+      mqttUrl: service.mqttUrl,
+      pid: service.pid,
+      connectedDevices: () => service.scrapeMetric("envmon_broker_connected_devices"),
+    }),
+    env,
+    count,
+    holdS,
   );
   return {
     connections: count,
