@@ -5,6 +5,7 @@ import {
   type ChartWindow,
   customWindow,
   epochToVietnamLocal,
+  plausibleValueRange,
   presetWindow,
   RANGE_PRESETS,
   type RangePreset,
@@ -134,6 +135,11 @@ export function createChartView(options: ChartViewOptions): ChartView {
         tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), DISPLAY_TIME_ZONE),
         // Always the whole window (the last hour: up to now), so the picture does not jump as points arrive.
         scales: {
+          y: {
+            range: (_u, dataMin, dataMax) =>
+              plausibleValueRange(metric ?? "", series.toAligned()[1]) ??
+              uPlot.rangeNum(dataMin, dataMax, 0.1, true),
+          },
           x: {
             time: true,
             range: () =>
