@@ -54,6 +54,7 @@ const floodStation = (
   thresholds,
   level: null,
   label: null,
+  suspect: null,
 });
 
 describe("index store", () => {
