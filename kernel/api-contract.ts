@@ -210,6 +210,10 @@ export const floodLatestResponseSchema = z.object({
         .max(3)
         .nullable()
         .meta({ description: "0 below level I; null without thresholds or data" }),
+      suspect: z.object({ ts: isoTime, waterLevel: z.number() }).nullable().default(null).meta({
+        description:
+          "a newer reading held back as implausible (a spike) until the next one confirms it; the level is from the last believable one",
+      }),
       label: bilingual.nullable(),
     }),
   ),

@@ -515,6 +515,11 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         (p: { name: string }) => p.name,
       );
       expect(readingsParams).toEqual(expect.arrayContaining(["device", "metric", "from", "to", "step"]));
+      // An Authorize button for the bearer token; public routes need none.
+      expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+      expect(doc.paths["/api/v1/readings"].get.security).toEqual([{ bearerAuth: [] }]);
+      expect(doc.paths["/api/v1/public/aqi/latest"].get.security).toEqual([]);
+      expect(doc.paths["/api/v1/auth/login"].post.security).toEqual([]);
       const ui = await get("/docs/");
       expect(ui.status).toBe(200);
       expect(ui.headers["content-type"]).toMatch(/^text\/html/);

@@ -273,6 +273,37 @@ describe("alert engine", () => {
     );
   });
 
+  it("raises no flood alert on one absurd water level, and one on a rise the next reading confirms", async () => {
+    harness.rules = [
+      rule(
+        {
+          metric: "flood_level",
+          scope: { kind: "water_level" },
+          condition: { type: "threshold", above: 0 },
+          severity: "major",
+          audience: "public",
+        },
+        1,
+      ),
+    ];
+    await harness.start();
+    for (const [t, level] of [
+      [0, 1.0],
+      [10, 1.01],
+      [20, 1.02],
+      [30, 17.39],
+      [40, 1.03],
+    ] as const) {
+      await harness.publish(t, RIVER.id, { water_level: level });
+    }
+    expect(harness.kinds()).toEqual([]);
+    await harness.publish(50, RIVER.id, { water_level: 2.4 });
+    expect(harness.kinds()).toEqual([]);
+    await harness.publish(60, RIVER.id, { water_level: 2.45 });
+    expect(harness.kinds()).toEqual(["open:tn-wl-001:major"]);
+    expect(harness.received[0]?.signal.value).toBe(3);
+  });
+
   it("evaluates hourly AQI from the index engine, not daily", async () => {
     harness.rules = [rule({ metric: "aqi", condition: { type: "threshold", above: 150 } }, 1)];
     const engine = await harness.start();

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { DeviceLifecycle, FloodLevels } from "../../devices/index.js";
 import { floodAlarmLevel } from "../../indices/index.js";
 import type { Clock } from "../../kernel/clock.js";
+import { createPlausibilityGate, type PlausibilityGate } from "../../kernel/plausibility.js";
 import type { Reading } from "../../kernel/reading.js";
 import {
   type AlertSignal,
@@ -273,10 +274,29 @@ export function createAlertEngine(options: AlertEngineOptions, deps: AlertEngine
     }
   }
 
+  /** One plausibility gate per station and metric: a spike alarms nobody until the next reading confirms it. */
+  const gates = new Map<string, PlausibilityGate>();
+  const believable = (reading: Reading): boolean => {
+    const key = `${reading.deviceId}\u0000${reading.metric}`;
+    let gate = gates.get(key);
+    if (gate === undefined) {
+      gate = createPlausibilityGate(reading.metric);
+      gates.set(key, gate);
+    }
+    if (gate.accept(reading.value).flag === "good") return true;
+    logger.warn(
+      { device: reading.deviceId, metric: reading.metric, value: reading.value, ts: reading.ts },
+      "suspect value held until the next reading confirms it",
+    );
+    return false;
+  };
+
   async function onReadings(readings: readonly Reading[]): Promise<void> {
     for (const reading of readings) {
       const floodWatched = reading.metric === "water_level" && index.watches("flood_level");
       if (!floodWatched && !index.watches(reading.metric)) continue;
+      // A confirmed step is evaluated with the reading that confirms it.
+      if (!believable(reading)) continue;
       const info = stations.get(reading.deviceId) ?? (await station(reading.deviceId));
       const sample = { ts: reading.ts, value: reading.value };
       await evaluateSample(reading.metric, info, sample);

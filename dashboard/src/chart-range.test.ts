@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   customWindow,
   epochToVietnamLocal,
+  plausibleValueRange,
   presetWindow,
   stepFor,
   vietnamLocalToEpoch,
@@ -47,5 +48,16 @@ describe("chart ranges", () => {
     expect(customWindow("2026-12-06T00:00", "2026-12-01T00:00")).toBe("rangeInvalid");
     expect(customWindow("", "2026-12-01T00:00")).toBe("rangeInvalid");
     expect(customWindow("2024-01-01T00:00", "2026-01-01T00:00")).toBe("rangeInvalid");
+  });
+});
+
+describe("chart value scale", () => {
+  it("leaves one absurd spike off the scale, so the real water level is not flattened", () => {
+    const range = plausibleValueRange("water_level", [1.3, 1.32, 1.34, 17.39, 1.35, 1.33]);
+    expect(range).not.toBeNull();
+    const [low, high] = range ?? [0, 0];
+    expect(low).toBeCloseTo(1.295, 3);
+    expect(high).toBeCloseTo(1.355, 3);
+    expect(plausibleValueRange("water_level", [1.3, 1.32, 1.34, 1.35])).toBeNull();
   });
 });

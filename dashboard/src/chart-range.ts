@@ -1,3 +1,4 @@
+import { flagSeries } from "../../kernel/plausibility.js";
 import { DAY_MS, HOUR_MS, MINUTE_MS, VIETNAM_UTC_OFFSET_MS } from "../../kernel/time.js";
 
 /** The chart's time ranges: the last hour follows live readings; the others are read once. */
@@ -63,4 +64,19 @@ export function customWindow(fromValue: string, toValue: string): ChartWindow | 
   const to = vietnamLocalToEpoch(toValue);
   if (from === null || to === null || to <= from || to - from > 366 * DAY_MS) return "rangeInvalid";
   return { from, to, step: stepFor(to - from), live: false };
+}
+
+/**
+ * The value scale from the believable points only: one absurd spike must not flatten the real
+ * series into a line (it is drawn off the scale). Null when nothing was flagged: uPlot's own range.
+ */
+export function plausibleValueRange(metric: string, values: readonly number[]): [number, number] | null {
+  const flags = flagSeries(metric, values);
+  if (!flags.includes("suspect")) return null;
+  const good = values.filter((_, index) => flags[index] === "good");
+  if (good.length === 0) return null;
+  const low = Math.min(...good);
+  const high = Math.max(...good);
+  const pad = (high - low) * 0.1 || Math.abs(high) * 0.05 || 1;
+  return [low - pad, high + pad];
 }

@@ -5,6 +5,7 @@ import {
   type ChartWindow,
   customWindow,
   epochToVietnamLocal,
+  plausibleValueRange,
   presetWindow,
   RANGE_PRESETS,
   type RangePreset,
@@ -134,6 +135,11 @@ export function createChartView(options: ChartViewOptions): ChartView {
         tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), DISPLAY_TIME_ZONE),
         // Always the whole window (the last hour: up to now), so the picture does not jump as points arrive.
         scales: {
+          y: {
+            range: (_u, dataMin, dataMax) =>
+              plausibleValueRange(metric ?? "", series.toAligned()[1]) ??
+              uPlot.rangeNum(dataMin, dataMax, 0.1, true),
+          },
           x: {
             time: true,
             range: () =>
@@ -166,6 +172,8 @@ export function createChartView(options: ChartViewOptions): ChartView {
             ...axisCommon,
             label: ctx.t("chartTimeAxis"),
             labelSize: Math.round(fontPx * 1.6),
+            // Room for "21/11" or "14:00 / 21/11" under each tick.
+            space: Math.round(fontPx * 5),
             size: Math.round(fontPx * 3.6),
             // Longer ranges carry the date under the time: a tick never leaves the day in doubt.
             values: (_, splits, _axis, _space, increment) =>
@@ -175,8 +183,8 @@ export function createChartView(options: ChartViewOptions): ChartView {
                   return (increment < 60 ? ctx.format.time : ctx.format.hourMinute)(at);
                 }
                 return increment >= 86_400
-                  ? ctx.format.date(at)
-                  : `${ctx.format.hourMinute(at)}\n${ctx.format.date(at)}`;
+                  ? ctx.format.dayMonth(at)
+                  : `${ctx.format.hourMinute(at)}\n${ctx.format.dayMonth(at)}`;
               }),
           },
           {

@@ -11,6 +11,7 @@ describe("formatters", () => {
     expect(createFormatters("vi").hourMinute("2025-11-21T17:30:00Z")).toBe("00:30");
     expect(createFormatters("vi").date("2025-11-21T17:30:00Z")).toBe("22/11/2025");
     expect(createFormatters("en").date(at)).toBe("21/11/2025");
+    expect(createFormatters("vi").dayMonth("2025-11-21T17:30:00Z")).toBe("22/11");
   });
 
   it("writes values with the metric's decimals in each language's style", () => {

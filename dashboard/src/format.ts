@@ -12,6 +12,8 @@ export interface Formatters {
   hourMinute(at: Date | string): string;
   /** "21/11/2025". */
   date(at: Date | string): string;
+  /** "21/11", for chart ticks. */
+  dayMonth(at: Date | string): string;
   /** A measured value with exactly `decimals` fraction digits, grouped the way the language expects. */
   value(value: number, decimals: number): string;
   /** An axis tick, with as many decimals as the spacing between ticks needs. */
@@ -61,6 +63,8 @@ export function createFormatters(language: Language): Formatters {
     time: (at) => timeFormat.format(asDate(at)),
     hourMinute: (at) => hourMinuteFormat.format(asDate(at)),
     date: (at) => dateFormat.format(asDate(at)),
+    // Both languages write dates dd/mm/yyyy here; vi-VN's own day-month form would be "22-11".
+    dayMonth: (at) => dateFormat.format(asDate(at)).slice(0, 5),
     value: (value, decimals) => numberFormat(decimals).format(value),
     tick: (value, increment) => numberFormat(fractionDigitsOf(increment)).format(value),
   };

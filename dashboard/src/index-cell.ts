@@ -55,6 +55,11 @@ export function floodDetailText(entry: StationFlood, ctx: ViewContext): string {
     const { I, II, III } = entry.thresholds;
     lines.push(`${ctx.t("floodThresholds")}: ${[I, II, III].map(metres).join(" / ")}`);
   }
+  if (entry.suspect !== null) {
+    lines.push(
+      `${ctx.t("floodSuspect")}: ${metres(entry.suspect.waterLevel)} · ${ctx.format.dateTime(entry.suspect.ts)}`,
+    );
+  }
   return lines.join("\n");
 }
 

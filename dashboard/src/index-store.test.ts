@@ -54,6 +54,7 @@ const floodStation = (
   thresholds,
   level: null,
   label: null,
+  suspect: null,
 });
 
 describe("index store", () => {
@@ -115,6 +116,23 @@ describe("index store", () => {
     expect(store.applyWaterLevel("bare", at, 3)).toBe(true);
     expect(store.flood("bare")).toMatchObject({ waterLevel: 3, level: null, label: null });
     expect(store.applyWaterLevel("unknown", at, 3)).toBe(false);
+  });
+
+  it("does not raise a flood alarm on one absurd water level, but on a confirmed rise", () => {
+    const store = createIndexStore();
+    store.setFloodLatest([floodStation("wl", { I: 1.6, II: 1.9, III: 2.4 })]);
+    const at = Date.parse("2026-11-21T05:00:00Z");
+    [1.33, 1.34, 1.34, 1.35].forEach((level, i) => {
+      store.applyWaterLevel("wl", at + i * 5000, level);
+    });
+    expect(store.applyWaterLevel("wl", at + 20_000, 17.39)).toBe(false);
+    expect(store.flood("wl")).toMatchObject({ waterLevel: 1.35, level: 0 });
+    expect(store.applyWaterLevel("wl", at + 25_000, 1.34)).toBe(true);
+    expect(store.flood("wl")?.level).toBe(0);
+    // A real rise: held once, then shown when the next reading agrees.
+    expect(store.applyWaterLevel("wl", at + 30_000, 2.5)).toBe(false);
+    expect(store.applyWaterLevel("wl", at + 35_000, 2.55)).toBe(true);
+    expect(store.flood("wl")).toMatchObject({ waterLevel: 2.55, level: 3 });
   });
 });
 

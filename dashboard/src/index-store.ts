@@ -1,3 +1,4 @@
+import { createPlausibilityGate, type PlausibilityGate } from "../../kernel/plausibility.js";
 import type { WqiStation } from "./api-client.js";
 import type { AqiLatestResponse, AqiPending, FloodLatestResponse, LiveAqi } from "./contract.js";
 import { floodAlarmLevel, floodLevelLabel } from "./indices.js";
@@ -15,7 +16,10 @@ export interface IndexStore {
   applyLiveAqi(event: LiveAqi): boolean;
   aqi(stationId: string): StationAqi | undefined;
   setFloodLatest(stations: readonly StationFlood[]): string[];
-  /** A live water_level value: the alarm level follows at once from the station's thresholds. */
+  /**
+   * A live water_level value: the alarm level follows from the station's thresholds, unless the
+   * value is a suspect spike (kernel/plausibility.ts), which is held until the next reading confirms it.
+   */
   applyWaterLevel(stationId: string, at: number, value: number): boolean;
   flood(stationId: string): StationFlood | undefined;
   /** Replaces the air stations still waiting for their first AQI; returns those whose wait changed. */
@@ -34,6 +38,7 @@ export function createIndexStore(): IndexStore {
   const floodByStation = new Map<string, StationFlood>();
   const pendingByStation = new Map<string, AqiPending>();
   const wqiByStation = new Map<string, WqiStation>();
+  const waterLevelGates = new Map<string, PlausibilityGate>();
 
   const replaceAll = <T extends { station: string; ts: string | null }>(
     target: Map<string, T>,
@@ -98,6 +103,13 @@ export function createIndexStore(): IndexStore {
       const ts = new Date(at).toISOString();
       if (current === undefined || !newerOrSame(ts, current.ts)) return false;
       if (current.ts === ts && current.waterLevel === value) return false;
+      let gate = waterLevelGates.get(stationId);
+      if (gate === undefined) {
+        gate = createPlausibilityGate("water_level");
+        waterLevelGates.set(stationId, gate);
+      }
+      // A spike neither moves the level nor raises an alarm on screen; a confirmed step does.
+      if (gate.accept(value).flag === "suspect") return false;
       const level = current.thresholds === null ? null : floodAlarmLevel(value, current.thresholds);
       floodByStation.set(stationId, {
         ...current,

@@ -31,6 +31,8 @@ const levelOne = river("wl-one", "go-dau", "Phường Gò Dầu", LEVELS);
 const levelTwo = river("wl-two", "tan-an", "Phường Tân An", LEVELS);
 const levelThree = river("wl-three", "tan-an", "Phường Tân An", LEVELS);
 const silent = river("wl-silent", "tan-an", "Phường Tân An", LEVELS);
+// A steady river whose newest reading is a spike.
+const spiking = river("wl-spike", "ben-cau", "Xã Bến Cầu", LEVELS);
 const noLevels = river("wl-no-levels", "kien-tuong", "Phường Kiến Tường");
 const air: DeviceProfile = {
   id: "air-1",
@@ -54,7 +56,7 @@ describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
   beforeAll(async () => {
     api = await openApiUnderTest(clock, "envmon-flood-test-");
     const { fixture } = api;
-    await fixture.registry.register([below, levelOne, levelTwo, levelThree, silent, noLevels, air]);
+    await fixture.registry.register([below, levelOne, levelTwo, levelThree, silent, noLevels, air, spiking]);
     await fixture.registry.noteSeen(["rogue-gauge"]);
     const level = (deviceId: string, ts: number, value: number) => ({
       deviceId,
@@ -72,6 +74,8 @@ describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
       level(levelThree.id, NOW - 4 * MINUTE, 2.7),
       level(noLevels.id, NOW - 5 * MINUTE, 3.1),
       level("rogue-gauge", NOW - 6 * MINUTE, 0.4),
+      ...[1.33, 1.34, 1.34, 1.35].map((value, i) => level(spiking.id, NOW - (10 - i) * MINUTE, value)),
+      level(spiking.id, NOW - MINUTE, 17.39),
       { deviceId: levelOne.id, metric: "rainfall" as const, ts: NOW, value: 12 },
       { deviceId: air.id, metric: "pm25" as const, ts: NOW, value: 30 },
     ]);
@@ -100,6 +104,7 @@ describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
       "wl-no-levels",
       "wl-one",
       "wl-silent",
+      "wl-spike",
       "wl-three",
       "wl-two",
     ]);
@@ -115,11 +120,23 @@ describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
       thresholds: LEVELS,
       level: 1,
       label: floodLevelLabel(1),
+      suspect: null,
     });
     expect(byId.get("wl-below")).toMatchObject({ waterLevel: 1.2, ts: iso(NOW - MINUTE), level: 0 });
     expect(byId.get("wl-below")).toMatchObject({ label: floodLevelLabel(0) });
     expect(byId.get("wl-two")).toMatchObject({ waterLevel: 2.05, level: 2, label: floodLevelLabel(2) });
     expect(byId.get("wl-three")).toMatchObject({ waterLevel: 2.7, level: 3, label: floodLevelLabel(3) });
+  });
+
+  it("takes the level from the newest believable reading when the newest is a spike, and names the spike", async () => {
+    const { stations } = (await get("/api/v1/flood/latest")).json();
+    const spike = stations.find((s: { station: string }) => s.station === spiking.id);
+    expect(spike).toMatchObject({
+      waterLevel: 1.35,
+      ts: iso(NOW - 7 * MINUTE),
+      level: 0,
+      suspect: { ts: iso(NOW - MINUTE), waterLevel: 17.39 },
+    });
   });
 
   it("lists a station without data or without thresholds, with no level", async () => {
@@ -151,6 +168,7 @@ describe("flood alarm levels API (Fastify inject, real SQLite)", () => {
       thresholds: null,
       level: null,
       label: null,
+      suspect: null,
     });
     expect(byId.has("air-1")).toBe(false);
   });

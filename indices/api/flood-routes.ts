@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { DeviceRegistry } from "../../devices/index.js";
 import { type FloodLatestResponse, floodLatestResponseSchema } from "../../kernel/api-contract.js";
+import { flagSeries } from "../../kernel/plausibility.js";
+import { HOUR_MS } from "../../kernel/time.js";
 import { areaCodeSchema, isoTime } from "../../platform/http/query-schemas.js";
 import type { TimeSeriesStore } from "../../readings/index.js";
 import { floodAlarmLevel, floodLevelLabel } from "../calculators/flood-level.js";
@@ -12,6 +14,10 @@ export interface FloodRoutesOptions {
 }
 
 const WATER_LEVEL = "water_level";
+/** The newest readings judged for plausibility: enough for the median the check needs. */
+const JUDGED_READINGS = 8;
+const JUDGED_SPAN_MS = HOUR_MS;
+const JUDGED_LIMIT = 10_000;
 
 export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app, { registry, store }) => {
   /**
@@ -26,8 +32,30 @@ export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app
         if (v.metric === WATER_LEVEL) newest.set(v.deviceId, { ts: v.ts, value: v.value });
       }
     }
+    // The newest reading may be a spike: the level comes from the newest believable one.
+    const suspects = new Map<string, { ts: number; value: number }>();
+    for (const [deviceId, latest] of newest) {
+      const { points } = await store.range({
+        deviceId,
+        metric: WATER_LEVEL,
+        from: latest.ts - JUDGED_SPAN_MS,
+        to: latest.ts + 1,
+        limit: JUDGED_LIMIT,
+      });
+      const recent = points.slice(-JUDGED_READINGS).flatMap((p) => ("value" in p ? [p] : []));
+      const flags = flagSeries(
+        WATER_LEVEL,
+        recent.map((p) => p.value),
+      );
+      const believed = recent.filter((_, index) => flags[index] === "good").at(-1);
+      if (flags.at(-1) === "suspect" && believed !== undefined) {
+        suspects.set(deviceId, latest);
+        newest.set(deviceId, { ts: believed.ts, value: believed.value });
+      }
+    }
     const stations = devices.flatMap((device) => {
       const reading = newest.get(device.id);
+      const suspect = suspects.get(device.id);
       const thresholds = device.floodLevels;
       if (thresholds === null && reading === undefined) return [];
       const level =
@@ -45,6 +73,7 @@ export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app
           thresholds: thresholds === null ? null : { ...thresholds },
           level,
           label: level === null ? null : floodLevelLabel(level),
+          suspect: suspect === undefined ? null : { ts: isoTime(suspect.ts), waterLevel: suspect.value },
         },
       ];
     });
