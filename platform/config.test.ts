@@ -54,6 +54,8 @@ describe("parseConfig", () => {
       CAP_SENDER: "quantrac@tayninh.local",
       WEBHOOK_ALLOWED_HOSTS: [],
       METRICS_HOST: "127.0.0.1",
+      MAIL_FROM: "canhbao@tayninh.local",
+      MAIL_MAX_PER_RECIPIENT_PER_HOUR: 20,
     });
     // No secrets, no InfluxDB: every one of these stays unset unless given.
     for (const key of [
@@ -87,6 +89,21 @@ describe("parseConfig", () => {
       INFLUX_BUCKET: "b",
     });
     expect(influx.INFLUX_BUCKET).toBe("b");
+  });
+
+  it("takes an SMTP relay URL for warning e-mail and refuses another scheme without echoing it", () => {
+    expect(parseConfig({ SMTP_URL: "smtp://relay.tayninh.local:25" }).SMTP_URL).toBe(
+      "smtp://relay.tayninh.local:25",
+    );
+    let message = "";
+    try {
+      parseConfig({ SMTP_URL: "http://mailer:hunter2-password@relay" });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/SMTP_URL/);
+    expect(message).not.toMatch(/hunter2/);
+    expect(() => parseConfig({ MAIL_FROM: "not an address" })).toThrow(/MAIL_FROM/);
   });
 
   it("refuses short secrets", () => {

@@ -209,6 +209,20 @@ export const configSchema = z
         return z.NEVER;
       }),
 
+    // --- Warning network (issue 13): e-mail to residents who subscribed ---
+    /**
+     * Outbound mail relay of warning e-mails: smtp://[user:password@]host[:port] (STARTTLS when the
+     * relay offers it) or smtps://…; without it no e-mail is sent and subscriptions are refused. A
+     * secret: it may hold a password.
+     */
+    SMTP_URL: z
+      .url({ protocol: /^smtps?$/, error: "SMTP_URL must be an smtp:// or smtps:// URL" })
+      .optional(),
+    /** From: of warning e-mails. */
+    MAIL_FROM: z.email({ error: "MAIL_FROM must be an e-mail address" }).default("canhbao@tayninh.local"),
+    /** At most this many e-mails to one address per hour; more wait (warnings are never dropped). */
+    MAIL_MAX_PER_RECIPIENT_PER_HOUR: positiveInt("MAIL_MAX_PER_RECIPIENT_PER_HOUR", 20, 10_000),
+
     // --- Monitoring (issue 11): /metrics is not for the public port's visitors ---
     /**
      * Bearer token Prometheus sends for /metrics on HTTP_PORT (`Authorization: Bearer …`); without
@@ -266,6 +280,7 @@ export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   "BROKER_HTTP_AUTH_TOKEN",
   "INFLUX_TOKEN",
   "METRICS_TOKEN",
+  "SMTP_URL",
 ]);
 
 /** Settings that select InfluxDB as the time-series store (all four, or none). */

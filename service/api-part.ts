@@ -10,7 +10,7 @@ import type { Clock } from "../kernel/clock.js";
 import type { ServiceConfig } from "../platform/config.js";
 import type { StopSequence } from "../platform/lifecycle.js";
 import { createLiveGateway, type StoredReadingsFeed } from "../readings/index.js";
-import { startWarningNetwork } from "../warnings/index.js";
+import { communeDirectory, createSmtpTransport, startWarningNetwork } from "../warnings/index.js";
 import { createApiServer } from "./api-server.js";
 import type { FeatureStores } from "./feature-stores.js";
 import { closeLiveServer, createLiveServer } from "./live-server.js";
@@ -63,6 +63,7 @@ export async function startApiPart(
     dashboardRoot: DASHBOARD_ROOT,
     version: deps.version,
     aqiStandard: config.AQI_STANDARD,
+    mailEnabled: config.SMTP_URL !== undefined,
   });
   const io = createLiveServer(app, { clock, onSessionsEnded: accounts.onSessionsEnded });
   stops.add("http", () => closeLiveServer(io, app));
@@ -88,6 +89,20 @@ export async function startApiPart(
     audit: stores.audit,
     clock,
     logger: log("warnings"),
+    ...(config.SMTP_URL === undefined
+      ? {}
+      : {
+          mail: {
+            settings: {
+              from: config.MAIL_FROM,
+              maxPerRecipientPerHour: config.MAIL_MAX_PER_RECIPIENT_PER_HOUR,
+            },
+            repository: stores.warningMail,
+            transport: createSmtpTransport(config.SMTP_URL),
+            communeNames: async () =>
+              new Map([...communeDirectory(await registry.list())].map(([code, c]) => [code, c.name])),
+          },
+        }),
   });
   stops.add("warning network", () => warningNetwork.stop());
   const indices = createIndexEngine(

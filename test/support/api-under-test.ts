@@ -20,6 +20,7 @@ import type { ScryptCost } from "../../platform/password-hash.js";
 import { type ApiRateLimits, createApiServer } from "../../service/api-server.js";
 import { communeCentroids } from "../../warnings/model/prefill.js";
 import { type AgencyRepository, createAgencyRepository } from "../../warnings/store/agency-repository.js";
+import { createMailRepository } from "../../warnings/store/mail-repository.js";
 import { createWarningRepository } from "../../warnings/store/warning-repository.js";
 import { createWarningService, type WarningService } from "../../warnings/warning-service.js";
 import { alertServiceFor } from "./alert-service.js";
@@ -40,6 +41,8 @@ export interface ApiServerOptions {
   readonly dashboardRoot?: string;
   /** METRICS_TOKEN: /metrics is not served without one. */
   readonly metricsToken?: string;
+  /** Whether e-mail subscriptions are taken (an SMTP relay configured); off when absent. */
+  readonly mailEnabled?: boolean;
 }
 
 /** The password of every account `headersFor` creates ("test-admin", "test-operator", "test-viewer"). */
@@ -121,6 +124,8 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         alerts: alertServiceFor(fixture.metadata, clock),
         warnings,
         agencies,
+        warningMail: createMailRepository(fixture.metadata),
+        mailEnabled: options.mailEnabled ?? false,
         audit,
         accounts,
         sessions,
