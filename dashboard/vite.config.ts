@@ -14,11 +14,13 @@ export default defineConfig({
     outDir: fileURLToPath(new URL("./dist", import.meta.url)),
     emptyOutDir: true,
     sourcemap: true,
-    // Two pages: the operators' dashboard and the residents' page (no login, public routes only).
+    // Three pages: the operators' dashboard, the agencies' warnings screen and the residents' page
+    // (no login, public routes only).
     rolldownOptions: {
       input: {
         operators: fileURLToPath(new URL("./index.html", import.meta.url)),
         residents: fileURLToPath(new URL("./public.html", import.meta.url)),
+        warnings: fileURLToPath(new URL("./warnings.html", import.meta.url)),
       },
     },
   },
