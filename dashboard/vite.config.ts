@@ -14,13 +14,14 @@ export default defineConfig({
     outDir: fileURLToPath(new URL("./dist", import.meta.url)),
     emptyOutDir: true,
     sourcemap: true,
-    // The operators' dashboard, the residents' page (no login, public routes only) and the
-    // residents' site's page for developers (open data).
+    // The operators' dashboard, the agencies' warnings screen, the residents' page (no login,
+    // public routes only) and the residents' site's page for developers (open data).
     rolldownOptions: {
       input: {
         operators: fileURLToPath(new URL("./index.html", import.meta.url)),
         residents: fileURLToPath(new URL("./public.html", import.meta.url)),
         developers: fileURLToPath(new URL("./developers.html", import.meta.url)),
+        warnings: fileURLToPath(new URL("./warnings.html", import.meta.url)),
       },
     },
   },

@@ -60,6 +60,8 @@ describe("parseConfig", () => {
       OPEN_DATA_LICENCE_URL: "https://creativecommons.org/licenses/by/4.0/",
       OPEN_DATA_PUBLISHER: "Trung tâm điều hành tỉnh Tây Ninh · Tây Ninh Provincial Operations Centre",
       OPEN_DATA_RATE_LIMIT: 600,
+      MAIL_FROM: "canhbao@tayninh.local",
+      MAIL_MAX_PER_RECIPIENT_PER_HOUR: 20,
     });
     // No secrets, no InfluxDB: every one of these stays unset unless given.
     for (const key of [
@@ -95,6 +97,21 @@ describe("parseConfig", () => {
       INFLUX_BUCKET: "b",
     });
     expect(influx.INFLUX_BUCKET).toBe("b");
+  });
+
+  it("takes an SMTP relay URL for warning e-mail and refuses another scheme without echoing it", () => {
+    expect(parseConfig({ SMTP_URL: "smtp://relay.tayninh.local:25" }).SMTP_URL).toBe(
+      "smtp://relay.tayninh.local:25",
+    );
+    let message = "";
+    try {
+      parseConfig({ SMTP_URL: "http://mailer:hunter2-password@relay" });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/SMTP_URL/);
+    expect(message).not.toMatch(/hunter2/);
+    expect(() => parseConfig({ MAIL_FROM: "not an address" })).toThrow(/MAIL_FROM/);
   });
 
   it("refuses short secrets", () => {

@@ -250,6 +250,19 @@ export const configSchema = z
       .min(1)
       .max(200)
       .default("Trung tâm điều hành tỉnh Tây Ninh · Tây Ninh Provincial Operations Centre"),
+    // --- Warning network (issue 13): e-mail to residents who subscribed ---
+    /**
+     * Outbound mail relay of warning e-mails: smtp://[user:password@]host[:port] (STARTTLS when the
+     * relay offers it) or smtps://…; without it no e-mail is sent and subscriptions are refused. A
+     * secret: it may hold a password.
+     */
+    SMTP_URL: z
+      .url({ protocol: /^smtps?$/, error: "SMTP_URL must be an smtp:// or smtps:// URL" })
+      .optional(),
+    /** From: of warning e-mails. */
+    MAIL_FROM: z.email({ error: "MAIL_FROM must be an e-mail address" }).default("canhbao@tayninh.local"),
+    /** At most this many e-mails to one address per hour; more wait (warnings are never dropped). */
+    MAIL_MAX_PER_RECIPIENT_PER_HOUR: positiveInt("MAIL_MAX_PER_RECIPIENT_PER_HOUR", 20, 10_000),
 
     // --- Monitoring (issue 11): /metrics is not for the public port's visitors ---
     /**
@@ -310,6 +323,7 @@ export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   "METRICS_TOKEN",
   "DATABASE_URL",
   "REDIS_URL",
+  "SMTP_URL",
 ]);
 
 /** Settings that select InfluxDB as the time-series store (all four, or none). */

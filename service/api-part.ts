@@ -14,7 +14,7 @@ import { createRedisLeaseStore } from "../platform/cluster/redis-lease-store.js"
 import type { ServiceConfig } from "../platform/config.js";
 import type { StopSequence } from "../platform/lifecycle.js";
 import { createLiveGateway, type StoredReadingsFeed } from "../readings/index.js";
-import { startWarningNetwork } from "../warnings/index.js";
+import { communeDirectory, createSmtpTransport, startWarningNetwork } from "../warnings/index.js";
 import { createApiServer } from "./api-server.js";
 import type { ClusterRelay } from "./cluster-relay.js";
 import type { FeatureStores } from "./feature-stores.js";
@@ -84,6 +84,7 @@ export async function startApiPart(
     aqiStandard: config.AQI_STANDARD,
     indexTiming: { graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
     openData,
+    mailEnabled: config.SMTP_URL !== undefined,
   });
   const io = createLiveServer(app, {
     clock,
@@ -135,6 +136,20 @@ export async function startApiPart(
     audit: stores.audit,
     clock,
     logger: log("warnings"),
+    ...(config.SMTP_URL === undefined
+      ? {}
+      : {
+          mail: {
+            settings: {
+              from: config.MAIL_FROM,
+              maxPerRecipientPerHour: config.MAIL_MAX_PER_RECIPIENT_PER_HOUR,
+            },
+            repository: stores.warningMail,
+            transport: createSmtpTransport(config.SMTP_URL),
+            communeNames: async () =>
+              new Map([...communeDirectory(await registry.list())].map(([code, c]) => [code, c.name])),
+          },
+        }),
   });
   stops.add("warning network", () => warningNetwork.stop());
   if (alertLease) {

@@ -27,8 +27,14 @@ import { registerOpenApi } from "../platform/http/openapi.js";
 import type { OutboundGuard } from "../platform/http/outbound-guard.js";
 import type { DeadLetterRepository, TimeSeriesStore } from "../readings/index.js";
 import { readingsApi } from "../readings/index.js";
-import type { AgencyRepository, WarningService } from "../warnings/index.js";
-import { communeDirectory, createWarningCap, warningCapRoutes, warningsApi } from "../warnings/index.js";
+import type { AgencyRepository, MailRepository, WarningService } from "../warnings/index.js";
+import {
+  communeDirectory,
+  createWarningCap,
+  subscriptionRoutes,
+  warningCapRoutes,
+  warningsApi,
+} from "../warnings/index.js";
 
 export interface ApiServerDeps {
   readonly logger: Logger;
@@ -60,6 +66,9 @@ export interface ApiServerDeps {
   /** The warning network: agencies' warnings, and the agencies themselves. */
   readonly warnings: WarningService;
   readonly agencies: AgencyRepository;
+  /** Residents' e-mail subscriptions; refused unless an SMTP relay is configured (`mailEnabled`). */
+  readonly warningMail: MailRepository;
+  readonly mailEnabled?: boolean;
   readonly audit: AuditLog;
   readonly accounts: UserAccounts;
   /** Refresh tokens (their lifetime, REFRESH_TOKEN_TTL_S, is the sessions store's). */
@@ -164,6 +173,8 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
     access: publicMetricsAccess(deps.metricsToken),
   });
   const { store, registry, clock, audit } = deps;
+  const communeCodes = async () =>
+    new Set((await registry.list()).flatMap((d) => (d.registered && d.area !== null ? [d.area] : [])));
   await app.register(
     async (api) => {
       await api.register(authApi, {
@@ -196,8 +207,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
         agencies: deps.agencies,
         audit,
         clock,
-        communeCodes: async () =>
-          new Set((await registry.list()).flatMap((d) => (d.registered && d.area !== null ? [d.area] : []))),
+        communeCodes,
         accountExists: async (username) => (await deps.accounts.find(username)) !== undefined,
       });
       await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
@@ -222,6 +232,13 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
   });
   await app.register(warningCapRoutes, { cap: warningCap, warnings: deps.warnings, ...deps.cap });
   if (deps.openData) await app.register(deps.openData.routes);
+  await app.register(subscriptionRoutes, {
+    mail: deps.warningMail,
+    enabled: deps.mailEnabled ?? false,
+    communeCodes,
+    clock,
+    ...(deps.cap.publicBaseUrl === undefined ? {} : { publicBaseUrl: deps.cap.publicBaseUrl }),
+  });
   await app.register(dashboardStatic, { root: deps.dashboardRoot });
   return app;
 }

@@ -18,6 +18,7 @@ import { createDeadLetterRepository, openTimeSeriesStore } from "../readings/ind
 import {
   communeCentroids,
   createAgencyRepository,
+  createMailRepository,
   createWarningRepository,
   createWarningService,
 } from "../warnings/index.js";
@@ -75,6 +76,7 @@ export async function openFeatureStores(
     rules,
     alerts,
     agencies,
+    warningMail: createMailRepository(metadata),
     warnings: createWarningService({
       repository: createWarningRepository(metadata),
       agencies,

@@ -8,8 +8,15 @@ import type { Logger } from "pino";
 import type { Server as SocketServer } from "socket.io";
 import type { Clock } from "../kernel/clock.js";
 import type { AuditRecorder } from "../platform/http/access.js";
+import {
+  createMailDispatcher,
+  type MailDispatcher,
+  type MailDispatcherSettings,
+  type MailTransport,
+} from "./delivery/mail-dispatcher.js";
 import { createWarningGateway } from "./delivery/warning-gateway.js";
 import type { AgencyRepository } from "./store/agency-repository.js";
+import type { MailRepository } from "./store/mail-repository.js";
 import type { WarningService } from "./warning-service.js";
 
 /** How often published warnings past their expiry are expired. */
@@ -24,6 +31,13 @@ export interface WarningNetworkDeps {
   readonly logger: Logger;
   /** Defaults to EXPIRY_TICK_MS. */
   readonly expiryTickMs?: number;
+  /** E-mail to subscribers, when an SMTP relay is configured. */
+  readonly mail?: {
+    readonly settings: MailDispatcherSettings;
+    readonly repository: MailRepository;
+    readonly transport: MailTransport;
+    readonly communeNames: () => Promise<ReadonlyMap<string, string>>;
+  };
 }
 
 export interface WarningNetwork {
@@ -35,6 +49,17 @@ export interface WarningNetwork {
 export async function startWarningNetwork(deps: WarningNetworkDeps): Promise<WarningNetwork> {
   const { warnings, audit, logger } = deps;
   const gateway = createWarningGateway({ io: deps.io, warnings, agencies: deps.agencies, logger });
+  const mailer: MailDispatcher | undefined = deps.mail
+    ? createMailDispatcher(deps.mail.settings, {
+        mail: deps.mail.repository,
+        warnings,
+        agencies: deps.agencies,
+        communeNames: deps.mail.communeNames,
+        transport: deps.mail.transport,
+        clock: deps.clock,
+        logger,
+      })
+    : undefined;
 
   let running: Promise<void> = Promise.resolve();
   const expireDue = () => {
@@ -66,6 +91,7 @@ export async function startWarningNetwork(deps: WarningNetworkDeps): Promise<War
       clearInterval(timer);
       await running;
       gateway.close();
+      await mailer?.stop();
     },
   };
 }

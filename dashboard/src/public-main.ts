@@ -4,6 +4,7 @@ import { createLanguagePreference, RESIDENT_LANGUAGE_KEY } from "./i18n.js";
 import { createPublicApiClient } from "./public-api-client.js";
 import { createResidentAlerts } from "./resident-alerts.js";
 import { startResidentPage } from "./resident-page.js";
+import { createResidentWarnings } from "./resident-warnings.js";
 
 /** Entry point of the residents' page (public.html): the only place that touches window globals. */
 
@@ -34,10 +35,29 @@ const alerts = createResidentAlerts({
   log: console,
 });
 lastAlertId = alerts.lastEventId;
+const warnings = createResidentWarnings({
+  section: requireElement("#warnings-section"),
+  list: requireElement("#resident-warnings"),
+  socket,
+  baseUrl: window.location.origin,
+  fetch: window.fetch.bind(window),
+  log: console,
+});
 
 startResidentPage({
   document,
-  alerts,
+  // The agencies' warnings follow the same commune as the sensor alerts.
+  alerts: {
+    showArea(area) {
+      alerts.showArea(area);
+      warnings.showArea(area);
+    },
+    render(context) {
+      alerts.render(context);
+      warnings.render(context);
+    },
+    lastEventId: alerts.lastEventId,
+  },
   api: createPublicApiClient({ baseUrl: window.location.origin, fetch: window.fetch.bind(window) }),
   languagePreference: createLanguagePreference(
     {

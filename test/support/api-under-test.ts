@@ -21,6 +21,7 @@ import type { ScryptCost } from "../../platform/password-hash.js";
 import { type ApiRateLimits, createApiServer } from "../../service/api-server.js";
 import { communeCentroids } from "../../warnings/model/prefill.js";
 import { type AgencyRepository, createAgencyRepository } from "../../warnings/store/agency-repository.js";
+import { createMailRepository } from "../../warnings/store/mail-repository.js";
 import { createWarningRepository } from "../../warnings/store/warning-repository.js";
 import { createWarningService, type WarningService } from "../../warnings/warning-service.js";
 import { alertServiceFor } from "./alert-service.js";
@@ -45,6 +46,8 @@ export interface ApiServerOptions {
   readonly metricsToken?: string;
   /** Serves open data (SensorThings, CSV, archives in the fixture's data directory) with these settings. */
   readonly openData?: Partial<OpenDataSettings>;
+  /** Whether e-mail subscriptions are taken (an SMTP relay configured); off when absent. */
+  readonly mailEnabled?: boolean;
 }
 
 /** The password of every account `headersFor` creates ("test-admin", "test-operator", "test-viewer"). */
@@ -151,6 +154,8 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         alerts: alertServiceFor(fixture.metadata, clock),
         warnings,
         agencies,
+        warningMail: createMailRepository(fixture.metadata),
+        mailEnabled: options.mailEnabled ?? false,
         audit,
         accounts,
         sessions,

@@ -85,4 +85,61 @@ export const warningMigrations: Record<string, Migration> = {
       }
     },
   },
+  "2026-12-06-014-warning-mail": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("mail_subscribers")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("email", "text", (c) => c.notNull().unique())
+        .addColumn("communes", "text", (c) => c.notNull())
+        .addColumn("token", "text", (c) => c.notNull().unique())
+        .addColumn("base_url", "text", (c) => c.notNull())
+        .addColumn("confirmed", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("confirmed_at", "bigint")
+        .execute();
+      await db.schema
+        .createTable("mail_outbox")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("event_id", "integer")
+        .addColumn("subscriber_id", "integer", (c) => c.notNull())
+        .addColumn("recipient", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_attempt_at", "bigint", (c) => c.notNull())
+        .addColumn("last_error", "text")
+        .addColumn("sent_at", "bigint")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      // One mail per event and subscriber, however often the fan-out runs.
+      await db.schema
+        .createIndex("mail_outbox_once")
+        .on("mail_outbox")
+        .columns(["event_id", "subscriber_id"])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex("mail_outbox_due")
+        .on("mail_outbox")
+        .columns(["state", "next_attempt_at"])
+        .execute();
+      await db.schema
+        .createIndex("mail_outbox_recipient")
+        .on("mail_outbox")
+        .columns(["recipient", "sent_at"])
+        .execute();
+      await db.schema
+        .createTable("mail_cursor")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("last_event_id", "integer", (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ["mail_cursor", "mail_outbox", "mail_subscribers"]) {
+        await sql`DROP TABLE ${sql.table(table)}`.execute(db);
+      }
+    },
+  },
 };

@@ -11,6 +11,48 @@ export interface WarningTables {
   warnings: WarningsTable;
   warning_communes: WarningCommunesTable;
   warning_events: WarningEventsTable;
+  mail_subscribers: MailSubscribersTable;
+  mail_outbox: MailOutboxTable;
+  mail_cursor: MailCursorTable;
+}
+
+/** A resident's e-mail address and the communes it follows; mail goes out only once confirmed. */
+export interface MailSubscribersTable {
+  id: Generated<number>;
+  email: string;
+  /** JSON array of commune codes. */
+  communes: string;
+  /** Confirms and unsubscribes (the links in every mail). */
+  token: string;
+  /** Where the links point (PUBLIC_BASE_URL, or the address the resident used). */
+  base_url: string;
+  confirmed: number;
+  created_at: number;
+  confirmed_at: number | null;
+}
+
+/** Every e-mail to send, stored before it is sent; one per warning event and subscriber. */
+export interface MailOutboxTable {
+  id: Generated<number>;
+  /** The warning event it tells of; null for a confirmation request. */
+  event_id: number | null;
+  subscriber_id: number;
+  recipient: string;
+  subject: string;
+  body: string;
+  /** pending, sent, failed (gave up), void (the subscriber left before it went). */
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  sent_at: number | null;
+  created_at: number;
+}
+
+/** How far the mail fan-out has read the warning events. */
+export interface MailCursorTable {
+  name: string;
+  last_event_id: number;
 }
 
 export interface AgenciesTable {
