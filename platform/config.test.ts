@@ -53,6 +53,11 @@ describe("parseConfig", () => {
       ALERT_REMINDER_INTERVAL_MS: 900_000,
       CAP_SENDER: "quantrac@tayninh.local",
       WEBHOOK_ALLOWED_HOSTS: [],
+      OPEN_DATA_ARCHIVE_DAYS: 365,
+      OPEN_DATA_LICENCE_NAME: "CC BY 4.0",
+      OPEN_DATA_LICENCE_URL: "https://creativecommons.org/licenses/by/4.0/",
+      OPEN_DATA_PUBLISHER: "Trung tâm điều hành tỉnh Tây Ninh · Tây Ninh Provincial Operations Centre",
+      OPEN_DATA_RATE_LIMIT: 600,
       METRICS_HOST: "127.0.0.1",
     });
     // No secrets, no InfluxDB: every one of these stays unset unless given.
