@@ -284,7 +284,19 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     const [d] = datastreams as [Record<string, unknown>];
     expect((d.Observations as unknown[]).length).toBe(3);
     expect(d["Observations@iot.count"]).toBe(120);
-    expect(d["Observations@iot.nextLink"]).toMatch(/Datastreams\(\d+\)\/Observations\?\$top=3&\$skip=3$/);
+    const nextLink = d["Observations@iot.nextLink"] as string;
+    expect(nextLink).toMatch(/Datastreams\(\d+\)\/Observations\?.*\$top=3&\$skip=3$/);
+    // The expanded collection's nextLink keeps its order: the next page continues downwards in time.
+    const next = await json(nextLink.replace(/^http:\/\/[^/]+/, ""));
+    const firstPage = (d.Observations as Array<{ phenomenonTime: string }>).map((o) => o.phenomenonTime);
+    const secondPage = next.value.map((o) => o.phenomenonTime as string);
+    const newestSix = await json(
+      `/sta/v1.1/Datastreams(${d["@iot.id"]})/Observations?$orderby=phenomenonTime desc&$top=6`,
+    );
+    const times = newestSix.value.map((o) => o.phenomenonTime);
+    expect(firstPage).toEqual(times.slice(0, 3));
+    expect(secondPage).toEqual(times.slice(3, 6));
+    expect(next["@iot.count"]).toBe(120);
     expect((d.ObservedProperty as Record<string, unknown>).name).toBe("PM2.5");
     const obs = await json("/sta/v1.1/Observations?$top=1&$expand=Datastream/Thing,FeatureOfInterest");
     const expanded = obs.value[0] as Record<string, Record<string, unknown>>;

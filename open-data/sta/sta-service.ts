@@ -206,7 +206,9 @@ export function createStaService(deps: {
 
   /** An expanded collection's own options as a query string, for its nextLink. */
   function expandQuery(options: QueryOptions): string {
-    return options.rawFilter === undefined ? "" : `$filter=${encodeURIComponent(options.rawFilter)}`;
+    return Object.entries(options.given)
+      .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+      .join("&");
   }
 
   /** The JSON of one entity with its links, $select and $expand applied. */
