@@ -109,7 +109,7 @@ export function propertiesOf(record: EntityRecord, p: Presentation): Record<stri
         observationType: OM_MEASUREMENT,
         properties: {
           stationCode: d.station.deviceId,
-          series: d.series,
+          series: d.key,
           ...(d.periodMs === undefined ? {} : { periodSeconds: d.periodMs / 1000 }),
         },
       };

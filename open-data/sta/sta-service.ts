@@ -9,6 +9,7 @@ import {
   ENTITY_SETS,
   type EntitySet,
   NAVIGATIONS,
+  observedValue,
   parseObservationId,
   type StaCatalogue,
 } from "../model/sta-model.js";
@@ -68,7 +69,10 @@ export function createStaService(deps: {
       limit: 1,
     });
     return point
-      ? { set: "Observations", item: { datastream, ts: point.ts, value: point.value } }
+      ? {
+          set: "Observations",
+          item: { datastream, ts: point.ts, value: observedValue(datastream, point.value) },
+        }
       : undefined;
   }
 
