@@ -124,6 +124,10 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     const old = await json("/sta/v1.0/");
     expect(old.value).toHaveLength(8);
     expect(old.serverSettings).toBeUndefined();
+    // 1.0 clients get 1.0's GeoJSON media type and links under /sta/v1.0.
+    const location = (await json("/sta/v1.0/Locations?$top=1")).value[0];
+    expect(location?.encodingType).toBe("application/vnd.geo+json");
+    expect(location?.["@iot.selfLink"]).toMatch(/^http:\/\/localhost:80\/sta\/v1\.0\/Locations\(\d+\)$/);
   });
 
   it("publishes registered stations only: not decommissioned ones, not unregistered (test) devices, and no secrets", async () => {
