@@ -4,7 +4,14 @@ import { METRIC_DEFINITIONS } from "../../kernel/catalogue.js";
 import { ServiceError } from "../../kernel/errors.js";
 import type { ArchiveRecord, DailyArchive } from "../archive/daily-archive.js";
 import { CSV_COLUMNS } from "../model/readings-csv.js";
-import { type IndexSeries, kindName, propertyDefinition, type StaCatalogue } from "../model/sta-model.js";
+import {
+  FLOOD_LEVEL_KEY,
+  FLOOD_LEVEL_NAME,
+  type IndexSeries,
+  kindName,
+  propertyDefinition,
+  type StaCatalogue,
+} from "../model/sta-model.js";
 import { sendCached } from "./http-caching.js";
 import { baseUrlOf, type RouteRateLimit } from "./sta-routes.js";
 
@@ -230,7 +237,11 @@ ${archives.length === 0 ? "<p>Chưa có tệp lưu trữ nào · No archive yet.
           `<tr id="${escapeHtml(i.series)}"><td><code>${escapeHtml(i.series)}</code></td><td>${escapeHtml(i.name.vi)}<br><span class="en">${escapeHtml(i.name.en)}</span></td>` +
           `<td>${escapeHtml(i.unit.symbol)}</td><td>${i.periodMs / 3_600_000} h</td></tr>`,
       )
-      .join("");
+      .join("")
+      .concat(
+        `<tr id="${FLOOD_LEVEL_KEY}"><td><code>${FLOOD_LEVEL_KEY}</code></td><td>${escapeHtml(FLOOD_LEVEL_NAME.vi)}<br><span class="en">${escapeHtml(FLOOD_LEVEL_NAME.en)}</span></td>` +
+          "<td>0–3</td><td>mỗi giá trị mực nước · each water level reading</td></tr>",
+      );
     const sensorRows = ["air", "weather", "noise", "water_level", "water_quality", "other"]
       .map(
         (k) =>

@@ -6,7 +6,7 @@ import { ServiceError } from "../../kernel/errors.js";
 import { DAY_MS } from "../../kernel/time.js";
 import { deviceIdSchema, instantSchema } from "../../platform/http/query-schemas.js";
 import { csvHeader, csvLine } from "../model/readings-csv.js";
-import type { StaCatalogue } from "../model/sta-model.js";
+import { observedValue, type StaCatalogue } from "../model/sta-model.js";
 import type { ObservationStore } from "../sta/observation-query.js";
 import { sendCached } from "./http-caching.js";
 import type { RouteRateLimit } from "./sta-routes.js";
@@ -57,7 +57,7 @@ export const readingsCsvRoutes: FastifyPluginAsyncZod<ReadingsCsvOptions> = asyn
         throw new ServiceError("bad_request", "mỗi lần tải tối đa 31 ngày · at most 31 days per request");
       const catalogue = await options.catalogue();
       const datastream = catalogue.datastreams.find(
-        (d) => d.station.deviceId === station && d.series === metric,
+        (d) => d.station.deviceId === station && d.key === metric,
       );
       if (!datastream)
         throw new ServiceError(
@@ -86,7 +86,7 @@ export const readingsCsvRoutes: FastifyPluginAsyncZod<ReadingsCsvOptions> = asyn
               area: datastream.station.area,
               metric,
               ts: p.ts,
-              value: p.value,
+              value: observedValue(datastream, p.value),
               unit: datastream.unit.symbol,
             }),
           );

@@ -58,12 +58,33 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
       station("tn-air-009", "air", ["pm25"], 11.1),
     ]);
     await api.fixture.registry.setLifecycle("tn-air-009", "decommissioned");
+    await api.fixture.registry.register([
+      {
+        id: "tn-wl-001",
+        name: "Trạm tn-wl-001",
+        kind: "water_level",
+        area: "x-hoa-thanh",
+        areaName: "Xã Hòa Thành",
+        lat: 11.0,
+        lon: 106.3,
+        metrics: ["water_level"],
+        floodLevels: { I: 1, II: 2, III: 3 },
+      },
+    ]);
     const points: SeriesPoint[] = [];
     for (let i = 0; i < 120; i += 1) {
       points.push({ deviceId: "tn-air-001", metric: "pm25", ts: START + i * MINUTE, value: i / 2 });
       points.push({ deviceId: "tn-air-009", metric: "pm25", ts: START + i * MINUTE, value: 1 });
       points.push({ deviceId: "tn-test-777", metric: "pm25", ts: START + i * MINUTE, value: 2 });
     }
+    // Water levels 0.5, 1.0, …, 3.5 m: alarm levels 0, 1, 1, 2, 2, 3, 3.
+    for (let i = 0; i < 7; i += 1)
+      points.push({
+        deviceId: "tn-wl-001",
+        metric: "water_level",
+        ts: START + i * MINUTE,
+        value: 0.5 + i / 2,
+      });
     for (let i = 0; i < 10; i += 1)
       points.push({ deviceId: "tn-wq-001", metric: "ph", ts: START + i * 10 * MINUTE, value: 7 + i / 10 });
     points.push({ deviceId: "tn-air-001", metric: "idx:vn_aqi_1h", ts: NOW - 2 * 3_600_000, value: 87 });
@@ -103,19 +124,23 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     const old = await json("/sta/v1.0/");
     expect(old.value).toHaveLength(8);
     expect(old.serverSettings).toBeUndefined();
+    // 1.0 clients get 1.0's GeoJSON media type and links under /sta/v1.0.
+    const location = (await json("/sta/v1.0/Locations?$top=1")).value[0];
+    expect(location?.encodingType).toBe("application/vnd.geo+json");
+    expect(location?.["@iot.selfLink"]).toMatch(/^http:\/\/localhost:80\/sta\/v1\.0\/Locations\(\d+\)$/);
   });
 
   it("publishes registered stations only: not decommissioned ones, not unregistered (test) devices, and no secrets", async () => {
     const things = await json("/sta/v1.1/Things");
     const codes = things.value.map((t) => (t.properties as { stationCode: string }).stationCode);
-    expect(codes.sort()).toEqual(["tn-air-001", "tn-wq-001"]);
+    expect(codes.sort()).toEqual(["tn-air-001", "tn-wl-001", "tn-wq-001"]);
     const everything = (await get("/sta/v1.1/Things?$expand=Datastreams/Observations($top=1000)")).body;
     expect(everything).not.toMatch(/secret|calibration|actor|admin/i);
     expect(everything).not.toContain("tn-air-009");
     expect(everything).not.toContain("tn-test-777");
     // Nor reachable by id.
     const observations = await all("/sta/v1.1/Observations?$top=1000");
-    expect(observations.entities).toHaveLength(120 + 10 + 1);
+    expect(observations.entities).toHaveLength(120 + 10 + 1 + 7 + 7);
   });
 
   it("gives every entity its control information and navigation links (sensing core, A.1)", async () => {
@@ -222,13 +247,13 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     // Without $top the page holds 100; $top above the limit is capped at 1000.
     expect((await json("/sta/v1.1/Observations")).value).toHaveLength(100);
     const capped = await json("/sta/v1.1/Observations?$top=5000");
-    expect(capped.value).toHaveLength(131);
+    expect(capped.value).toHaveLength(145);
     expect(capped["@iot.nextLink"]).toBeUndefined();
     // Every Observation exactly once across pages of all Datastreams, in id order.
     const everything = await all("/sta/v1.1/Observations?$top=40");
     const ids = everything.entities.map((e) => e["@iot.id"] as number);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    expect(new Set(ids).size).toBe(131);
+    expect(new Set(ids).size).toBe(145);
   });
 
   it("filters Observations on phenomenonTime and result through the store's index", async () => {
@@ -253,6 +278,26 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     expect(fn["@iot.count"]).toBe(5);
     const or = await json(`/sta/v1.1/Datastreams(${id})/Observations?$filter=result eq 0 or result eq 59.5`);
     expect(or.value.map((o) => o.result).sort()).toEqual([0, 59.5]);
+    // The flood alarm level of each water level reading (I = 1 m, II = 2 m, III = 3 m).
+    const flood = await json(
+      "/sta/v1.1/Observations?$filter=Datastream/properties/series eq 'flood_level'&$orderby=phenomenonTime",
+    );
+    expect(flood.value.map((o) => o.result)).toEqual([0, 1, 1, 2, 2, 3, 3]);
+    const floodStream = (await json("/sta/v1.1/Datastreams?$filter=properties/series eq 'flood_level'"))
+      .value[0];
+    const alarmed = await json(
+      `/sta/v1.1/Datastreams(${floodStream?.["@iot.id"]})/Observations?$filter=result ge 2&$count=true`,
+    );
+    expect(alarmed["@iot.count"]).toBe(4);
+    // Bounds on an alarm level are checked on the levels, not passed to the store as water levels.
+    const levelOne = await json(
+      `/sta/v1.1/Datastreams(${floodStream?.["@iot.id"]})/Observations?$filter=result eq 1&$count=true`,
+    );
+    expect(levelOne["@iot.count"]).toBe(2);
+    const all7 = await json(
+      `/sta/v1.1/Datastreams(${floodStream?.["@iot.id"]})/Observations?$count=true&$top=2`,
+    );
+    expect(all7["@iot.count"]).toBe(7);
     const index = await json(
       "/sta/v1.1/Observations?$filter=Datastream/properties/series eq 'idx:vn_aqi_1h'",
     );
@@ -263,15 +308,22 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     const names = async (q: string) => (await json(`/sta/v1.1/Things?${q}`)).value.map((t) => t.name);
     expect(await names("$filter=startswith(name,'Trạm tn-air')")).toEqual(["Trạm tn-air-001"]);
     expect(await names("$filter=substringof('wq', name) or length(name) gt 100")).toEqual(["Trạm tn-wq-001"]);
-    expect(await names("$filter=not (properties/kind eq 'air')")).toEqual(["Trạm tn-wq-001"]);
-    expect(await names("$orderby=name desc")).toEqual(["Trạm tn-wq-001", "Trạm tn-air-001"]);
+    expect(await names("$filter=not (properties/kind eq 'air')")).toEqual([
+      "Trạm tn-wl-001",
+      "Trạm tn-wq-001",
+    ]);
+    expect(await names("$orderby=name desc")).toEqual([
+      "Trạm tn-wq-001",
+      "Trạm tn-wl-001",
+      "Trạm tn-air-001",
+    ]);
     expect(await names("$filter=Locations/x eq 1")).toEqual([]);
     const streams = await json(
       "/sta/v1.1/Datastreams?$filter=Thing/properties/stationCode eq 'tn-air-001' and unitOfMeasurement/symbol eq 'µg/m³'&$count=true",
     );
     expect(streams["@iot.count"]).toBe(2);
     const hl = await json("/sta/v1.1/HistoricalLocations?$filter=time le now() and year(time) eq 2026");
-    expect(hl.value).toHaveLength(2);
+    expect(hl.value).toHaveLength(3);
   });
 
   it("expands Datastreams and their Observations, with nested options and nextLinks", async () => {
@@ -284,7 +336,19 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     const [d] = datastreams as [Record<string, unknown>];
     expect((d.Observations as unknown[]).length).toBe(3);
     expect(d["Observations@iot.count"]).toBe(120);
-    expect(d["Observations@iot.nextLink"]).toMatch(/Datastreams\(\d+\)\/Observations\?\$top=3&\$skip=3$/);
+    const nextLink = d["Observations@iot.nextLink"] as string;
+    expect(nextLink).toMatch(/Datastreams\(\d+\)\/Observations\?.*\$top=3&\$skip=3$/);
+    // The expanded collection's nextLink keeps its order: the next page continues downwards in time.
+    const next = await json(nextLink.replace(/^http:\/\/[^/]+/, ""));
+    const firstPage = (d.Observations as Array<{ phenomenonTime: string }>).map((o) => o.phenomenonTime);
+    const secondPage = next.value.map((o) => o.phenomenonTime as string);
+    const newestSix = await json(
+      `/sta/v1.1/Datastreams(${d["@iot.id"]})/Observations?$orderby=phenomenonTime desc&$top=6`,
+    );
+    const times = newestSix.value.map((o) => o.phenomenonTime);
+    expect(firstPage).toEqual(times.slice(0, 3));
+    expect(secondPage).toEqual(times.slice(3, 6));
+    expect(next["@iot.count"]).toBe(120);
     expect((d.ObservedProperty as Record<string, unknown>).name).toBe("PM2.5");
     const obs = await json("/sta/v1.1/Observations?$top=1&$expand=Datastream/Thing,FeatureOfInterest");
     const expanded = obs.value[0] as Record<string, Record<string, unknown>>;
@@ -337,7 +401,7 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     expect(observationFilter.statusCode).toBe(200);
     expect(observationFilter.json().value).toEqual([]);
     expect((await json("/sta/v1.1/Observations?$count=true&$top=1"))["@iot.count"]).toBe(before);
-    expect((await json("/sta/v1.1/Things")).value).toHaveLength(2);
+    expect((await json("/sta/v1.1/Things")).value).toHaveLength(3);
   });
 
   it("answers with an ETag, and 304 when the client has this version", async () => {
@@ -360,17 +424,21 @@ describe("SensorThings API (/sta/v1.1, /sta/v1.0)", () => {
     expect((await put("tn-none-404", "public")).statusCode).toBe(404);
     const hidden = await put("tn-wq-001", "private");
     expect(hidden.json()).toEqual({ device: "tn-wq-001", setting: "private", published: false });
-    expect((await json("/sta/v1.1/Things")).value.map((t) => t.name)).toEqual(["Trạm tn-air-001"]);
+    expect((await json("/sta/v1.1/Things")).value.map((t) => t.name)).toEqual([
+      "Trạm tn-air-001",
+      "Trạm tn-wl-001",
+    ]);
     const opened = await put("tn-air-009", "public");
     expect(opened.json().published).toBe(true);
     expect((await json("/sta/v1.1/Things")).value.map((t) => t.name)).toEqual([
       "Trạm tn-air-001",
+      "Trạm tn-wl-001",
       "Trạm tn-air-009",
     ]);
     const listed = await app.inject({ method: "GET", url: "/api/v1/open-data/stations", headers: viewer });
     expect(listed.json().stations).toContainEqual({ device: "tn-test-777", setting: null, published: false });
     await put("tn-wq-001", null);
     await put("tn-air-009", null);
-    expect((await json("/sta/v1.1/Things")).value).toHaveLength(2);
+    expect((await json("/sta/v1.1/Things")).value).toHaveLength(3);
   });
 });

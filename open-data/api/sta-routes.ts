@@ -45,7 +45,9 @@ export const staRoutes: FastifyPluginAsync<StaRoutesOptions> = async (app, optio
         version,
         dictionaryUrl: `${base}${options.dictionaryPath}`,
       };
-      const [rawPath = "", rawQuery = ""] = request.url.split("?", 2) as [string, string?];
+      const mark = request.url.indexOf("?");
+      const rawPath = mark < 0 ? request.url : request.url.slice(0, mark);
+      const rawQuery = mark < 0 ? "" : request.url.slice(mark + 1);
       const resource = rawPath.slice(prefix.length);
       try {
         const path = parseResourcePath(resource);

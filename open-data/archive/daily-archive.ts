@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { DAY_MS, HOUR_MS, VIETNAM_UTC_OFFSET_MS } from "../../kernel/time.js";
 import { csvHeader, csvLine } from "../model/readings-csv.js";
-import type { StaCatalogue } from "../model/sta-model.js";
+import { observedValue, type StaCatalogue } from "../model/sta-model.js";
 import type { ObservationStore } from "../sta/observation-query.js";
 
 const gzipAsync = promisify(gzip);
@@ -97,9 +97,9 @@ export function createDailyArchive(
               station: d.station.deviceId,
               stationName: d.station.name,
               area: d.station.area,
-              metric: d.series,
+              metric: d.key,
               ts: p.ts,
-              value: p.value,
+              value: observedValue(d, p.value),
               unit: d.unit.symbol,
             }),
           );

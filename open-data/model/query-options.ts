@@ -28,8 +28,11 @@ export interface QueryOptions {
   readonly select?: readonly string[];
   readonly expand: readonly ExpandItem[];
   readonly filter?: Expression;
-  /** The $filter text as given (an expanded collection's nextLink repeats it). */
-  readonly rawFilter?: string;
+  /**
+   * $filter, $orderby, $select, $expand and $count as given, for the nextLink of an expanded
+   * collection (a top-level nextLink repeats the request's own query string).
+   */
+  readonly given: Readonly<Record<string, string>>;
   readonly orderBy: readonly OrderTerm[];
 }
 
@@ -129,7 +132,14 @@ function parseExpand(text: string, depth: number): ExpandItem[] {
       options: parseOptions(nested, depth + 1),
     };
     for (let i = path.length - 2; i >= 0; i -= 1) {
-      item = { name: path[i] as string, options: { ...parseOptions({}, depth + 1), expand: [item] } };
+      item = {
+        name: path[i] as string,
+        options: {
+          ...parseOptions({}, depth + 1),
+          expand: [item],
+          given: { $expand: path.slice(i + 1).join("/") },
+        },
+      };
     }
     items.push(item);
   }
@@ -166,7 +176,12 @@ function parseOptions(raw: Record<string, unknown>, depth: number): QueryOptions
       count: o.$count === "true",
       ...(o.$select === undefined ? {} : { select: parseSelect(o.$select) }),
       expand: o.$expand === undefined ? [] : parseExpand(o.$expand, depth),
-      ...(o.$filter === undefined ? {} : { filter: parseFilter(o.$filter), rawFilter: o.$filter }),
+      ...(o.$filter === undefined ? {} : { filter: parseFilter(o.$filter) }),
+      given: Object.fromEntries(
+        (["$filter", "$orderby", "$select", "$expand", "$count"] as const)
+          .filter((k) => o[k] !== undefined)
+          .map((k) => [k, o[k] as string]),
+      ),
       orderBy: o.$orderby === undefined ? [] : parseOrderBy(o.$orderby),
     };
   } catch (error) {

@@ -8,6 +8,7 @@
  *   Datastream        — one per station and metric it measures, and per station and index
  *   Observation       — one per stored point; id = datastream id × 2^42 + ms since 2000-01-01
  */
+import { floodAlarmLevel } from "../../indices/calculators/index.js";
 import { isMetricKey, METRIC_DEFINITIONS, metricDefinition } from "../../kernel/catalogue.js";
 import type { SeriesKey } from "../../kernel/series.js";
 
@@ -71,9 +72,21 @@ export interface PublishedStation {
   readonly lon: number | null;
   /** Metrics the station measures (catalogue keys). */
   readonly metrics: readonly string[];
+  /** A water-level station's alarm levels I, II, III (m): it then has a flood-level Datastream. */
+  readonly floodLevels: FloodLevels | null;
   /** When the station was first published (its HistoricalLocation's time), epoch ms. */
   readonly publishedAt: number;
 }
+
+export interface FloodLevels {
+  readonly I: number;
+  readonly II: number;
+  readonly III: number;
+}
+
+/** The published key of the flood alarm level (0–3), computed from each water-level reading. */
+export const FLOOD_LEVEL_KEY = "flood_level";
+export const FLOOD_LEVEL_NAME = { vi: "Cấp báo động lũ (0–3)", en: "Flood alarm level (0–3)" } as const;
 
 /** A derived series published as a Datastream (hourly AQI, daily AQI, WQI…). */
 export interface IndexSeries {
@@ -89,7 +102,12 @@ export interface IndexSeries {
 export interface DatastreamRecord {
   readonly id: number;
   readonly station: PublishedStation;
+  /** The stored series its Observations are read from. */
   readonly series: SeriesKey;
+  /** What it is published as (properties/series, the CSV's metric): the series, or flood_level. */
+  readonly key: string;
+  /** Set for the flood-level Datastream: results are alarm levels of the water level readings. */
+  readonly flood?: FloodLevels;
   readonly sensorKey: string;
   readonly propertyKey: string;
   readonly name: string;
@@ -140,8 +158,8 @@ export function neededKeys(
   for (const station of stations) {
     sensors.add(sensorKeyOf(station.kind));
     for (const series of seriesOf(station, indices)) {
-      datastreams.push(datastreamKey(station.deviceId, series.series));
-      properties.add(series.series);
+      datastreams.push(datastreamKey(station.deviceId, series.key));
+      properties.add(series.key);
     }
   }
   return { datastreams, sensors: [...sensors], properties: [...properties] };
@@ -149,18 +167,31 @@ export function neededKeys(
 
 const sensorKeyOf = (kind: string | null) => kind ?? "other";
 
+interface PublishedSeries {
+  readonly series: SeriesKey;
+  readonly key: string;
+  readonly index?: IndexSeries;
+  readonly flood?: FloodLevels;
+}
+
 function seriesOf(
-  station: Pick<PublishedStation, "metrics" | "kind">,
+  station: Pick<PublishedStation, "metrics" | "kind" | "floodLevels">,
   indices: readonly IndexSeries[],
-): Array<{ series: SeriesKey; index?: IndexSeries }> {
-  const out: Array<{ series: SeriesKey; index?: IndexSeries }> = [];
-  for (const metric of station.metrics) if (isMetricKey(metric)) out.push({ series: metric });
+): PublishedSeries[] {
+  const out: PublishedSeries[] = [];
+  for (const metric of station.metrics) if (isMetricKey(metric)) out.push({ series: metric, key: metric });
   for (const index of indices) {
     if (station.kind !== null && index.kinds.includes(station.kind))
-      out.push({ series: index.series, index });
+      out.push({ series: index.series, key: index.series, index });
   }
+  if (station.floodLevels && station.metrics.includes("water_level"))
+    out.push({ series: "water_level", key: FLOOD_LEVEL_KEY, flood: station.floodLevels });
   return out;
 }
+
+/** An Observation's result: the stored value, or for the flood-level Datastream its alarm level. */
+export const observedValue = (datastream: Pick<DatastreamRecord, "flood">, stored: number): number =>
+  datastream.flood ? floodAlarmLevel(stored, datastream.flood) : stored;
 
 /**
  * Definition URIs: the European Environment Agency's pollutant vocabulary for the air pollutants
@@ -199,31 +230,40 @@ export function buildCatalogue(
   for (const station of stations) {
     const sensorKey = sensorKeyOf(station.kind);
     if (!sensors.has(sensorKey)) sensors.set(sensorKey, { id: idOf("sensor", sensorKey), key: sensorKey });
-    for (const { series, index } of seriesOf(station, indices)) {
-      const metric = isMetricKey(series) ? metricDefinition(series) : undefined;
-      const label = metric?.label ?? index?.name ?? { vi: series, en: series };
-      if (!properties.has(series)) {
-        properties.set(series, {
-          id: idOf("property", series),
-          key: series,
+    for (const { series, key, index, flood } of seriesOf(station, indices)) {
+      const metric = isMetricKey(key) ? metricDefinition(key) : undefined;
+      const label = flood ? FLOOD_LEVEL_NAME : (metric?.label ?? index?.name ?? { vi: key, en: key });
+      if (!properties.has(key)) {
+        properties.set(key, {
+          id: idOf("property", key),
+          key,
           name: label.en,
-          definition: propertyDefinition(series, dictionaryUrl),
+          definition: propertyDefinition(key, dictionaryUrl),
           description: `${label.vi} · ${label.en}`,
         });
       }
-      const unit = metric
-        ? {
-            name: metric.unit,
-            symbol: metric.unit,
-            definition: `${dictionaryUrl}#unit-${encodeURIComponent(metric.key)}`,
-          }
-        : (index?.unit ?? { name: "", symbol: "", definition: "" });
+      const floodUnit = {
+        name: "alarm level",
+        symbol: "",
+        definition: `${dictionaryUrl}#${FLOOD_LEVEL_KEY}`,
+      };
+      const unit = flood
+        ? floodUnit
+        : metric
+          ? {
+              name: metric.unit,
+              symbol: metric.unit,
+              definition: `${dictionaryUrl}#unit-${encodeURIComponent(metric.key)}`,
+            }
+          : (index?.unit ?? { name: "", symbol: "", definition: "" });
       datastreams.push({
-        id: idOf("datastream", datastreamKey(station.deviceId, series)),
+        id: idOf("datastream", datastreamKey(station.deviceId, key)),
         station,
         series,
+        key,
+        ...(flood ? { flood } : {}),
         sensorKey,
-        propertyKey: series,
+        propertyKey: key,
         name: `${station.name} · ${label.en}`,
         description: `${label.vi} tại ${station.name} · ${label.en} at ${station.name}`,
         unit,

@@ -8,7 +8,7 @@ import type { TimeSeriesStore } from "../../readings/index.js";
 import { compareByTerms, type EvaluationContext, matches } from "../model/filter-evaluation.js";
 import { type ObservationBounds, observationBounds } from "../model/observation-bounds.js";
 import type { Expression, OrderTerm } from "../model/odata-expression.js";
-import type { DatastreamRecord, StaCatalogue } from "../model/sta-model.js";
+import { type DatastreamRecord, observedValue, type StaCatalogue } from "../model/sta-model.js";
 import { type EntityRecord, type ObservationRecord, type Presentation, pathReader } from "./sta-entities.js";
 
 export type ObservationStore = Pick<TimeSeriesStore, "observations" | "countObservations">;
@@ -64,7 +64,10 @@ export async function queryObservations(
     .filter((d) => !bounds.datastreamIds || bounds.datastreamIds.has(d.id))
     .sort((a, b) => a.id - b.id);
   const mode = orderMode(request.orderBy);
-  if (bounds.residual || mode.kind === "memory") return scanned(store, chosen, bounds, request, context);
+  // A flood-level result is computed from the water level: bounds on it cannot go to the store.
+  const derivedResultBounds = (bounds.min || bounds.max) && chosen.some((d) => d.flood);
+  if (bounds.residual || mode.kind === "memory" || derivedResultBounds)
+    return scanned(store, chosen, bounds, request, context);
   const range = (d: DatastreamRecord) => ({
     deviceId: d.station.deviceId,
     metric: d.series,
@@ -100,7 +103,7 @@ export async function queryObservations(
         limit: request.top + 1 - items.length,
       });
       skip = 0;
-      for (const p of points) items.push({ datastream: d, ts: p.ts, value: p.value });
+      for (const p of points) items.push({ datastream: d, ts: p.ts, value: observedValue(d, p.value) });
     }
     return withCount({ items: items.slice(0, request.top), more: items.length > request.top });
   }
@@ -116,7 +119,7 @@ export async function queryObservations(
   const lists = await Promise.all(
     chosen.map(async (d) =>
       (await store.observations({ ...range(d), order: mode.direction, offset: 0, limit: perSeries })).map(
-        (p): ObservationRecord => ({ datastream: d, ts: p.ts, value: p.value }),
+        (p): ObservationRecord => ({ datastream: d, ts: p.ts, value: observedValue(d, p.value) }),
       ),
     ),
   );
@@ -147,8 +150,8 @@ async function scanned(
         metric: d.series,
         from: bounds.from,
         to: bounds.to,
-        ...(bounds.min ? { min: bounds.min } : {}),
-        ...(bounds.max ? { max: bounds.max } : {}),
+        ...(bounds.min && !d.flood ? { min: bounds.min } : {}),
+        ...(bounds.max && !d.flood ? { max: bounds.max } : {}),
         order: "asc",
         offset,
         limit: SCAN_BATCH,
@@ -161,7 +164,7 @@ async function scanned(
         );
       }
       for (const p of points) {
-        const item = { datastream: d, ts: p.ts, value: p.value };
+        const item = { datastream: d, ts: p.ts, value: observedValue(d, p.value) };
         if (matches(request.filter, evaluation(item))) kept.push(item);
       }
       if (points.length < SCAN_BATCH) break;

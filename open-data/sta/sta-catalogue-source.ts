@@ -58,6 +58,7 @@ export function createCatalogueSource(deps: {
         lat: d.lat,
         lon: d.lon,
         metrics: d.metrics,
+        floodLevels: d.floodLevels,
       }));
     const keys = neededKeys(candidates, deps.indices);
     const [things, datastreams, sensors, properties] = await Promise.all([

@@ -109,7 +109,7 @@ export function propertiesOf(record: EntityRecord, p: Presentation): Record<stri
         observationType: OM_MEASUREMENT,
         properties: {
           stationCode: d.station.deviceId,
-          series: d.series,
+          series: d.key,
           ...(d.periodMs === undefined ? {} : { periodSeconds: d.periodMs / 1000 }),
         },
       };
@@ -254,13 +254,15 @@ export function pathReader(record: EntityRecord, catalogue: StaCatalogue, p: Pre
     if (record.set === "Observations" && head === "phenomenonTime" && rest.length === 0)
       return phenomenonTime(record.item);
     own ??= propertiesOf(record, p);
+    if (!Object.hasOwn(own, head)) return undefined;
     let value: unknown = own[head];
     if (TIME_PROPERTIES.has(head) && typeof value === "string" && rest.length === 0) {
       const ms = Date.parse(value.split("/")[0] as string);
       return Number.isFinite(ms) ? new Instant(ms) : null;
     }
     for (const key of rest) {
-      if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+      if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, key))
+        return undefined;
       value = (value as Record<string, unknown>)[key];
     }
     if (value === undefined || value === null) return value as Value;

@@ -9,6 +9,7 @@ import {
   ENTITY_SETS,
   type EntitySet,
   NAVIGATIONS,
+  observedValue,
   parseObservationId,
   type StaCatalogue,
 } from "../model/sta-model.js";
@@ -68,7 +69,10 @@ export function createStaService(deps: {
       limit: 1,
     });
     return point
-      ? { set: "Observations", item: { datastream, ts: point.ts, value: point.value } }
+      ? {
+          set: "Observations",
+          item: { datastream, ts: point.ts, value: observedValue(datastream, point.value) },
+        }
       : undefined;
   }
 
@@ -206,7 +210,9 @@ export function createStaService(deps: {
 
   /** An expanded collection's own options as a query string, for its nextLink. */
   function expandQuery(options: QueryOptions): string {
-    return options.rawFilter === undefined ? "" : `$filter=${encodeURIComponent(options.rawFilter)}`;
+    return Object.entries(options.given)
+      .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+      .join("&");
   }
 
   /** The JSON of one entity with its links, $select and $expand applied. */

@@ -414,6 +414,17 @@ export function describeTimeSeriesStoreContract(
         ).toEqual([]);
       });
 
+      it("reads device ids and metrics that cannot have been stored as empty, whatever they hold", async () => {
+        for (const deviceId of ["tn-air-001' OR '1'='1", 'tn-air-001" OR 1=1 --', "tn-air-001\\", ""]) {
+          const hostile = { ...whole, deviceId };
+          expect(await store.countObservations(hostile)).toBe(0);
+          expect(await store.observations({ ...hostile, order: "asc", offset: 0, limit: 5 })).toEqual([]);
+        }
+        const metric = 'pm25" FROM readings; DROP' as "pm25";
+        expect(await store.countObservations({ ...whole, metric })).toBe(0);
+        expect(await store.countObservations(whole)).toBe(10);
+      });
+
       it("decides bounds far beyond any stored value without failing", async () => {
         const huge = { ...whole, min: { value: 1e300, inclusive: false } };
         expect(await store.countObservations(huge)).toBe(0);
