@@ -196,6 +196,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         statusAt: iso(NOW - MINUTE),
         lastSeen: iso(NOW - MINUTE),
         floodLevels: null,
+        wqiSettings: null,
         lifecycle: "active",
         calibration: null,
       });
@@ -218,6 +219,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         statusAt: null,
         lastSeen: null,
         floodLevels: null,
+        wqiSettings: null,
         lifecycle: "active",
         calibration: null,
       });
@@ -243,6 +245,7 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         statusAt: null,
         lastSeen: iso(NOW - 5 * MINUTE),
         floodLevels: null,
+        wqiSettings: null,
         lifecycle: "active",
         calibration: null,
       });

@@ -14,6 +14,7 @@ import type { DeviceRegistry, DeviceSecrets } from "../devices/index.js";
 import { devicesApi } from "../devices/index.js";
 import type { AqiStandard } from "../indices/index.js";
 import { indicesApi } from "../indices/index.js";
+import { type FileStationsStore, industrialApi } from "../industrial/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { ServiceError } from "../kernel/errors.js";
 import { API_V1_PREFIX } from "../platform/http/access.js";
@@ -79,6 +80,8 @@ export interface ApiServerDeps {
   readonly cap: { readonly sender: string; readonly publicBaseUrl?: string };
   /** AQI served by /api/v1/aqi… (config AQI_STANDARD); VN_AQI when absent. */
   readonly aqiStandard?: AqiStandard;
+  /** Facilities reporting by file: their routes are served when there are any. */
+  readonly industrial?: FileStationsStore | undefined;
 }
 
 export interface RateLimit {
@@ -176,6 +179,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
         rulesApplied: deps.rulesApplied ?? (() => Promise.resolve()),
       });
       await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
+      if (deps.industrial) await api.register(industrialApi, { ...deps.industrial, clock });
     },
     { prefix: API_V1_PREFIX },
   );

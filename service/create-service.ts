@@ -3,7 +3,9 @@ import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { BootstrapOutcome } from "../auth/index.js";
 import { createBrokerAccess, type StartedBroker, startBroker } from "../broker/index.js";
+import { fileStationsOptionsFrom, startFileStations } from "../industrial/index.js";
 import type { Clock } from "../kernel/clock.js";
+import { deviceTopic } from "../kernel/topics.js";
 import { brokerUrlOf, type ServiceConfig } from "../platform/config.js";
 import { createHealthServer, listenForMetrics } from "../platform/http/health-server.js";
 import { createStopSequence } from "../platform/lifecycle.js";
@@ -181,6 +183,23 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     if (ingest) {
       await ingest.start();
       stops.add("ingest drain", () => ingest.stop());
+    }
+    // Industrial stations reporting by file: the FTP server's inbox, read into the ingest at the edge.
+    if (stores.industrial && edge) {
+      const fileStations = await startFileStations(fileStationsOptionsFrom(config), {
+        store: stores.industrial,
+        registry,
+        rules: stores.rules,
+        submit: (deviceId, entries) =>
+          edge.readings({
+            topic: deviceTopic(deviceId, "readings"),
+            payload: Buffer.from(JSON.stringify(entries)),
+            retain: false,
+          }),
+        clock,
+        logger: log("industrial"),
+      });
+      stops.add("station-file intake", () => fileStations.stop());
     }
     const broker = embedded?.broker;
     if (broker) stops.add("broker intake", () => broker.stopAcceptingDevices());

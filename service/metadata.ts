@@ -7,6 +7,7 @@ import type { Kysely } from "kysely";
 import { type AlertFeatureTables, alertFeatureMigrations } from "../alerts/index.js";
 import { type OperatorTables, operatorMigrations } from "../auth/index.js";
 import { type DeviceTables, deviceMigrations } from "../devices/index.js";
+import { type IndustrialTables, industrialMigrations } from "../industrial/index.js";
 import { openMetadataDatabase } from "../platform/sqlite/metadata-database.js";
 import type { Migrations } from "../platform/sqlite/metadata-migrations.js";
 import type { DeadLetterTables } from "../readings/index.js";
@@ -15,12 +16,14 @@ export interface MetadataDatabase
   extends DeviceTables,
     DeadLetterTables,
     OperatorTables,
-    AlertFeatureTables {}
+    AlertFeatureTables,
+    IndustrialTables {}
 
 export const METADATA_MIGRATIONS: Migrations = {
   ...deviceMigrations,
   ...operatorMigrations,
   ...alertFeatureMigrations,
+  ...industrialMigrations,
 };
 
 export function openServiceMetadata(sqlite: Database.Database): Promise<Kysely<MetadataDatabase>> {

@@ -38,6 +38,8 @@ const vi = {
   kindNoise: "Tiếng ồn",
   kindWaterLevel: "Mực nước",
   kindWaterQuality: "Chất lượng nước",
+  kindWastewater: "Nước thải công nghiệp",
+  kindStackEmission: "Khí thải ống khói",
   kindUnknown: "Không rõ",
   noValue: "—",
   chartTitle: "Diễn biến trong 1 giờ qua",
@@ -151,6 +153,8 @@ const en: Record<MessageKey, string> = {
   kindNoise: "Noise",
   kindWaterLevel: "Water level",
   kindWaterQuality: "Water quality",
+  kindWastewater: "Industrial wastewater",
+  kindStackEmission: "Stack emissions",
   kindUnknown: "Unknown",
   noValue: "—",
   chartTitle: "Last hour",
@@ -248,6 +252,8 @@ const KIND_KEYS: Record<string, MessageKey> = {
   noise: "kindNoise",
   water_level: "kindWaterLevel",
   water_quality: "kindWaterQuality",
+  wastewater: "kindWastewater",
+  stack_emission: "kindStackEmission",
 };
 
 export const kindMessageKey = (kind: string | null): MessageKey =>

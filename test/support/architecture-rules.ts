@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 
-export const FEATURES = ["readings", "devices", "broker", "indices", "alerts", "auth"] as const;
+export const FEATURES = ["readings", "devices", "broker", "indices", "alerts", "auth", "industrial"] as const;
 const SHARED = ["kernel", "platform"] as const;
 /** Packages that do no I/O, allowed in pure modules. */
 const PURE_PACKAGES = new Set(["zod", "csv-parse"]);
