@@ -18,11 +18,15 @@ import {
   createInProcessReadingsFeed,
   createMqttReadingsFeed,
 } from "../readings/index.js";
+import { startFacilityDatalogger } from "../simulators/facility-datalogger.js";
 import { startApiPart } from "./api-part.js";
 import { startDemoFleet } from "./demo-fleet.js";
 import { openFeatureStores } from "./feature-stores.js";
 import { SERVICE_CLIENT_PREFIX, serviceLogin, servicePasswordFor } from "./service-identity.js";
 import { openStorage } from "./storage.js";
+
+/** Fixed so that every demo shows the same calibrations and faults. */
+const DEMO_DATALOGGER_SEED = 20260101;
 
 export interface RunningService {
   readonly httpPort: number | undefined;
@@ -200,6 +204,17 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
         logger: log("industrial"),
       });
       stops.add("station-file intake", () => fileStations.stop());
+      // The simulated facility's datalogger, only when it is the demo facility that is registered.
+      if (config.DEMO && !config.INDUSTRIAL_FACILITIES_FILE) {
+        const datalogger = startFacilityDatalogger({
+          facilities: stores.industrial.facilities,
+          inboxDir: fileStationsOptionsFrom(config).inboxDir,
+          seed: DEMO_DATALOGGER_SEED,
+          clock,
+          logger: log("demo-datalogger"),
+        });
+        stops.add("demo datalogger", () => datalogger.stop());
+      }
     }
     const broker = embedded?.broker;
     if (broker) stops.add("broker intake", () => broker.stopAcceptingDevices());
