@@ -12,6 +12,7 @@ import { createUserAccounts, type UserAccounts } from "../../auth/store/user-acc
 import { createBrokerAccess } from "../../broker/broker-access.js";
 import { createDeviceCredentials } from "../../devices/credentials/device-credentials.js";
 import type { AqiStandard } from "../../indices/engine/index-series.js";
+import type { FileStationsStore } from "../../industrial/index.js";
 import type { Clock } from "../../kernel/clock.js";
 import type { Role } from "../../platform/http/access.js";
 import type { ReadinessChecks } from "../../platform/http/health-routes.js";
@@ -36,6 +37,8 @@ export interface ApiServerOptions {
   readonly dashboardRoot?: string;
   /** METRICS_TOKEN: /metrics is not served without one. */
   readonly metricsToken?: string;
+  /** Facilities reporting by file: their routes are served with it. */
+  readonly industrial?: FileStationsStore;
 }
 
 /** The password of every account `headersFor` creates ("test-admin", "test-operator", "test-viewer"). */
@@ -113,6 +116,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         version: options.version ?? "0.0.0-test",
         ...(options.aqiStandard ? { aqiStandard: options.aqiStandard } : {}),
         ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+        ...(options.industrial ? { industrial: options.industrial } : {}),
       });
       servers.push(app);
       await app.ready();
