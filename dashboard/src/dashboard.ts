@@ -10,6 +10,7 @@ import {
   type LiveAqi,
   type LiveReading,
 } from "./contract.js";
+import { createFacilityPanel } from "./facility-panel.js";
 import { createFormatters } from "./format.js";
 import { createHeaderView } from "./header-view.js";
 import { applyStaticTranslations, type Language, type LanguagePreference, translator } from "./i18n.js";
@@ -40,6 +41,8 @@ const LOAD_RETRY_MS = 5_000;
 /** Live events carry new hours; the full answers also bring advice and catch anything missed. */
 const AQI_REFRESH_MS = 5 * 60_000;
 const FLOOD_REFRESH_MS = 60_000;
+/** Facilities send a file every 5 minutes: their day's figures change about as often. */
+const FACILITIES_REFRESH_MS = 60_000;
 /** A burst of events that need a full answer (a new station, a new category) asks once. */
 const INDEX_REFETCH_DELAY_MS = 2_000;
 
@@ -125,6 +128,24 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
     onError: (error) => log.warn("AQI history could not be loaded", error),
   });
   const loadError = requireElement(doc, "#load-error", HTMLElement);
+  const facilityPanel = createFacilityPanel({
+    panel: requireElement(doc, "#facilities-panel", HTMLElement),
+    table: requireElement(doc, "#facilities", HTMLTableSectionElement),
+    layout: requireElement(doc, ".layout", HTMLElement),
+  });
+  // Only a service with stations reporting by file serves their facilities (others answer 404).
+  const FILE_STATION_KINDS = new Set(["wastewater", "stack_emission"]);
+  const refreshFacilities = async () => {
+    if (!store.devices().some((d) => d.kind !== null && FILE_STATION_KINDS.has(d.kind))) {
+      facilityPanel.show(null);
+      return;
+    }
+    try {
+      facilityPanel.show(await api.facilities());
+    } catch (error) {
+      log.warn("facilities could not be loaded", error);
+    }
+  };
   const alertPanel = createAlertPanel({
     list: requireElement(doc, "#alerts", HTMLElement),
     emptyNote: requireElement(doc, "#alerts-empty", HTMLElement),
@@ -197,6 +218,7 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
     chart.render(ctx);
     aqiChart.render(ctx);
     alertPanel.render(ctx);
+    facilityPanel.render(ctx);
   };
 
   function renderLanguage() {
@@ -284,6 +306,7 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
       aqiChart.showStation(selectedId);
       void refreshAqi();
       void refreshFlood();
+      void refreshFacilities();
     } catch (error) {
       loadError.hidden = false;
       log.warn("dashboard data could not be loaded; retrying", error);
@@ -314,5 +337,6 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
   setInterval(() => void refreshDevices(), DEVICE_REFRESH_MS);
   setInterval(() => void refreshAqi(), AQI_REFRESH_MS);
   setInterval(() => void refreshFlood(), FLOOD_REFRESH_MS);
+  setInterval(() => void refreshFacilities(), FACILITIES_REFRESH_MS);
   return { lastAlertId: () => alertPanel.lastEventId() };
 }

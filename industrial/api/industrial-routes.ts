@@ -15,6 +15,7 @@ import {
   timeWindowProblem,
 } from "../../platform/http/query-schemas.js";
 import { type FacilitiesFile, type FileStation, limitsInForce } from "../model/facilities.js";
+import { facilitiesResponseSchema as facilitiesResponse } from "../model/facilities-view.js";
 import { DEVICE_STATUSES } from "../model/station-file.js";
 import { daySummary, periodStatistics, vietnamDayOf } from "../model/statistics.js";
 import { FILE_OUTCOMES, type StationFileRepository } from "../store/station-file-repository.js";
@@ -32,42 +33,6 @@ const MAX_STATISTICS_SPAN_MS = 31 * DAY_MS;
 const quality = z.enum(Object.values(DEVICE_STATUSES) as [string, ...string[]]);
 const nullableNumber = z.number().nullable();
 
-const limitSchema = z.object({
-  metric: z.string(),
-  max: z.number().optional(),
-  min: z.number().optional(),
-  permit: z.string(),
-  validFrom: z.string(),
-  validTo: z.string().optional(),
-});
-const facilitiesResponse = z.object({
-  facilities: z.array(
-    z.object({
-      code: z.string(),
-      name: z.string(),
-      taxCode: z.string(),
-      industrialZone: z.string().nullable(),
-      area: z.string(),
-      areaName: z.string(),
-      stations: z.array(
-        z.object({
-          code: z.string(),
-          deviceId: z.string(),
-          name: z.string(),
-          kind: z.string(),
-          intervalMinutes: z.number().int(),
-          limits: z.array(limitSchema).meta({ description: "permitted limits in force now" }),
-          today: z.object({
-            filesReceived: z.number().int(),
-            filesExpected: z.number().int(),
-            completenessPercent: nullableNumber,
-            exceedances: z.number().int(),
-          }),
-        }),
-      ),
-    }),
-  ),
-});
 const lineProblemSchema = z.object({
   line: z.number().int(),
   reason: z.string(),
