@@ -6,7 +6,7 @@
  * is refused with its reason, and a stalled upload is not read until vsftpd logs it complete.
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,7 +45,7 @@ describe("station files received by vsftpd (curl uploads, real service)", () => 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "envmon-industrial-"));
     local = join(work, "local");
-    await import("node:fs/promises").then((fs) => fs.mkdir(local));
+    await mkdir(local);
     ftp = await startVsftpd(join(work, "inbox"));
     const facilitiesFile = join(work, "facilities.json");
     await writeFile(facilitiesFile, JSON.stringify(DEMO_FACILITIES));
