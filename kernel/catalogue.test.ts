@@ -55,7 +55,15 @@ describe("metric catalogue", () => {
     expect(def.unit.trim()).not.toBe("");
     // Up to 5: mercury's VN_WQI breakpoints are 0.001 and 0.0015 mg/L.
     expect(Number.isInteger(def.decimals) && def.decimals >= 0 && def.decimals <= 5).toBe(true);
-    expect(["air", "weather", "noise", "hydrology", "water_quality"]).toContain(def.group);
+    expect([
+      "air",
+      "weather",
+      "noise",
+      "hydrology",
+      "water_quality",
+      "wastewater",
+      "stack_emission",
+    ]).toContain(def.group);
   });
 
   it("has Vietnamese labels that are written in Vietnamese, not copied from English", () => {
@@ -81,6 +89,14 @@ describe("metric catalogue", () => {
   });
 
   it("lists the station kinds", () => {
-    expect([...DEVICE_KINDS]).toEqual(["air", "weather", "noise", "water_level", "water_quality"]);
+    expect([...DEVICE_KINDS]).toEqual([
+      "air",
+      "weather",
+      "noise",
+      "water_level",
+      "water_quality",
+      "wastewater",
+      "stack_emission",
+    ]);
   });
 });

@@ -4,7 +4,14 @@
  * Air pollutants are in µg/m³ (CO too) because the Vietnamese AQI (Decision 1459/QĐ-TCMT) uses it.
  */
 
-export type MetricGroup = "air" | "weather" | "noise" | "hydrology" | "water_quality";
+export type MetricGroup =
+  | "air"
+  | "weather"
+  | "noise"
+  | "hydrology"
+  | "water_quality"
+  | "wastewater"
+  | "stack_emission";
 
 export interface MetricDefinition {
   readonly key: string;
@@ -60,6 +67,47 @@ export const METRIC_DEFINITIONS = [
   define("cu", "mg/L", "Đồng (Cu)", "Copper (Cu)", "water_quality", 0, 100, 3),
   define("zn", "mg/L", "Kẽm (Zn)", "Zinc (Zn)", "water_quality", 0, 100, 3),
   define("hg", "mg/L", "Thuỷ ngân (Hg)", "Mercury (Hg)", "water_quality", 0, 1, 5),
+  // Automatic continuous monitoring of industrial wastewater (Circular 10/2021/TT-BTNMT); pH,
+  // temperature, COD and N-NH4 use the keys above.
+  define(
+    "tss",
+    "mg/L",
+    "Tổng chất rắn lơ lửng (TSS)",
+    "Total suspended solids (TSS)",
+    "wastewater",
+    0,
+    20_000,
+    1,
+  ),
+  define("flow_in", "m³/h", "Lưu lượng nước thải đầu vào", "Wastewater flow in", "wastewater", 0, 100_000, 2),
+  define(
+    "flow_out",
+    "m³/h",
+    "Lưu lượng nước thải đầu ra",
+    "Wastewater flow out",
+    "wastewater",
+    0,
+    100_000,
+    2,
+  ),
+  // Stack emissions, at stack conditions normalised as the station reports them (mg/Nm³).
+  define("stack_dust", "mg/Nm³", "Bụi tổng (ống khói)", "Stack dust", "stack_emission", 0, 50_000, 1),
+  define("stack_so2", "mg/Nm³", "SO₂ (ống khói)", "Stack SO₂", "stack_emission", 0, 50_000, 1),
+  define("stack_nox", "mg/Nm³", "NOx (ống khói)", "Stack NOx", "stack_emission", 0, 50_000, 1),
+  define("stack_co", "mg/Nm³", "CO (ống khói)", "Stack CO", "stack_emission", 0, 50_000, 1),
+  define("stack_o2", "%", "Ôxy dư (O₂, ống khói)", "Stack O₂", "stack_emission", 0, 25, 2),
+  define(
+    "stack_temperature",
+    "°C",
+    "Nhiệt độ khí thải",
+    "Stack gas temperature",
+    "stack_emission",
+    -20,
+    1500,
+    1,
+  ),
+  define("stack_flow", "m³/h", "Lưu lượng khí thải", "Stack gas flow", "stack_emission", 0, 10_000_000, 0),
+  define("stack_pressure", "kPa", "Áp suất khí thải", "Stack gas pressure", "stack_emission", 0, 500, 2),
 ] as const;
 
 export type MetricKey = (typeof METRIC_DEFINITIONS)[number]["key"];
@@ -78,5 +126,13 @@ export function metricDefinition(key: MetricKey): MetricDefinition {
 }
 
 /** Kinds of station the registry knows; each kind suggests the metrics it usually sends. */
-export const DEVICE_KINDS = ["air", "weather", "noise", "water_level", "water_quality"] as const;
+export const DEVICE_KINDS = [
+  "air",
+  "weather",
+  "noise",
+  "water_level",
+  "water_quality",
+  "wastewater",
+  "stack_emission",
+] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];

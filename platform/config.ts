@@ -205,6 +205,22 @@ export const configSchema = z
       .optional(),
     /** Connections this process keeps to DATABASE_URL. */
     DATABASE_POOL_MAX: positiveInt("DATABASE_POOL_MAX", 10, 1000),
+    // --- Industrial stations reporting by file (issue 15) ---
+    /**
+     * JSON file of the facilities that report by file (industrial/model/facilities.ts). Without it
+     * the station-file intake runs only with DEMO, for the simulated facility.
+     */
+    INDUSTRIAL_FACILITIES_FILE: z.string().min(1).optional(),
+    /** Where the FTP server (vsftpd…) writes station files; DATA_DIR/industrial/inbox when unset. */
+    INDUSTRIAL_INBOX_DIR: z.string().min(1).optional(),
+    /** A file is read once its size and time have not changed for this long (an upload in progress grows). */
+    INDUSTRIAL_SETTLE_MS: positiveInt("INDUSTRIAL_SETTLE_MS", 10_000, HOUR_MS),
+    INDUSTRIAL_SCAN_INTERVAL_MS: positiveInt("INDUSTRIAL_SCAN_INTERVAL_MS", 2000, HOUR_MS),
+    /**
+     * The FTP server's transfer log in xferlog format (vsftpd: xferlog_enable=YES,
+     * xferlog_std_format=YES): a file is read only after its upload is logged as complete.
+     */
+    INDUSTRIAL_FTP_XFERLOG: z.string().min(1).optional(),
 
     // --- Alerts (issue 5) ---
     /** After a start, "no data" rules wait this long before they may fire. */

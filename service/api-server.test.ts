@@ -197,9 +197,9 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         statusAt: iso(NOW - MINUTE),
         lastSeen: iso(NOW - MINUTE),
         floodLevels: null,
+        wqiSettings: null,
         lifecycle: "active",
         calibration: null,
-        wqiSettings: null,
       });
       expect(devices[0]).toMatchObject({
         status: "offline",
@@ -220,9 +220,9 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         statusAt: null,
         lastSeen: null,
         floodLevels: null,
+        wqiSettings: null,
         lifecycle: "active",
         calibration: null,
-        wqiSettings: null,
       });
     });
 
@@ -246,9 +246,9 @@ describe("HTTP API (Fastify inject, real SQLite)", () => {
         statusAt: null,
         lastSeen: iso(NOW - 5 * MINUTE),
         floodLevels: null,
+        wqiSettings: null,
         lifecycle: "active",
         calibration: null,
-        wqiSettings: null,
       });
       const unknown = await get("/api/v1/devices/nobody-here");
       expect(unknown.status).toBe(404);

@@ -14,6 +14,7 @@ import type { DeviceRegistry, DeviceSecrets } from "../devices/index.js";
 import { devicesApi } from "../devices/index.js";
 import type { AqiStandard } from "../indices/index.js";
 import { indicesApi } from "../indices/index.js";
+import { type FileStationsStore, industrialApi } from "../industrial/index.js";
 import type { Clock } from "../kernel/clock.js";
 import { ServiceError } from "../kernel/errors.js";
 import type { OpenData } from "../open-data/index.js";
@@ -98,6 +99,8 @@ export interface ApiServerDeps {
   readonly indexTiming?: { readonly graceMs: number; readonly tickMs: number };
   /** SensorThings API, public CSV, daily archives and their catalogue; not served when absent. */
   readonly openData?: OpenData;
+  /** Facilities reporting by file: their routes are served when there are any. */
+  readonly industrial?: FileStationsStore | undefined;
 }
 
 export interface RateLimit {
@@ -212,6 +215,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
       });
       await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });
       if (deps.openData) await api.register(deps.openData.api);
+      if (deps.industrial) await api.register(industrialApi, { ...deps.industrial, clock });
     },
     { prefix: API_V1_PREFIX },
   );

@@ -3,7 +3,9 @@ import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { BootstrapOutcome } from "../auth/index.js";
 import { createBrokerAccess, type StartedBroker, startBroker } from "../broker/index.js";
+import { fileStationsOptionsFrom, startFileStations } from "../industrial/index.js";
 import type { Clock } from "../kernel/clock.js";
+import { deviceTopic } from "../kernel/topics.js";
 import { brokerUrlOf, type ServiceConfig } from "../platform/config.js";
 import { createHealthServer, listenForMetrics } from "../platform/http/health-server.js";
 import { createStopSequence } from "../platform/lifecycle.js";
@@ -16,12 +18,16 @@ import {
   createInProcessReadingsFeed,
   createMqttReadingsFeed,
 } from "../readings/index.js";
+import { startFacilityDatalogger } from "../simulators/facility-datalogger.js";
 import { startApiPart } from "./api-part.js";
 import { joinCluster } from "./cluster-relay.js";
 import { startDemoFleet } from "./demo-fleet.js";
 import { openFeatureStores } from "./feature-stores.js";
 import { SERVICE_CLIENT_PREFIX, serviceLogin, servicePasswordFor } from "./service-identity.js";
 import { openStorage } from "./storage.js";
+
+/** Fixed so that every demo shows the same calibrations and faults. */
+const DEMO_DATALOGGER_SEED = 20260101;
 
 export interface RunningService {
   readonly httpPort: number | undefined;
@@ -189,6 +195,34 @@ export async function startService(config: ServiceConfig, deps: ServiceDeps): Pr
     if (ingest) {
       await ingest.start();
       stops.add("ingest drain", () => ingest.stop());
+    }
+    // Industrial stations reporting by file: the FTP server's inbox, read into the ingest at the edge.
+    if (stores.industrial && edge) {
+      const fileStations = await startFileStations(fileStationsOptionsFrom(config), {
+        store: stores.industrial,
+        registry,
+        rules: stores.rules,
+        submit: (deviceId, entries) =>
+          edge.readings({
+            topic: deviceTopic(deviceId, "readings"),
+            payload: Buffer.from(JSON.stringify(entries)),
+            retain: false,
+          }),
+        clock,
+        logger: log("industrial"),
+      });
+      stops.add("station-file intake", () => fileStations.stop());
+      // The simulated facility's datalogger, only when it is the demo facility that is registered.
+      if (config.DEMO && !config.INDUSTRIAL_FACILITIES_FILE) {
+        const datalogger = startFacilityDatalogger({
+          facilities: stores.industrial.facilities,
+          inboxDir: fileStationsOptionsFrom(config).inboxDir,
+          seed: DEMO_DATALOGGER_SEED,
+          clock,
+          logger: log("demo-datalogger"),
+        });
+        stops.add("demo datalogger", () => datalogger.stop());
+      }
     }
     const broker = embedded?.broker;
     if (broker) stops.add("broker intake", () => broker.stopAcceptingDevices());

@@ -10,6 +10,7 @@ import {
 } from "../alerts/index.js";
 import { createAuditLog, createOperatorSessions, createUserAccounts } from "../auth/index.js";
 import { createDeviceCredentials, createDeviceRegistry, deviceSecretKeyFrom } from "../devices/index.js";
+import { openFileStationsStore } from "../industrial/index.js";
 import type { Clock } from "../kernel/clock.js";
 import type { ServiceConfig } from "../platform/config.js";
 import { createOutboundGuard } from "../platform/http/outbound-guard.js";
@@ -91,6 +92,11 @@ export async function openFeatureStores(
     audit: createAuditLog(metadata, clock),
     accounts: createUserAccounts(metadata, clock),
     sessions: createOperatorSessions(metadata, clock, { ttlMs: config.REFRESH_TOKEN_TTL_S * 1000 }),
+    /** Facilities reporting by file and their received files; undefined when there are none. */
+    industrial: await openFileStationsStore(
+      { facilitiesFile: config.INDUSTRIAL_FACILITIES_FILE, demo: config.DEMO },
+      metadata,
+    ),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Kysely } from "kysely";
 import { type AlertFeatureTables, alertFeatureMigrations } from "../alerts/index.js";
 import { type OperatorTables, operatorMigrations } from "../auth/index.js";
 import { type DeviceTables, deviceMigrations } from "../devices/index.js";
+import { type IndustrialTables, industrialMigrations } from "../industrial/index.js";
 import { type OpenDataTables, openDataMigrations } from "../open-data/index.js";
 import { type FenceTables, fenceMigrations } from "../platform/cluster/fence-store.js";
 import type { ServiceConfig } from "../platform/config.js";
@@ -23,7 +24,8 @@ export interface MetadataDatabase
     AlertFeatureTables,
     OpenDataTables,
     WarningTables,
-    FenceTables {}
+    FenceTables,
+    IndustrialTables {}
 
 export const METADATA_MIGRATIONS: Migrations = {
   ...deviceMigrations,
@@ -32,6 +34,7 @@ export const METADATA_MIGRATIONS: Migrations = {
   ...openDataMigrations,
   ...warningMigrations,
   ...fenceMigrations,
+  ...industrialMigrations,
 };
 
 export function openServiceMetadata(sqlite: Database.Database): Promise<Kysely<MetadataDatabase>> {

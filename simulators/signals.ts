@@ -200,6 +200,9 @@ export function defaultSignalParameters(kind: DeviceKind): StationSignalParamete
         salinityInfluence: 0,
         dischargeEpisodesPerHour: 0,
       };
+    case "wastewater":
+    case "stack_emission":
+      throw new Error(`${kind} stations report by file (industrial/), not with MQTT signals`);
   }
 }
 

@@ -23,14 +23,15 @@ describe("Tây Ninh demo fleet", () => {
   });
 
   it("covers every station kind with ids that say the kind", () => {
-    const prefixes = {
+    const prefixes: Record<string, string> = {
       air: "tn-air-",
       water_level: "tn-wl-",
       water_quality: "tn-wq-",
       noise: "tn-noise-",
       weather: "tn-met-",
     };
-    for (const profile of TAY_NINH_FLEET) expect(profile.id.startsWith(prefixes[profile.kind])).toBe(true);
+    for (const profile of TAY_NINH_FLEET)
+      expect(profile.id.startsWith(prefixes[profile.kind] ?? "?")).toBe(true);
     for (const kind of Object.keys(prefixes)) expect(TAY_NINH_FLEET.some((p) => p.kind === kind)).toBe(true);
   });
 

@@ -95,6 +95,24 @@ interface GroupProfile {
 }
 
 const GROUP_PROFILES: Readonly<Record<MetricGroup, GroupProfile>> = {
+  wastewater: {
+    categories: ["Env"],
+    event: { vi: "Nước thải vượt giới hạn cho phép", en: "Wastewater above its permitted limit" },
+    instruction: {
+      vi: "Cơ sở phải kiểm tra hệ thống xử lý nước thải và báo cáo Sở Nông nghiệp và Môi trường; người dân không dùng nước kênh, sông nhận nước thải cho đến khi có thông báo mới.",
+      en: "The facility must check its wastewater treatment and report to the provincial environment department; residents should not use water from the receiving canal or river until further notice.",
+    },
+    radiusKm: 2,
+  },
+  stack_emission: {
+    categories: ["Env", "Health"],
+    event: { vi: "Khí thải vượt giới hạn cho phép", en: "Stack emissions above the permitted limit" },
+    instruction: {
+      vi: "Cơ sở phải kiểm tra hệ thống xử lý khí thải và báo cáo Sở Nông nghiệp và Môi trường; người dân gần cơ sở hạn chế hoạt động ngoài trời.",
+      en: "The facility must check its emission controls and report to the provincial environment department; residents near the facility should limit outdoor activity.",
+    },
+    radiusKm: 2,
+  },
   air: {
     categories: ["Env", "Health"],
     event: { vi: "Ô nhiễm không khí", en: "Air pollution" },

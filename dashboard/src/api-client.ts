@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { type FacilitiesResponse, facilitiesResponseSchema } from "../../industrial/model/index.js";
 import {
   type AqiLatestResponse,
   type AqiPoint,
@@ -18,7 +19,7 @@ import {
 } from "./contract.js";
 import { ApiError, createGetJson } from "./http-json.js";
 
-export { ApiError } from "./http-json.js";
+export { ApiError };
 
 export interface ReadingsQuery {
   device: string;
@@ -51,6 +52,8 @@ export interface ApiClient {
   /** Hourly AQI of one station. */
   aqiHours(query: AqiSeriesQuery, signal?: AbortSignal): Promise<AqiPoint[]>;
   floodLatest(signal?: AbortSignal): Promise<FloodLatestResponse["stations"]>;
+  /** Facilities reporting by file with today's completeness; null when the service has none. */
+  facilities(signal?: AbortSignal): Promise<FacilitiesResponse["facilities"] | null>;
 }
 
 export interface ApiClientOptions {
@@ -104,5 +107,14 @@ export function createApiClient({ baseUrl, fetch: fetchFn }: ApiClientOptions): 
     },
     floodLatest: async (signal) =>
       (await getJson("/api/v1/flood/latest", {}, floodLatestResponseSchema, signal)).stations,
+    facilities: async (signal) => {
+      try {
+        return (await getJson("/api/v1/industrial/facilities", {}, facilitiesResponseSchema, signal))
+          .facilities;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
   };
 }

@@ -11,6 +11,7 @@ import {
   type LiveAqi,
   type LiveReading,
 } from "./contract.js";
+import { createFacilityPanel } from "./facility-panel.js";
 import { createFormatters } from "./format.js";
 import { createHeaderView } from "./header-view.js";
 import { applyStaticTranslations, type Language, type LanguagePreference, translator } from "./i18n.js";
@@ -45,6 +46,8 @@ const AQI_REFRESH_MS = 5 * 60_000;
 /** A pending AQI's promised time or a new WQI is worth a look more often than a full hour. */
 const WQI_REFRESH_MS = 5 * 60_000;
 const FLOOD_REFRESH_MS = 60_000;
+/** Facilities send a file every 5 minutes: their day's figures change about as often. */
+const FACILITIES_REFRESH_MS = 60_000;
 /** A burst of events that need a full answer (a new station, a new category) asks once. */
 const INDEX_REFETCH_DELAY_MS = 2_000;
 
@@ -151,6 +154,24 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
     onSelect: select,
   });
   const loadError = requireElement(doc, "#load-error", HTMLElement);
+  const facilityPanel = createFacilityPanel({
+    panel: requireElement(doc, "#facilities-panel", HTMLElement),
+    table: requireElement(doc, "#facilities", HTMLTableSectionElement),
+    layout: requireElement(doc, ".layout", HTMLElement),
+  });
+  // Only a service with stations reporting by file serves their facilities (others answer 404).
+  const FILE_STATION_KINDS = new Set(["wastewater", "stack_emission"]);
+  const refreshFacilities = async () => {
+    if (!store.devices().some((d) => d.kind !== null && FILE_STATION_KINDS.has(d.kind))) {
+      facilityPanel.show(null);
+      return;
+    }
+    try {
+      facilityPanel.show(await api.facilities());
+    } catch (error) {
+      log.warn("facilities could not be loaded", error);
+    }
+  };
   const alertPanel = createAlertPanel({
     list: requireElement(doc, "#alerts", HTMLElement),
     emptyNote: requireElement(doc, "#alerts-empty", HTMLElement),
@@ -239,6 +260,7 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
     chart.render(ctx);
     aqiChart.render(ctx);
     alertPanel.render(ctx);
+    facilityPanel.render(ctx);
   };
 
   function renderLanguage() {
@@ -327,6 +349,7 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
       void refreshAqi();
       void refreshWqi();
       void refreshFlood();
+      void refreshFacilities();
     } catch (error) {
       loadError.hidden = false;
       log.warn("dashboard data could not be loaded; retrying", error);
@@ -358,5 +381,6 @@ export function startDashboard(deps: DashboardDependencies): { lastAlertId(): nu
   setInterval(() => void refreshAqi(), AQI_REFRESH_MS);
   setInterval(() => void refreshFlood(), FLOOD_REFRESH_MS);
   setInterval(() => void refreshWqi(), WQI_REFRESH_MS);
+  setInterval(() => void refreshFacilities(), FACILITIES_REFRESH_MS);
   return { lastAlertId: () => alertPanel.lastEventId() };
 }

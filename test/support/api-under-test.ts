@@ -12,6 +12,7 @@ import { createUserAccounts, type UserAccounts } from "../../auth/store/user-acc
 import { createBrokerAccess } from "../../broker/broker-access.js";
 import { createDeviceCredentials } from "../../devices/credentials/device-credentials.js";
 import type { AqiStandard } from "../../indices/engine/index-series.js";
+import type { FileStationsStore } from "../../industrial/index.js";
 import type { Clock } from "../../kernel/clock.js";
 import { createOpenData, type OpenData, type OpenDataSettings } from "../../open-data/index.js";
 import type { Role } from "../../platform/http/access.js";
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
   readonly openData?: Partial<OpenDataSettings>;
   /** Whether e-mail subscriptions are taken (an SMTP relay configured); off when absent. */
   readonly mailEnabled?: boolean;
+  /** Facilities reporting by file: their routes are served with it. */
+  readonly industrial?: FileStationsStore;
 }
 
 /** The password of every account `headersFor` creates ("test-admin", "test-operator", "test-viewer"). */
@@ -172,6 +175,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         ...(options.indexTiming ? { indexTiming: options.indexTiming } : {}),
         ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
         ...(openData ? { openData } : {}),
+        ...(options.industrial ? { industrial: options.industrial } : {}),
       });
       servers.push(app);
       await app.ready();

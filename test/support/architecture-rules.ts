@@ -20,6 +20,7 @@ export const FEATURES = [
   "auth",
   "open-data",
   "warnings",
+  "industrial",
 ] as const;
 const SHARED = ["kernel", "platform"] as const;
 /** Packages that do no I/O, allowed in pure modules. */
