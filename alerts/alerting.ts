@@ -93,7 +93,14 @@ export async function startAlerting(settings: AlertingSettings, deps: AlertingDe
     // One dispatcher per database: it runs with the API (see alerts/delivery/webhooks/README.md).
     const dispatcher = createWebhookDispatcher(
       {},
-      { webhooks: deps.webhooks, transitions: alerts, outbound: deps.outbound, clock, logger },
+      {
+        webhooks: deps.webhooks,
+        transitions: alerts,
+        outbound: deps.outbound,
+        clock,
+        logger,
+        ...(lease ? { fence: lease } : {}),
+      },
     );
     await dispatcher.start();
     const engine = createAlertEngine(

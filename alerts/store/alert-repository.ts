@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, PostgresAdapter, type Selectable, type Transaction } from "kysely";
 import { type FenceTables, passFence } from "../../platform/cluster/fence-store.js";
 import type { AlertState, TransitionKind } from "../model/alert-event.js";
 import {
@@ -196,6 +196,10 @@ export function createAlertRepository<DB extends AlertTables>(database: Kysely<D
   }
 
   function writesOf(tx: Transaction<AlertTables>): AlertWrites {
+    // SQLite's write transactions run one at a time (BEGIN IMMEDIATE). On PostgreSQL two nodes may
+    // decide on the same alert at once (an operator's acknowledgement, the engine's clearing): the
+    // rows a write decides on are locked until it commits, so the second decides on the first's result.
+    const locksRows = tx.getExecutor().adapter instanceof PostgresAdapter;
     return {
       async activeAlert(ruleId, source) {
         const row = await tx
@@ -204,11 +208,17 @@ export function createAlertRepository<DB extends AlertTables>(database: Kysely<D
           .where("rule_id", "=", ruleId)
           .where("source", "=", source)
           .where("state", "=", "active")
+          .$if(locksRows, (q) => q.forUpdate())
           .executeTakeFirst();
         return row ? toRecord(row) : undefined;
       },
       async alert(alertId) {
-        const row = await tx.selectFrom("alerts").selectAll().where("id", "=", alertId).executeTakeFirst();
+        const row = await tx
+          .selectFrom("alerts")
+          .selectAll()
+          .where("id", "=", alertId)
+          .$if(locksRows, (q) => q.forUpdate())
+          .executeTakeFirst();
         return row ? toRecord(row) : undefined;
       },
       async insertAlert(alert) {

@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { Clock } from "../../kernel/clock.js";
+import { type FenceTables, passFence, StaleLeaseError } from "../../platform/cluster/fence-store.js";
 import type { TransitionKind } from "../model/alert-event.js";
 import type { Audience } from "../model/rule.js";
 import type { AlertTables } from "./alert-schema.js";
@@ -87,6 +88,12 @@ export interface WebhookRepository {
   /** The webhook's next delivery due at `now`, oldest due first. */
   nextDue(webhookId: number, now: number): Promise<DeliveryRecord | undefined>;
   markDelivered(id: number, attempts: number, at: number): Promise<void>;
+  /**
+   * In a cluster, just before an attempt: raises the lease's fence to `token` and checks that the
+   * delivery is still open at `attempts` (no other node has tried it since), in one transaction.
+   * False when another node holds the lease now or has moved the delivery on: do not send.
+   */
+  claim(id: number, attempts: number, lease: string, token: number): Promise<boolean>;
   markFailed(id: number, attempts: number, error: string, nextAttemptAt: number): Promise<void>;
   markDead(id: number, attempts: number, error: string): Promise<void>;
   deliveries(
@@ -262,6 +269,25 @@ export function createWebhookRepository<DB extends WebhookDatabase>(
         .set({ status: "delivered", attempts, delivered_at: at, last_error: null })
         .where("id", "=", id)
         .execute();
+    },
+
+    async claim(id, attempts, lease, token) {
+      try {
+        return await db.transaction().execute(async (tx) => {
+          await passFence(tx as unknown as Kysely<FenceTables>, lease, token);
+          const row = await tx
+            .selectFrom("webhook_deliveries")
+            .select("id")
+            .where("id", "=", id)
+            .where("attempts", "=", attempts)
+            .where("status", "in", OPEN_STATUSES)
+            .executeTakeFirst();
+          return row !== undefined;
+        });
+      } catch (error) {
+        if (error instanceof StaleLeaseError) return false;
+        throw error;
+      }
     },
 
     async markFailed(id, attempts, error, nextAttemptAt) {

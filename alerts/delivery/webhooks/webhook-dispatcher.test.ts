@@ -27,6 +27,7 @@ import { EVENT_ID_HEADER, SIGNATURE_HEADER } from "./signature.js";
 import {
   createWebhookDispatcher,
   type WebhookDispatcher,
+  type WebhookDispatcherDeps,
   type WebhookDispatcherOptions,
 } from "./webhook-dispatcher.js";
 
@@ -90,7 +91,11 @@ interface Harness {
   readonly db: Kysely<MetadataDatabase & WebhookTables>;
   readonly alerts: AlertService;
   readonly webhooks: WebhookRepository;
-  dispatcher(options?: WebhookDispatcherOptions, outbound?: Outbound): WebhookDispatcher;
+  dispatcher(
+    options?: WebhookDispatcherOptions,
+    outbound?: Outbound,
+    fence?: WebhookDispatcherDeps["fence"],
+  ): WebhookDispatcher;
   /** Opens an alert of a fresh rule (one transition); returns the stored event. */
   raise(audience?: Audience): Promise<AlertEvent>;
   close(): Promise<void>;
@@ -110,7 +115,7 @@ async function openHarness(database: ReopenableDatabase, clock: Clock = systemCl
     db,
     alerts,
     webhooks,
-    dispatcher(options = FAST, outbound = {}) {
+    dispatcher(options = FAST, outbound = {}, fence = undefined) {
       const { WEBHOOK_ALLOWED_HOSTS } = parseConfig({
         WEBHOOK_ALLOWED_HOSTS: outbound.allowedHosts ?? ALLOW_TEST_RECEIVERS,
       });
@@ -125,6 +130,7 @@ async function openHarness(database: ReopenableDatabase, clock: Clock = systemCl
         clock,
         logger: silent,
         random: () => 0,
+        ...(fence ? { fence } : {}),
       });
       dispatchers.push(dispatcher);
       return dispatcher;
@@ -234,6 +240,39 @@ describeEachMetadataBackend("webhook dispatcher", (backend) => {
       value: 142.5,
     });
     expect(hook.requests[2]?.headers["content-type"]).toContain("application/json");
+  });
+
+  it("in a cluster, sends nothing under a stale lease token: another node has held the lease since", async () => {
+    const h = await harness();
+    let secret = "";
+    const hook = await receiver(
+      () => secret,
+      () => 200,
+    );
+    const webhook = await h.webhooks.create({
+      name: "SMS gateway",
+      url: hook.url,
+      audience: "public",
+      secret: "fenced-secret-0123456789abcdef0123456",
+      enabled: true,
+    });
+    secret = webhook.secret;
+    // The node that took the lease over raised the fence to 2; this one woke up holding token 1.
+    await h.db.insertInto("cluster_fences").values({ name: "alerts", token: 2 }).execute();
+    const woken = h.dispatcher(FAST, {}, { lease: "alerts", token: () => 1 });
+    await woken.start();
+    await h.raise("public");
+    await woken.settle();
+    await woken.stop();
+    expect(hook.requests).toHaveLength(0);
+    expect((await deliveryOf(h.webhooks, webhook.id))?.status).toBe("pending");
+
+    const holder = h.dispatcher(FAST, {}, { lease: "alerts", token: () => 2 });
+    await holder.start();
+    await waitUntil("the holder to deliver it", async () =>
+      (await deliveryOf(h.webhooks, webhook.id))?.status === "delivered" ? true : undefined,
+    );
+    expect(hook.requests).toHaveLength(1);
   });
 
   it("gives up after eight failed attempts by default and marks the delivery dead", async () => {

@@ -62,7 +62,15 @@ export interface WebhookDispatcherOptions {
 
 export type WebhookStore = Pick<
   WebhookRepository,
-  "target" | "enqueue" | "catchUp" | "backlog" | "nextDue" | "markDelivered" | "markFailed" | "markDead"
+  | "target"
+  | "enqueue"
+  | "catchUp"
+  | "backlog"
+  | "nextDue"
+  | "markDelivered"
+  | "markFailed"
+  | "markDead"
+  | "claim"
 >;
 
 export interface WebhookDispatcherDeps {
@@ -75,6 +83,13 @@ export interface WebhookDispatcherDeps {
   readonly timers?: Timers;
   /** In [0, 1), for the backoff jitter. */
   readonly random?: () => number;
+  /**
+   * In a cluster: the lease the dispatcher works under. Each attempt is claimed with its fencing
+   * token first, so a node that wakes from a pause after another took over sends nothing. (A pause
+   * between the claim and the request itself cannot be fenced: receivers drop repeats by
+   * X-Event-Id.)
+   */
+  readonly fence?: { readonly lease: string; token(): number | undefined };
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -216,6 +231,19 @@ export function createWebhookDispatcher(
       return;
     }
     if (!running) return;
+    if (deps.fence) {
+      const token = deps.fence.token();
+      if (
+        token === undefined ||
+        !(await webhooks.claim(delivery.id, delivery.attempts, deps.fence.lease, token))
+      ) {
+        // Not ours (any more): look again later rather than at once; the lease's change stops
+        // this dispatcher meanwhile.
+        logger.info({ delivery: delivery.id }, "not sending: another node holds the webhook work now");
+        pausedUntil.set(delivery.webhookId, clock.now() + RECOVERY_DELAY_MS);
+        return;
+      }
+    }
     const body = JSON.stringify(webhookPayload(event, target));
     const outcome = await post(target.url, body, {
       "content-type": "application/json; charset=utf-8",
