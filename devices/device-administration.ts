@@ -26,7 +26,7 @@ export interface IssuedSecret {
 
 export interface ImportReport {
   readonly created: IssuedSecret[];
-  readonly errors: Array<{ readonly row: number; readonly message: string }>;
+  readonly errors: Array<{ readonly row: number; readonly message: string; readonly messageVi: string }>;
 }
 
 export interface DeviceAdministration {
@@ -122,7 +122,7 @@ export function createDeviceAdministration(deps: {
           // One row's failure must not lose the secrets already issued to the rows before it.
           const message =
             error instanceof DeviceRegistryError ? error.message : `could not register: ${String(error)}`;
-          report.errors.push({ row, message });
+          report.errors.push({ row, message, messageVi: `không đăng ký được trạm: ${message}` });
         }
       }
       report.errors.sort((a, b) => a.row - b.row);

@@ -248,7 +248,13 @@ describe("devices CLI", () => {
     expect(imported.code).toBe(1);
     const report = JSON.parse(imported.stdout) as { created: Array<{ id: string }>; errors: unknown[] };
     expect(report.created.map((c) => c.id)).toEqual(["tn-ns-601"]);
-    expect(report.errors).toEqual([{ row: 3, message: expect.stringMatching(/^kind: kind must be one of/) }]);
+    expect(report.errors).toEqual([
+      {
+        row: 3,
+        message: expect.stringMatching(/^kind: kind must be one of/),
+        messageVi: expect.stringMatching(/^loại trạm: .+\(kind must be one of/),
+      },
+    ]);
     const missing = await devices(dataDir, "import", join(dataDir, "missing.csv"));
     expect(missing).toMatchObject({
       code: 1,

@@ -137,7 +137,11 @@ const profileFlags = {
   ),
   "flood-levels": cellFlag((text) => {
     const levels = text.split(",").map((level) => decimal("--flood-levels", level.trim()));
-    if (levels.length !== 3) throw new CellValueError("--flood-levels needs three numbers: I,II,III");
+    if (levels.length !== 3)
+      throw new CellValueError(
+        "--flood-levels needs three numbers: I,II,III",
+        "--flood-levels cần ba số: I,II,III",
+      );
     const [I, II, III] = levels as [number, number, number];
     return { I, II, III };
   }),
@@ -448,7 +452,9 @@ async function run(options: DevicesCommand): Promise<number> {
           [
             `Đã đăng ký / registered ${report.created.length}, lỗi / errors ${report.errors.length}`,
             ...report.created.map(({ id, secret }) => `${id}  ${secret}`),
-            ...report.errors.map(({ row, message }) => `dòng/line ${row}: ${message}`),
+            ...report.errors.map(
+              ({ row, message, messageVi }) => `dòng/line ${row}: ${messageVi} / ${message}`,
+            ),
             report.created.length > 0 ? "Mật khẩu chỉ hiện một lần / the secrets are shown only once" : "",
           ]
             .filter((line) => line !== "")

@@ -211,8 +211,16 @@ describe("device administration routes", () => {
     };
     expect(report.created.map((c) => c.id)).toEqual(["tn-wq-301", "tn-ns-303"]);
     expect(report.errors).toEqual([
-      { row: 3, message: expect.stringMatching(/^lat: /) },
-      { row: 4, message: "device 'tn-air-201' is already registered" },
+      {
+        row: 3,
+        message: expect.stringMatching(/^lat: /),
+        messageVi: expect.stringMatching(/^vĩ độ: /),
+      },
+      {
+        row: 4,
+        message: "device 'tn-air-201' is already registered",
+        messageVi: "không đăng ký được trạm: device 'tn-air-201' is already registered",
+      },
     ]);
     const store = credentials();
     for (const { id, secret } of report.created) {

@@ -46,6 +46,7 @@ const importReportSchema = z.object({
     z.object({
       row: z.number().int().meta({ description: "line of the file the row ends on; the header is line 1" }),
       message: z.string(),
+      messageVi: z.string().meta({ description: "the same in Vietnamese" }),
     }),
   ),
 });

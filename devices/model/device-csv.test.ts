@@ -52,7 +52,18 @@ describe("device CSV", () => {
         },
       },
     ]);
-    expect(errors).toEqual([
+    expect(errors.map(({ row, messageVi }) => [row, messageVi])).toEqual([
+      [3, "vĩ độ: '11;28' không phải là số (dùng dấu '.' cho phần thập phân)"],
+      [6, expect.stringMatching(/^thông số\.1: không thuộc các giá trị cho phép \(metrics are pm25, /)],
+      [7, "mã trạm 'tn-air-101' đã có ở dòng 2 của tệp này"],
+      [8, "mức báo động lũ: ghi đủ cả ba cột (flood_level_i, _ii, _iii) hoặc để trống cả ba"],
+      [9, expect.stringMatching(/^mã trạm: .+ \(device id: letters, digits/)],
+      [10, "3 ô; dòng tiêu đề có 12 cột"],
+      [11, "hiệu chuẩn: 'pm25:1' không có dạng thông_số:độ_lệch:hệ_số"],
+      [12, expect.stringMatching(/^hiệu chuẩn: không hợp lệ \(calibration of noise/)],
+      [13, "hiệu chuẩn: không có thông số '__proto__'"],
+    ]);
+    expect(errors.map(({ row, message }) => ({ row, message }))).toEqual([
       { row: 3, message: "lat: '11;28' is not a number (use '.' for decimals)" },
       { row: 6, message: expect.stringMatching(/^metrics\.1: metrics are pm25, /) },
       { row: 7, message: "id 'tn-air-101' is already on line 2 of this file" },

@@ -30,7 +30,38 @@ export interface CsvRowError {
   /** Line of the file the row ends on (the header is line 1). */
   readonly row: number;
   readonly message: string;
+  /** The same in Vietnamese, for the people who import the file. */
+  readonly messageVi: string;
 }
+
+/** Column and field names as Vietnamese operators know them. */
+const FIELD_VI: Readonly<Record<string, string>> = {
+  id: "mã trạm",
+  name: "tên trạm",
+  kind: "loại trạm",
+  area: "mã xã/phường",
+  areaName: "tên xã/phường",
+  area_name: "tên xã/phường",
+  lat: "vĩ độ",
+  lon: "kinh độ",
+  metrics: "thông số",
+  floodLevels: "mức báo động lũ",
+  calibration: "hiệu chuẩn",
+  "calibration offset": "độ lệch hiệu chuẩn",
+  "calibration scale": "hệ số hiệu chuẩn",
+};
+const fieldVi = (name: string) => FIELD_VI[name] ?? name;
+
+const ISSUE_VI: Readonly<Record<string, string>> = {
+  invalid_type: "thiếu hoặc sai kiểu",
+  too_small: "quá nhỏ hoặc quá ngắn",
+  too_big: "quá lớn hoặc quá dài",
+  invalid_value: "không thuộc các giá trị cho phép",
+  invalid_format: "sai định dạng",
+  invalid_union: "không hợp lệ",
+  unrecognized_keys: "có khoá không được phép",
+  custom: "không hợp lệ",
+};
 
 export interface ParsedDeviceCsv {
   readonly devices: ReadonlyArray<{ readonly row: number; readonly device: NewDevice }>;
@@ -56,12 +87,22 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  */
 export class CellValueError extends Error {
   override readonly name = "CellValueError";
+  constructor(
+    message: string,
+    /** The same in Vietnamese. */
+    readonly messageVi: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A decimal number with '.', as in "11.31" or "-0.5". */
 export function decimal(column: string, cell: string): number {
   if (!DECIMAL.test(cell)) {
-    throw new CellValueError(`${column}: '${cell.slice(0, 40)}' is not a number (use '.' for decimals)`);
+    throw new CellValueError(
+      `${column}: '${cell.slice(0, 40)}' is not a number (use '.' for decimals)`,
+      `${fieldVi(column)}: '${cell.slice(0, 40)}' không phải là số (dùng dấu '.' cho phần thập phân)`,
+    );
   }
   return Number(cell);
 }
@@ -73,13 +114,23 @@ export function calibrationCell(cell: string): Record<string, { offset: number; 
     if (entry === "") continue;
     const parts = entry.split(":").map((part) => part.trim());
     if (parts.length !== 3 || !parts[0]) {
-      throw new CellValueError(`calibration: '${entry.slice(0, 60)}' is not metric:offset:scale`);
+      throw new CellValueError(
+        `calibration: '${entry.slice(0, 60)}' is not metric:offset:scale`,
+        `hiệu chuẩn: '${entry.slice(0, 60)}' không có dạng thông_số:độ_lệch:hệ_số`,
+      );
     }
     const [metric, offset, scale] = parts as [string, string, string];
     // Checked here, not only by calibrationSchema: a zod record silently drops a "__proto__" key.
     if (!isMetricKey(metric))
-      throw new CellValueError(`calibration: unknown metric '${metric.slice(0, 40)}'`);
-    if (calibration.has(metric)) throw new CellValueError(`calibration: ${metric} is given twice`);
+      throw new CellValueError(
+        `calibration: unknown metric '${metric.slice(0, 40)}'`,
+        `hiệu chuẩn: không có thông số '${metric.slice(0, 40)}'`,
+      );
+    if (calibration.has(metric))
+      throw new CellValueError(
+        `calibration: ${metric} is given twice`,
+        `hiệu chuẩn: ${metric} được ghi hai lần`,
+      );
     calibration.set(metric, {
       offset: decimal("calibration offset", offset),
       scale: decimal("calibration scale", scale),
@@ -93,7 +144,10 @@ function rowToInput(cell: (column: CsvColumn) => string): Record<string, unknown
   const levels = [cell("flood_level_i"), cell("flood_level_ii"), cell("flood_level_iii")];
   const someLevels = levels.some((level) => level !== "");
   if (someLevels && levels.some((level) => level === "")) {
-    throw new CellValueError("flood levels: give all three (flood_level_i, _ii, _iii) or none");
+    throw new CellValueError(
+      "flood levels: give all three (flood_level_i, _ii, _iii) or none",
+      "mức báo động lũ: ghi đủ cả ba cột (flood_level_i, _ii, _iii) hoặc để trống cả ba",
+    );
   }
   const [I, II, III] = levels as [string, string, string];
   return {
@@ -121,11 +175,23 @@ function rowToInput(cell: (column: CsvColumn) => string): Record<string, unknown
   };
 }
 
-const describeIssues = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
+type Issue = { readonly path: readonly PropertyKey[]; readonly message: string; readonly code?: string };
+
+const describeIssues = (issues: readonly Issue[]) =>
   issues
     .map((issue) =>
       issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message,
     )
+    .join("; ");
+
+/** Vietnamese first, with the schema's own (English) detail in brackets. */
+const describeIssuesVi = (issues: readonly Issue[]) =>
+  issues
+    .map((issue) => {
+      const [field, ...rest] = issue.path.map(String);
+      const where = field === undefined ? "" : `${[fieldVi(field), ...rest].join(".")}: `;
+      return `${where}${ISSUE_VI[issue.code ?? "custom"] ?? ISSUE_VI.custom} (${issue.message})`;
+    })
     .join("; ");
 
 /** Reads a device CSV; throws DeviceCsvError when the file as a whole is unusable. */
@@ -167,7 +233,11 @@ export function parseDeviceCsv(text: string): ParsedDeviceCsv {
   for (const { record, info } of rows) {
     const row = info.lines;
     if (record.length !== columns.length) {
-      errors.push({ row, message: `${record.length} cells; the header has ${columns.length} columns` });
+      errors.push({
+        row,
+        message: `${record.length} cells; the header has ${columns.length} columns`,
+        messageVi: `${record.length} ô; dòng tiêu đề có ${columns.length} cột`,
+      });
       continue;
     }
     const cell = (column: CsvColumn) => {
@@ -179,17 +249,25 @@ export function parseDeviceCsv(text: string): ParsedDeviceCsv {
       input = rowToInput(cell);
     } catch (error) {
       if (!(error instanceof CellValueError)) throw error;
-      errors.push({ row, message: error.message });
+      errors.push({ row, message: error.message, messageVi: error.messageVi });
       continue;
     }
     const checked = newDeviceSchema.safeParse(input);
     if (!checked.success) {
-      errors.push({ row, message: describeIssues(checked.error.issues) });
+      errors.push({
+        row,
+        message: describeIssues(checked.error.issues),
+        messageVi: describeIssuesVi(checked.error.issues),
+      });
       continue;
     }
     const earlier = firstRowOf.get(checked.data.id);
     if (earlier !== undefined) {
-      errors.push({ row, message: `id '${checked.data.id}' is already on line ${earlier} of this file` });
+      errors.push({
+        row,
+        message: `id '${checked.data.id}' is already on line ${earlier} of this file`,
+        messageVi: `mã trạm '${checked.data.id}' đã có ở dòng ${earlier} của tệp này`,
+      });
       continue;
     }
     firstRowOf.set(checked.data.id, row);
