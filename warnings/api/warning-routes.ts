@@ -4,7 +4,7 @@ import { errorResponseSchema } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
 import { ServiceError } from "../../kernel/errors.js";
 import { type AuditRecorder, actorOf, auditAction } from "../../platform/http/access.js";
-import { smsTexts } from "../model/channel-texts.js";
+import { loudspeakerScript, smsTexts } from "../model/channel-texts.js";
 import { HAZARD_INFO, HAZARD_TYPES } from "../model/hazard.js";
 import { RISK_LEVEL_INFO, RISK_LEVELS } from "../model/risk-level.js";
 import {
@@ -204,20 +204,27 @@ export const warningRoutes: FastifyPluginAsyncZod<WarningRoutesOptions> = async 
   );
 
   app.get(
-    "/warnings/:id/sms",
+    "/warnings/:id/channel-texts",
     {
       config: { access: "viewer" },
       schema: {
         tags: ["warnings"],
         summary:
-          "Brand-name SMS texts of the warning's latest public step, one per commune: no diacritics, at most 160 characters a message, longer texts split and numbered",
+          "Texts of the warning's latest public step for the channels, one per commune: brand-name SMS (no diacritics, at most 160 characters a message, longer texts split and numbered) and the loudspeaker script",
         params: idParams,
         response: {
           200: z.object({
             warningId: z.number(),
             eventId: z.number(),
             kind: z.string(),
-            texts: z.array(z.object({ commune: z.string(), name: z.string(), parts: z.array(z.string()) })),
+            texts: z.array(
+              z.object({
+                commune: z.string(),
+                name: z.string(),
+                sms: z.array(z.string()),
+                loudspeaker: z.string(),
+              }),
+            ),
           }),
           404: errorResponseSchema,
           409: errorResponseSchema,
@@ -243,7 +250,12 @@ export const warningRoutes: FastifyPluginAsyncZod<WarningRoutesOptions> = async 
         kind: latest.kind,
         texts: latest.warning.communes.map((commune) => {
           const name = names.get(commune) ?? commune;
-          return { commune, name, parts: smsTexts(latest.kind, latest.warning, name) };
+          return {
+            commune,
+            name,
+            sms: smsTexts(latest.kind, latest.warning, name),
+            loudspeaker: loudspeakerScript(latest.kind, latest.warning, name),
+          };
         }),
       };
     },
