@@ -211,6 +211,8 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
         audit,
         clock,
         communeCodes,
+        communeNames: async () =>
+          new Map([...communeDirectory(await registry.list())].map(([code, c]) => [code, c.name])),
         accountExists: async (username) => (await deps.accounts.find(username)) !== undefined,
       });
       await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });

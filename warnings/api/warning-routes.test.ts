@@ -170,6 +170,7 @@ describe("warning routes", () => {
     expect(drafted.statusCode, drafted.body).toBe(201);
     const { id, state, warning } = drafted.json();
     expect(state).toBe("draft");
+    expect((await call("GET", `/api/v1/warnings/${id}/channel-texts`, operator)).statusCode).toBe(409);
     expect(warning.level).toBe(3);
     expect(warning.levelInfo.colour.vi).toBe("da cam");
     expect(warning.onset).toBe("2026-12-06T03:00:00.000Z");
@@ -222,6 +223,20 @@ describe("warning routes", () => {
       await app.inject({ method: "GET", url: "/api/v1/public/warnings?area=duc-hoa" })
     ).json();
     expect(forDucHoa.warnings).toEqual([]);
+
+    // The brand-name SMS, per commune: ASCII, ≤ 160 characters, the level and the commune in it.
+    const sms = (await call("GET", `/api/v1/warnings/${id}/channel-texts`, operator)).json();
+    expect(sms.texts.map((t: { commune: string }) => t.commune)).toEqual(["go-dau", "tan-ninh"]);
+    for (const text of sms.texts as { name: string; sms: string[]; loudspeaker: string }[]) {
+      expect(text.loudspeaker).toContain(`Cảnh báo lũ tại ${text.name}, cấp độ rủi ro 3 – rủi ro lớn.`);
+      expect(text.loudspeaker).toContain("Xin nhắc lại:");
+      for (const part of text.sms) {
+        expect(part.length).toBeLessThanOrEqual(160);
+        expect(part).toMatch(/^[\x20-\x7e]+$/);
+      }
+      expect(text.sms.join(" ")).toMatch(/CANH BAO CAP 3/);
+    }
+    expect(sms.texts[1].sms.join(" ")).toContain("tai Phuong Tan Ninh");
 
     // Update (approver), then cancel (an issuer may not; an approver may).
     const updated = await post(`/api/v1/warnings/${id}/update`, "kttv-approver", { ...content, level: 4 });

@@ -4,6 +4,7 @@ import { errorResponseSchema } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
 import { ServiceError } from "../../kernel/errors.js";
 import { type AuditRecorder, actorOf, auditAction } from "../../platform/http/access.js";
+import { loudspeakerScript, smsTexts } from "../model/channel-texts.js";
 import { HAZARD_INFO, HAZARD_TYPES } from "../model/hazard.js";
 import { RISK_LEVEL_INFO, RISK_LEVELS } from "../model/risk-level.js";
 import {
@@ -28,6 +29,8 @@ export interface WarningRoutesOptions {
   readonly agencies: AgencyRepository;
   readonly audit: AuditRecorder;
   readonly clock: Clock;
+  /** Commune names by code (the device registry), for the SMS texts. */
+  readonly communeNames: () => Promise<ReadonlyMap<string, string>>;
 }
 
 const idParams = z.object({
@@ -197,6 +200,64 @@ export const warningRoutes: FastifyPluginAsyncZod<WarningRoutesOptions> = async 
       const agency = await agencyOf(warning.agencyId);
       const events = await warnings.events(warning.id);
       return { ...warningView(warning, agency), events: events.map((e) => warningEventView(e, agency)) };
+    },
+  );
+
+  app.get(
+    "/warnings/:id/channel-texts",
+    {
+      config: { access: "viewer" },
+      schema: {
+        tags: ["warnings"],
+        summary:
+          "Texts of the warning's latest public step for the channels, one per commune: brand-name SMS (no diacritics, at most 160 characters a message, longer texts split and numbered) and the loudspeaker script",
+        params: idParams,
+        response: {
+          200: z.object({
+            warningId: z.number(),
+            eventId: z.number(),
+            kind: z.string(),
+            texts: z.array(
+              z.object({
+                commune: z.string(),
+                name: z.string(),
+                sms: z.array(z.string()),
+                loudspeaker: z.string(),
+              }),
+            ),
+          }),
+          404: errorResponseSchema,
+          409: errorResponseSchema,
+        },
+      },
+    },
+    async (request) => {
+      const id = request.params.id;
+      const events = await warnings.events(id);
+      if (events.length === 0)
+        throw new ServiceError("not_found", `không tìm thấy cảnh báo ${id} / no warning ${id}`);
+      const latest = events.filter((e) => ["published", "updated", "cancelled"].includes(e.kind)).at(-1);
+      if (!latest) {
+        throw new ServiceError(
+          "conflict",
+          `cảnh báo ${id} chưa được phát hành / warning ${id} is not published`,
+        );
+      }
+      const names = await options.communeNames();
+      return {
+        warningId: id,
+        eventId: latest.id,
+        kind: latest.kind,
+        texts: latest.warning.communes.map((commune) => {
+          const name = names.get(commune) ?? commune;
+          return {
+            commune,
+            name,
+            sms: smsTexts(latest.kind, latest.warning, name),
+            loudspeaker: loudspeakerScript(latest.kind, latest.warning, name),
+          };
+        }),
+      };
     },
   );
 

@@ -13,12 +13,14 @@ export interface WarningsApiOptions {
   readonly clock: Clock;
   readonly communeCodes: AgencyRoutesOptions["communeCodes"];
   readonly accountExists: AgencyRoutesOptions["accountExists"];
+  /** Commune names by code (the device registry). */
+  readonly communeNames: () => Promise<ReadonlyMap<string, string>>;
 }
 
 /** The warning network's HTTP routes under the API prefix: warnings, agencies, residents' copy. */
 export const warningsApi: FastifyPluginAsync<WarningsApiOptions> = async (app, options) => {
   const { warnings, agencies, audit, clock } = options;
-  await app.register(warningRoutes, { warnings, agencies, audit, clock });
+  await app.register(warningRoutes, { warnings, agencies, audit, clock, communeNames: options.communeNames });
   await app.register(agencyRoutes, {
     agencies,
     audit,

@@ -130,3 +130,33 @@ export function emailText(
   lines.push("", `Hủy đăng ký / Unsubscribe: ${unsubscribeUrl}`);
   return { subject, text: `${lines.join("\n")}\n` };
 }
+
+/** "10 giờ 05 ngày 6 tháng 12" in Vietnam time: how a time is read aloud. */
+function spokenTime(ms: number): string {
+  const local = new Date(ms + VIETNAM_UTC_OFFSET_MS);
+  const minutes = String(local.getUTCMinutes()).padStart(2, "0");
+  return `${local.getUTCHours()} giờ ${minutes} ngày ${local.getUTCDate()} tháng ${local.getUTCMonth() + 1}`;
+}
+
+/**
+ * The script a commune's loudspeakers read: plain Vietnamese, no codes or abbreviations, the
+ * essentials said twice as announcers do. Empty for steps that are not announced (expiry).
+ */
+export function loudspeakerScript(kind: WarningEventKind, warning: Warning, communeName: string): string {
+  const level = RISK_LEVEL_INFO[warning.level];
+  const hazard = HAZARD_INFO[warning.hazard].name.vi.toLowerCase();
+  if (kind === "cancelled") {
+    return `Thông báo của cơ quan chức năng: cảnh báo ${hazard} tại ${communeName} đã được hủy bỏ. ${warning.headline.vi}. Bà con tiếp tục theo dõi thông tin từ chính quyền địa phương.`;
+  }
+  if (kind !== "published" && kind !== "updated") return "";
+  const opening = kind === "updated" ? "Cập nhật cảnh báo" : "Cảnh báo";
+  const core = `${opening} ${hazard} tại ${communeName}, ${level.name.vi.replace("Cấp độ", "cấp độ rủi ro")}. ${warning.headline.vi}.`;
+  const body = [
+    core,
+    warning.description.vi,
+    `Thời gian từ ${spokenTime(warning.onset)} đến ${spokenTime(warning.expires)}.`,
+    warning.instruction.vi,
+    `Xin nhắc lại: ${core}`,
+  ];
+  return body.filter((part) => part.length > 0).join(" ");
+}
