@@ -50,7 +50,7 @@ export async function startApiPart(
     demo: config.DEMO,
   });
   let alerting: Alerting | undefined;
-  const openData = createOpenData(
+  const openData = await createOpenData(
     {
       dataDir: config.DATA_DIR,
       archiveDays: config.OPEN_DATA_ARCHIVE_DAYS,

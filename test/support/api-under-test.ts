@@ -119,7 +119,7 @@ export async function openApiUnderTest(clock: Clock, prefix?: string): Promise<A
         secretKey: TEST_DEVICE_SECRET_KEY,
       });
       const openData = options.openData
-        ? createOpenData(
+        ? await createOpenData(
             {
               dataDir: fixture.dataDir,
               archiveDays: 30,
