@@ -14,7 +14,7 @@ describe("simulated facility datalogger", () => {
         const t = at + k * 300_000;
         const name = `TNI_DETMP_${station.code}_${vietnamStamp(t)}.txt`;
         const judged = judgeStationFile(
-          { name, topFolder: station.code, text: stationFileText(station, t, random) },
+          { name, folders: [station.code], text: stationFileText(station, t, random) },
           DEMO_FACILITIES,
           t,
         );

@@ -280,4 +280,33 @@ describe("device administration routes", () => {
       expect.objectContaining({ id: newStation.id, lifecycle: "decommissioned", lastSeen: null }),
     ]);
   });
+
+  it("keeps a water-quality station's VN_WQI settings, and refuses bad ones with the reason", async () => {
+    const river = {
+      ...newStation,
+      id: "tn-wq-metal-9",
+      kind: "water_quality",
+      metrics: ["ph", "cod", "bod5", "nh4", "as", "cd"],
+      wqiSettings: { weighted: true, requiredGroups: ["III"] },
+    };
+    expect((await send("POST", "/api/v1/devices", admin, river)).statusCode).toBe(201);
+    const shown = await send("GET", `/api/v1/devices/${river.id}`, viewer);
+    expect(shown.json().wqiSettings).toEqual({ weighted: true, requiredGroups: ["III"] });
+    const patched = await send("PATCH", `/api/v1/devices/${river.id}`, admin, {
+      wqiSettings: { requiredGroups: ["II", "III"] },
+    });
+    expect(patched.json().wqiSettings).toEqual({ weighted: false, requiredGroups: ["II", "III"] });
+    const cleared = await send("PATCH", `/api/v1/devices/${river.id}`, admin, { wqiSettings: null });
+    expect(cleared.json().wqiSettings).toBeNull();
+    for (const wqiSettings of [
+      { requiredGroups: ["IV"] },
+      { weighted: "yes" },
+      { requiredGroups: ["II", "II"] },
+      { formula: 5 },
+    ]) {
+      const refused = await send("PATCH", `/api/v1/devices/${river.id}`, admin, { wqiSettings });
+      expect(refused.statusCode, JSON.stringify(wqiSettings)).toBe(400);
+      expect(refused.json().message, JSON.stringify(wqiSettings)).toMatch(/wqiSettings/);
+    }
+  });
 });

@@ -201,11 +201,7 @@ export function createInboxIntake(options: InboxIntakeOptions, deps: InboxIntake
             fileAt: null,
             problems: [],
           }
-        : judgeStationFile(
-            { name, topFolder: folders[0] ?? null, text: new TextDecoder().decode(bytes) },
-            deps.facilities,
-            now,
-          );
+        : judgeStationFile({ name, folders, text: new TextDecoder().decode(bytes) }, deps.facilities, now);
     if (judged.outcome !== "rejected") await store(judged);
     const deviceId = judged.resolved?.station.deviceId ?? null;
     const record = await repository.record(

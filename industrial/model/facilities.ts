@@ -84,6 +84,11 @@ export const facilitySchema = z.strictObject({
   /** Mã số thuế: 10 digits, or 10 + '-' + 3 for a branch. */
   taxCode: z.string().regex(/^\d{10}(-\d{3})?$/, "taxCode: 10 digits, or 10-3 for a branch"),
   industrialZone: z.string().min(1).max(200).optional(),
+  /**
+   * The FTP account the facility uploads with, chrooted to `inbox/<ftpAccount>/`: when set, its
+   * files are taken only from that folder, so one facility cannot send data in another's name.
+   */
+  ftpAccount: code("ftpAccount").optional(),
   /** Commune or ward code and name, as for every station. */
   area: z.string().min(1).max(64),
   areaName: z.string().min(1).max(200),

@@ -8,7 +8,7 @@ const NOW = AT + 60_000;
 const facilities = facilitiesFileSchema.parse(DEMO_FACILITIES);
 const file = (name: string, lines: string[], topFolder: string | null = null) => ({
   name,
-  topFolder,
+  folders: topFolder === null ? [] : [topFolder],
   text: `${lines.join("\r\n")}\r\n`,
 });
 
@@ -93,6 +93,31 @@ describe("judging a station file", () => {
     expect(reasons[1]).toMatch(/tỉnh khác \(HCM\)/);
     expect(reasons[2]).toMatch(/không có trạm nào đã đăng ký cho OTHER\/NT01/);
     expect(reasons[3]).toMatch(/^không có dòng số liệu hợp lệ/);
+  });
+});
+
+describe("facilities with their own FTP account", () => {
+  const withAccount = facilitiesFileSchema.parse({
+    ...DEMO_FACILITIES,
+    facilities: [{ ...DEMO_FACILITIES.facilities[0], ftpAccount: "detmp" }],
+  });
+  const lines = ["COD\t31\tmg/L\t20230509154000\t00"];
+  const judge = (folders: string[], name = "TNI_DETMP_NT01_20230509154000.txt") =>
+    judgeStationFile({ name, folders, text: `${lines.join("\r\n")}\r\n` }, withAccount, NOW);
+
+  it("takes a facility's files only from its account's folder", () => {
+    expect(judge(["detmp", "NT01", "2023", "05", "09"]).outcome).toBe("accepted");
+    expect(judge(["DETMP"]).outcome).toBe("accepted");
+    const elsewhere = judge(["otherco", "NT01"]);
+    expect(elsewhere.outcome === "rejected" && elsewhere.reason).toMatch(/không được gửi từ tài khoản FTP/);
+    expect(judge([]).outcome).toBe("rejected");
+  });
+
+  it("finds an older name's station in the folder under the account", () => {
+    const older = judge(["detmp", "KT01"], "DETMP20230509154000.txt");
+    // The KT01 station maps COD to nothing: the line is refused, but the file is KT01's.
+    expect(older.outcome).toBe("rejected");
+    expect(older.resolved?.station.deviceId).toBe("tn-stack-001");
   });
 });
 

@@ -26,8 +26,8 @@ export type FileJudgement =
 export interface ReceivedFile {
   /** The file's name without folders. */
   readonly name: string;
-  /** The first folder under the inbox (the station's upload folder), or null at the top. */
-  readonly topFolder: string | null;
+  /** Its folders under the inbox, outermost first (the FTP account's, then the station's). */
+  readonly folders: readonly string[];
   readonly text: string;
 }
 
@@ -41,6 +41,8 @@ export const REJECTIONS = {
   noGoodLine: "không có dòng số liệu hợp lệ · no valid line in the file",
   duplicate: (name: string) =>
     `tệp đã được nhận trước đó (${name}), không lưu lại · this file was received before (${name}); not stored again`,
+  wrongAccount: (facility: string, folder: string) =>
+    `tệp của cơ sở ${facility} không được gửi từ tài khoản FTP của cơ sở (thư mục ${folder}) · a file of facility ${facility} that did not come from its FTP account (folder ${folder})`,
   tooLarge: (bytes: number) => `tệp quá lớn (${bytes} byte) · the file is too large (${bytes} bytes)`,
 } as const;
 
@@ -64,7 +66,19 @@ export function judgeStationFile(file: ReceivedFile, facilities: FacilitiesFile,
       problems: [],
     };
   }
-  const resolved = findStation(facilities, name.facility, name.station, file.topFolder);
+  const facility = facilities.facilities.find((f) => f.code.toLowerCase() === name.facility.toLowerCase());
+  const account = facility?.ftpAccount?.toLowerCase();
+  if (account !== undefined && file.folders[0]?.toLowerCase() !== account) {
+    return {
+      outcome: "rejected",
+      reason: REJECTIONS.wrongAccount(name.facility, file.folders[0] ?? "/"),
+      resolved: undefined,
+      fileAt: name.at,
+      problems: [],
+    };
+  }
+  const stationFolder = (account === undefined ? file.folders[0] : file.folders[1]) ?? null;
+  const resolved = findStation(facilities, name.facility, name.station, stationFolder);
   if (!resolved) {
     const what = name.station === null ? name.facility : `${name.facility}/${name.station}`;
     return {
