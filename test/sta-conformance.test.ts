@@ -34,9 +34,15 @@ interface SuiteResult {
 function readResults(xml: string): SuiteResult {
   const head = /<testng-results[^>]*>/.exec(xml)?.[0] ?? "";
   const count = (name: string) => Number(new RegExp(`${name}="(\\d+)"`).exec(head)?.[1] ?? Number.NaN);
-  const failures = [
-    ...xml.matchAll(/<test-method[^>]*status="FAIL"[^>]*name="([^"]+)"[\s\S]*?<!\[CDATA\[([\s\S]*?)\]\]>/g),
-  ].map((m) => `${m[1]}: ${m[2]}`);
+  // A failed test method (not a configuration step: levels 2–3 not requested fail theirs), with
+  // its name and first message; attributes come in any order.
+  const failures = [...xml.matchAll(/<test-method ([^>]*)>([\s\S]*?)<\/test-method>/g)]
+    .filter((m) => /status="FAIL"/.test(m[1] as string) && !/is-config="true"/.test(m[1] as string))
+    .map((m) => {
+      const name = /name="([^"]+)"/.exec(m[1] as string)?.[1] ?? "?";
+      const message = /<message>\s*<!\[CDATA\[([\s\S]*?)\]\]>/.exec(m[2] as string)?.[1] ?? "";
+      return `${name}: ${message.trim()}`;
+    });
   return {
     total: count("total"),
     passed: count("passed"),
@@ -60,14 +66,18 @@ describe("OGC ets-sta10 1.5 against the service with the demo fleet", () => {
       // The suite makes a few thousand requests in seconds.
       env: { DEMO: "1", DEMO_INTERVAL_MS: "1000", OPEN_DATA_RATE_LIMIT: "1000000" },
     });
+    const count = async (path: string) => {
+      const response = await fetch(`${service.httpUrl}/sta/v1.1/${path}?$top=1&$count=true`);
+      return ((await response.json()) as { "@iot.count"?: number })["@iot.count"] ?? 0;
+    };
+    // The suite walks from the first Thing's first Datastream and needs observations there too:
+    // with the demo that is the simulated factory's stack station, whose first file lands after the
+    // intake's settle time (industrial/), later than the MQTT stations' first readings.
     await waitUntil(
-      "a few hundred demo observations",
-      async () => {
-        const response = await fetch(`${service.httpUrl}/sta/v1.1/Observations?$top=1&$count=true`);
-        const body = (await response.json()) as { "@iot.count"?: number };
-        return (body["@iot.count"] ?? 0) > 200;
-      },
-      { timeoutMs: 30_000, intervalMs: 250 },
+      "a few hundred demo observations, some on the first Datastream",
+      async () =>
+        (await count("Observations")) > 200 && (await count("Things(1)/Datastreams(1)/Observations")) > 0,
+      { timeoutMs: 60_000, intervalMs: 250 },
     );
     home = mkdtempSync(join(tmpdir(), "envmon-ets-"));
   }, 120_000);
