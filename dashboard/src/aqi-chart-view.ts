@@ -8,8 +8,8 @@ import { aqiChip } from "./index-badges.js";
 import { adviceText, aqiHourText } from "./index-cell.js";
 import { aqiBandTop, VN_AQI_BANDS } from "./index-display.js";
 import type { IndexStore } from "./index-store.js";
-import type { ViewContext } from "./station-list.js";
 import type { StationStore } from "./station-store.js";
+import type { ViewContext } from "./view-context.js";
 
 export interface AqiChartView {
   /** Shows the last 48 hourly AQI values of an air station, or why there are none. */

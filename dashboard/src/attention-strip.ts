@@ -4,9 +4,9 @@ import { aqiChip, floodBadge, paintCategory } from "./index-badges.js";
 import { isFloodLevel } from "./index-display.js";
 import type { IndexStore } from "./index-store.js";
 import { kindSymbolElement } from "./kind-symbol.js";
-import type { ViewContext } from "./station-list.js";
 import { attentionStations } from "./station-ranking.js";
 import { situationOf } from "./station-situation.js";
+import type { ViewContext } from "./view-context.js";
 
 export interface AttentionStripOptions {
   /** The strip's list of stations. */

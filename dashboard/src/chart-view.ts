@@ -13,9 +13,9 @@ import {
 import type { LiveReading, ReadingsResponse } from "./contract.js";
 import { DISPLAY_TIME_ZONE } from "./format.js";
 import type { MessageKey } from "./i18n.js";
-import type { ViewContext } from "./station-list.js";
 import type { StationStore } from "./station-store.js";
 import { createTimeSeriesWindow, type SeriesPoint } from "./time-series-window.js";
+import type { ViewContext } from "./view-context.js";
 
 export interface ChartView {
   /** Shows the chosen range (the last hour at first) of the given station, or the hint when none is selected. */

@@ -19,10 +19,11 @@ import { isFloodLevel } from "./index-display.js";
 import { createIndexStore } from "./index-store.js";
 import { startLiveFeed } from "./live-feed.js";
 import { createMapView, type MapStation } from "./map-view.js";
-import { createStationList, type ViewContext } from "./station-list.js";
+import { createStationList } from "./station-list.js";
 import { severityOf } from "./station-ranking.js";
 import { situationOf } from "./station-situation.js";
 import { createStationStore } from "./station-store.js";
+import type { ViewContext } from "./view-context.js";
 
 export interface DashboardDependencies {
   document: Document;

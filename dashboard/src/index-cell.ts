@@ -4,7 +4,7 @@ import { pollutantName } from "./i18n.js";
 import { aqiChip, floodBadge, paintCategory } from "./index-badges.js";
 import { isFloodLevel } from "./index-display.js";
 import type { IndexStore, StationAqi, StationFlood } from "./index-store.js";
-import type { ViewContext } from "./station-list.js";
+import type { ViewContext } from "./view-context.js";
 
 function span(className: string, text: string): HTMLSpanElement {
   const created = document.createElement("span");

@@ -12,7 +12,7 @@ import type { PublicApiClient } from "./public-api-client.js";
 import type { ResidentAlerts } from "./resident-alerts.js";
 import { type AreaChoice, areasOf } from "./resident-areas.js";
 import { renderResidentArea } from "./resident-view.js";
-import type { ViewContext } from "./station-list.js";
+import type { ViewContext } from "./view-context.js";
 
 export interface ResidentPageDependencies {
   document: Document;

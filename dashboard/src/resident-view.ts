@@ -4,7 +4,7 @@ import { pollutantName } from "./i18n.js";
 import { floodBadge, paintCategory } from "./index-badges.js";
 import { aqiHourText, aqiPendingText } from "./index-cell.js";
 import { isFloodLevel } from "./index-display.js";
-import type { ViewContext } from "./station-list.js";
+import type { ViewContext } from "./view-context.js";
 
 type AqiStation = AqiLatestResponse["stations"][number];
 type FloodStation = FloodLatestResponse["stations"][number];

@@ -1,20 +1,13 @@
-import type { CatalogueMetric, Device } from "./contract.js";
+import type { Device } from "./contract.js";
 import { element } from "./dom.js";
-import type { Formatters } from "./format.js";
-import { kindMessageKey, type Language, type MessageKey, statusMessageKey, type Translate } from "./i18n.js";
+import { kindMessageKey, type MessageKey, statusMessageKey } from "./i18n.js";
 import { fillIndexCell } from "./index-cell.js";
 import type { IndexStore } from "./index-store.js";
 import { kindSymbolElement } from "./kind-symbol.js";
 import { rankStations, SORT_KEYS, type SortKey, type StationFilter } from "./station-ranking.js";
 import { situationOf } from "./station-situation.js";
 import type { StationStore } from "./station-store.js";
-
-export interface ViewContext {
-  language: Language;
-  t: Translate;
-  format: Formatters;
-  catalogue: ReadonlyMap<string, CatalogueMetric>;
-}
+import type { ViewContext } from "./view-context.js";
 
 export interface StationList {
   /** Rebuilds every row: after the device list or the language changes. */

@@ -3,6 +3,8 @@
  * The columns are the data dictionary's (open-data/api/catalogue-pages.ts). Pure.
  */
 
+import { csvField } from "../../kernel/csv.js";
+
 export const CSV_COLUMNS = [
   "station",
   "station_name",
@@ -21,14 +23,6 @@ export interface CsvRow {
   readonly ts: number;
   readonly value: number;
   readonly unit: string;
-}
-
-/** A field quoted when it holds a comma, quote, CR or LF; a leading = + - @ is kept as text by a quote. */
-export function csvField(value: string): string {
-  const formulaLike = /^[=+\-@\t\r]/.test(value) && !/^-?\d/.test(value);
-  if (/[",\r\n]/.test(value) || formulaLike)
-    return `"${(formulaLike ? "'" : "") + value.replace(/"/g, '""')}"`;
-  return value;
 }
 
 export const csvHeader = () => `${CSV_COLUMNS.join(",")}\r\n`;

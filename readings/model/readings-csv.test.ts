@@ -1,6 +1,7 @@
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { readingsCsv, UTF8_BOM, vietnamTime } from "./readings-csv.js";
+import { UTF8_BOM } from "../../kernel/csv.js";
+import { readingsCsv, vietnamTime } from "./readings-csv.js";
 
 describe("readings as CSV", () => {
   it("writes raw points with UTC and Viet Nam times, readable back to the same numbers", () => {

@@ -1,3 +1,4 @@
+import { csvField, UTF8_BOM } from "../../kernel/csv.js";
 import { VIETNAM_UTC_OFFSET_MS } from "../../kernel/time.js";
 
 /** One series as the readings API answers it (ISO UTC times). */
@@ -17,11 +18,6 @@ export interface SeriesForCsv {
   )[];
 }
 
-/** Excel reads a UTF-8 file as UTF-8 (µg/m³, Vietnamese names) only when it starts with a byte-order mark. */
-export const UTF8_BOM = "\uFEFF";
-
-const field = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
-
 /** "2026-12-06T16:20:00+07:00": the same instant in Viet Nam time, for people reading the file. */
 export function vietnamTime(isoUtc: string): string {
   const shifted = new Date(Date.parse(isoUtc) + VIETNAM_UTC_OFFSET_MS).toISOString();
@@ -38,7 +34,7 @@ export function readingsCsv(series: SeriesForCsv, options: { readonly excel?: bo
   const header = aggregate
     ? ["device", "metric", "unit", "time_utc", "time_vietnam", "mean", "min", "max", "count"]
     : ["device", "metric", "unit", "time_utc", "time_vietnam", "value"];
-  const lead = [series.device, series.metric, series.unit].map(field);
+  const lead = [series.device, series.metric, series.unit].map(csvField);
   const rows = series.points.map((p) => {
     const numbers = "mean" in p ? [p.mean, p.min, p.max, p.count] : [p.value];
     return [...lead, p.ts, vietnamTime(p.ts), ...numbers.map(String)].join(",");
