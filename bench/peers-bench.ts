@@ -508,6 +508,7 @@ async function projectRun(env: Environment, store: "sqlite" | "influxdb", rate: 
     };
   }
   const service = await startServiceUnderTest({ DEMO: "0", ...influxEnv }, env.fleet);
+  let stopped = false;
   try {
     const durable = projectDurable(service);
     const subject: Subject =
@@ -540,14 +541,28 @@ async function projectRun(env: Environment, store: "sqlite" | "influxdb", rate: 
     const result = await measure(subject, env.fleet, rate, durationS);
     // A loss is worth its explanation: the service's errors (LOG_LEVEL=error, JSON lines; not its
     // start-up banner) go with the figures.
-    const errors = service
-      .output()
-      .split("\n")
-      .filter((line) => line.startsWith("{"))
-      .join("\n");
-    return { ...result, serviceErrors: errors === "" ? null : errors.slice(-8000) };
+    const errors = () =>
+      service
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .join("\n");
+    // A service that does not stop cleanly after the run is a finding, reported with the figures
+    // rather than thrown away with them.
+    const stopFailure = await service.stop().then(
+      () => null,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300),
+    );
+    stopped = true;
+    if (stopFailure) process.stderr.write(`  !!! the service did not stop cleanly: ${stopFailure}\n`);
+    const serviceErrors = errors();
+    return {
+      ...result,
+      serviceErrors: serviceErrors === "" ? null : serviceErrors.slice(-8000),
+      stopFailure,
+    };
   } finally {
-    await service.stop();
+    if (!stopped) await service.stop();
   }
 }
 
