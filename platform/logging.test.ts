@@ -22,14 +22,25 @@ describe("the service's logger", () => {
     logger.info(
       {
         password: "hunter2",
-        config: { JWT_SECRET: "s3cret-jwt", INFLUX_TOKEN: "influx-token", HTTP_PORT: 8080 },
+        config: {
+          JWT_SECRET: "s3cret-jwt",
+          INFLUX_TOKEN: "influx-token",
+          DATABASE_URL: "postgres://envmon:pg-pa55@db/envmon",
+          SMTP_URL: "smtp://mail:smtp-pa55@relay",
+          REDIS_URL: "redis://:redis-pa55@redis:6379",
+          DEVICE_SECRET_KEY: "device-key-0123456789",
+          METRICS_TOKEN: "metrics-token-0123456789",
+          HTTP_PORT: 8080,
+        },
         device: { secret: "device-secret" },
         req: { headers: { authorization: "Bearer abc.def" } },
       },
       "starting",
     );
     const text = lines.join("\n");
-    for (const secret of ["hunter2", "s3cret-jwt", "influx-token", "device-secret", "abc.def"]) {
+    const secrets = ["hunter2", "s3cret-jwt", "influx-token", "device-secret", "abc.def"];
+    secrets.push("pg-pa55", "smtp-pa55", "redis-pa55", "device-key-0123456789", "metrics-token-0123456789");
+    for (const secret of secrets) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain("8080");

@@ -5,6 +5,7 @@
  */
 import { type Logger, type LoggerOptions, pino } from "pino";
 import pinoPretty from "pino-pretty";
+import { SECRET_SETTINGS } from "./config.js";
 
 /** Keys whose values are never written, at the top level or one level down (pino's redact paths). */
 const SECRET_KEYS = [
@@ -18,16 +19,14 @@ const SECRET_KEYS = [
   "cookie",
   "jwtSecret",
   "servicePassword",
-  "JWT_SECRET",
-  "MQTT_SERVICE_PASSWORD",
-  "BOOTSTRAP_ADMIN_PASSWORD",
-  "INFLUX_TOKEN",
-  "BROKER_HTTP_AUTH_TOKEN",
 ] as const;
 
+/** The field names above and every secret setting of the configuration (its one list). */
+const REDACTED_KEYS = [...SECRET_KEYS, ...SECRET_SETTINGS];
+
 export const REDACTED_PATHS: readonly string[] = [
-  ...SECRET_KEYS,
-  ...SECRET_KEYS.map((key) => `*.${key}`),
+  ...REDACTED_KEYS,
+  ...REDACTED_KEYS.map((key) => `*.${key}`),
   'req.headers["authorization"]',
   'req.headers["cookie"]',
 ];
