@@ -3,9 +3,7 @@ import { io } from "socket.io-client";
 import { createAlertActions } from "./alert-actions.js";
 import { createApiClient } from "./api-client.js";
 import { startDashboard } from "./dashboard.js";
-import { applyStaticTranslations, createLanguagePreference, translator } from "./i18n.js";
-import { askForLogin } from "./login-view.js";
-import { createSession } from "./session.js";
+import { openStaffPage } from "./staff-page.js";
 
 /** Browser entry point: the only place that touches window globals. */
 
@@ -24,45 +22,8 @@ const selection = {
   },
 };
 
-function element<T extends HTMLElement>(selector: string, type: new () => T): T {
-  const found = document.querySelector(selector);
-  if (!(found instanceof type)) throw new Error(`dashboard markup is missing ${selector}`);
-  return found;
-}
-
-// Looked up on each use: merely touching window.localStorage throws where storage is disabled.
-const languagePreference = createLanguagePreference({
-  getItem: (key) => window.localStorage.getItem(key),
-  setItem: (key, value) => window.localStorage.setItem(key, value),
-});
-const session = createSession({
-  baseUrl: window.location.origin,
-  fetch: window.fetch.bind(window),
-  storage: window.sessionStorage,
-  now: () => Date.now(),
-});
-// Logged out here or elsewhere (a refused refresh token): start again from the login form.
-session.onEnded(() => window.location.reload());
-
 async function boot(): Promise<void> {
-  if (!session.loggedIn()) {
-    const t = () => translator(languagePreference.get());
-    applyStaticTranslations(document, t());
-    await askForLogin({
-      dialog: element("#login", HTMLElement),
-      form: element("#login-form", HTMLFormElement),
-      username: element("#login-username", HTMLInputElement),
-      password: element("#login-password", HTMLInputElement),
-      error: element("#login-error", HTMLElement),
-      t,
-      login: (username, password) => session.login(username, password),
-    });
-  }
-  const user = session.user();
-  element("#session-user", HTMLElement).textContent = user ? `${user.username} (${user.role})` : "";
-  const logout = element("#logout", HTMLButtonElement);
-  logout.hidden = false;
-  logout.addEventListener("click", () => void session.logout());
+  const { session, languagePreference } = await openStaffPage();
 
   // The handshake carries the access token and the last alert seen, so a reconnection is checked
   // again and replays exactly the alerts that were missed.
