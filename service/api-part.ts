@@ -14,7 +14,7 @@ import { createRedisLeaseStore } from "../platform/cluster/redis-lease-store.js"
 import type { ServiceConfig } from "../platform/config.js";
 import type { StopSequence } from "../platform/lifecycle.js";
 import { createLiveGateway, type StoredReadingsFeed } from "../readings/index.js";
-import { communeDirectory, createSmtpTransport, startWarningNetwork } from "../warnings/index.js";
+import { communeNamesOf, createSmtpTransport, startWarningNetwork } from "../warnings/index.js";
 import { createApiServer } from "./api-server.js";
 import type { ClusterRelay } from "./cluster-relay.js";
 import type { FeatureStores } from "./feature-stores.js";
@@ -146,8 +146,7 @@ export async function startApiPart(
             },
             repository: stores.warningMail,
             transport: createSmtpTransport(config.SMTP_URL),
-            communeNames: async () =>
-              new Map([...communeDirectory(await registry.list())].map(([code, c]) => [code, c.name])),
+            communeNames: async () => communeNamesOf(await registry.list()),
           },
         }),
   });

@@ -31,6 +31,7 @@ import { readingsApi } from "../readings/index.js";
 import type { AgencyRepository, MailRepository, WarningService } from "../warnings/index.js";
 import {
   communeDirectory,
+  communeNamesOf,
   createWarningCap,
   subscriptionRoutes,
   warningCapRoutes,
@@ -211,8 +212,7 @@ export async function createApiServer(deps: ApiServerDeps): Promise<FastifyInsta
         audit,
         clock,
         communeCodes,
-        communeNames: async () =>
-          new Map([...communeDirectory(await registry.list())].map(([code, c]) => [code, c.name])),
+        communeNames: async () => communeNamesOf(await registry.list()),
         accountExists: async (username) => (await deps.accounts.find(username)) !== undefined,
       });
       await api.register(brokerApi, { access: deps.brokerAccess, token: deps.brokerHttpAuthToken });

@@ -9,7 +9,7 @@
  *   Observation       — one per stored point; id = datastream id × 2^42 + ms since 2000-01-01
  */
 import { floodAlarmLevel } from "../../indices/calculators/index.js";
-import { isMetricKey, METRIC_DEFINITIONS, metricDefinition } from "../../kernel/catalogue.js";
+import { isMetricKey, metricDefinition } from "../../kernel/catalogue.js";
 import type { SeriesKey } from "../../kernel/series.js";
 
 export const ENTITY_SETS = [
@@ -300,6 +300,3 @@ export function parseObservationId(id: number): { datastreamId: number; ts: numb
   const datastreamId = Math.floor(id / TIME_SPAN);
   return { datastreamId, ts: (id % TIME_SPAN) + OBSERVATION_EPOCH_MS };
 }
-
-/** Metrics in the catalogue, for the data dictionary. */
-export const DICTIONARY_METRICS = METRIC_DEFINITIONS;

@@ -59,13 +59,6 @@ export const agencyRoleSchema = z.enum(AGENCY_ROLES, {
   error: `vai trò trong cơ quan: ${AGENCY_ROLES.join(", ")} / role must be one of ${AGENCY_ROLES.join(", ")}`,
 });
 
-export const memberBodySchema = z
-  .object({
-    username: z.string().min(1).max(64),
-    role: agencyRoleSchema,
-  })
-  .strict();
-
 /** The user's role in the agency, or null when not a member. */
 export function agencyRoleOf(agency: Pick<Agency, "members">, username: string): AgencyRole | null {
   return agency.members.find((m) => m.username === username)?.role ?? null;

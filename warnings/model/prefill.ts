@@ -153,3 +153,7 @@ export function communeDirectory(
   }
   return directory;
 }
+
+/** Each commune's name by its code, from the stations (for e-mails and screens). */
+export const communeNamesOf = (stations: Parameters<typeof communeDirectory>[0]): Map<string, string> =>
+  new Map([...communeDirectory(stations)].map(([code, commune]) => [code, commune.name]));

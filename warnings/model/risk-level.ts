@@ -48,9 +48,6 @@ export const RISK_LEVEL_INFO: Readonly<Record<RiskLevel, RiskLevelInfo>> = {
   5: level(5, { vi: "tím", en: "purple" }, "#7b2d9b", "#ffffff", "thảm họa", "disaster"),
 };
 
-export const isRiskLevel = (value: unknown): value is RiskLevel =>
-  typeof value === "number" && (RISK_LEVELS as readonly number[]).includes(value);
-
 /** How much concurrent hazards raise the level of the main one (Art. 4): none, one or two levels. */
 export const CONCURRENT_RAISES = [0, 1, 2] as const;
 export type ConcurrentRaise = (typeof CONCURRENT_RAISES)[number];
