@@ -10,6 +10,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { FacilitiesFile } from "../industrial/index.js";
 import type { Clock } from "../kernel/clock.js";
+import { VIETNAM_UTC_OFFSET_MS } from "../kernel/time.js";
 import { createSeededRandom, deriveSeed, type RandomSource, standardNormal } from "./random.js";
 
 type FileStation = FacilitiesFile["facilities"][number]["stations"][number];
@@ -46,7 +47,7 @@ const FAULT_CHANCE = 0.02;
 
 /** yyyyMMddHHmmss in Vietnam time (UTC+7, no daylight saving). */
 export function vietnamStamp(ms: number): string {
-  const d = new Date(ms + 7 * 3600_000);
+  const d = new Date(ms + VIETNAM_UTC_OFFSET_MS);
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { errorResponseSchema } from "../../kernel/api-contract.js";
 import type { Clock } from "../../kernel/clock.js";
 import { ServiceError } from "../../kernel/errors.js";
+import { DAY_MS } from "../../kernel/time.js";
 import {
   deviceIdSchema,
   instantSchema,
@@ -26,7 +27,6 @@ export interface IndustrialRoutesOptions {
   readonly clock: Clock;
 }
 
-const DAY_MS = 86_400_000;
 /** Five-minute files of a dozen parameters for 31 days. */
 const MAX_VALUES = 120_000;
 const MAX_STATISTICS_SPAN_MS = 31 * DAY_MS;

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { METRIC_KEYS, type MetricKey } from "../../kernel/catalogue.js";
+import { DAY_MS } from "../../kernel/time.js";
 import { DEVICE_ID_PATTERN } from "../../kernel/topics.js";
 
 export const FILE_STATION_KINDS = ["wastewater", "stack_emission"] as const;
@@ -165,7 +166,7 @@ export function limitsInForce(station: FileStation, at: number): PermitLimit[] {
   for (const limit of station.limits) {
     const from = vietnamDayStart(limit.validFrom);
     const to =
-      limit.validTo === undefined ? Number.POSITIVE_INFINITY : vietnamDayStart(limit.validTo) + 86_400_000;
+      limit.validTo === undefined ? Number.POSITIVE_INFINITY : vietnamDayStart(limit.validTo) + DAY_MS;
     if (at < from || at >= to) continue;
     const before = byMetric.get(limit.metric);
     if (!before || before.validFrom <= limit.validFrom) byMetric.set(limit.metric, limit);

@@ -9,9 +9,9 @@
  * `00` measuring, `01` calibrating, `02` error, `03` maintenance. Lines end in CRLF (LF is taken too).
  */
 import { z } from "zod";
+import { VIETNAM_UTC_OFFSET_MS } from "../../kernel/time.js";
 
 /** Vietnam has no daylight saving: local time is UTC+7 all year. */
-const VIETNAM_OFFSET_MS = 7 * 3600_000;
 /** A datalogger's clock may run a little ahead; beyond this a time is refused as in the future. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** Station files are a few dozen lines; a larger file is not one. */
@@ -104,7 +104,7 @@ export function parseVietnamTime(text: string): number | undefined {
   ) {
     return undefined;
   }
-  return utc - VIETNAM_OFFSET_MS;
+  return utc - VIETNAM_UTC_OFFSET_MS;
 }
 
 const CODE = "[A-Za-z0-9-]{1,40}";

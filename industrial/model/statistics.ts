@@ -3,12 +3,10 @@
  * Only measuring values count: calibrating, faulty and maintenance values are kept and shown, but
  * they are not measurements of the discharge. Periods are hours or Vietnam days (UTC+7). Pure.
  */
+
+import { DAY_MS, HOUR_MS, VIETNAM_UTC_OFFSET_MS } from "../../kernel/time.js";
 import { type FileStation, limitsInForce } from "./facilities.js";
 import type { QualityFlag } from "./station-file.js";
-
-const HOUR_MS = 3600_000;
-const DAY_MS = 86_400_000;
-const VIETNAM_OFFSET_MS = 7 * HOUR_MS;
 
 export type StatisticsPeriod = "hour" | "day";
 
@@ -32,7 +30,7 @@ export interface PeriodStatistics {
 }
 
 export const vietnamDayOf = (ts: number): number =>
-  Math.floor((ts + VIETNAM_OFFSET_MS) / DAY_MS) * DAY_MS - VIETNAM_OFFSET_MS;
+  Math.floor((ts + VIETNAM_UTC_OFFSET_MS) / DAY_MS) * DAY_MS - VIETNAM_UTC_OFFSET_MS;
 
 export const periodStart = (ts: number, period: StatisticsPeriod): number =>
   period === "hour" ? Math.floor(ts / HOUR_MS) * HOUR_MS : vietnamDayOf(ts);
