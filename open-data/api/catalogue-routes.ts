@@ -46,9 +46,9 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-seri
 header{background:#0b5563;color:#fff;padding:1.2rem 1.5rem}
 header h1{margin:0;font-size:1.5rem}header p{margin:.3rem 0 0;opacity:.9}
 main{max-width:70rem;margin:0 auto;padding:1rem 1.5rem 3rem}
-section{background:#fff;border:1px solid #d5dde1;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}
+section{background:#fff;border:1px solid #d5dde1;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0;overflow-x:auto}
 h2{font-size:1.2rem;margin:.2rem 0 .6rem}.en{color:#4b5d66}
-table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{border-bottom:1px solid #e3e9ec;padding:.35rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{border-bottom:1px solid #e3e9ec;padding:.35rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#eef3f5}code,pre{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.9rem}
 pre{background:#10242c;color:#e6f1f4;padding:.75rem;border-radius:6px;overflow-x:auto}
 a{color:#0a5a8a}.num{text-align:right;font-variant-numeric:tabular-nums}
