@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, PostgresAdapter, type Selectable, type Transaction } from "kysely";
 import type { HazardType } from "../model/hazard.js";
 import type { ConcurrentRaise, RiskLevel } from "../model/risk-level.js";
 import type { Warning, WarningReference, WarningState } from "../model/warning.js";
@@ -152,6 +152,10 @@ async function withCommunes(db: Db | Transaction<WarningTables>, rows: WarningRo
 
 export function createWarningRepository(db: Db): WarningRepository {
   function writesOf(tx: Transaction<WarningTables>): WarningWrites {
+    // As for alerts: on PostgreSQL two nodes may decide on the same warning at once (a publication
+    // and a cancellation, or two expiry timers); the rows a step decides on are locked until it
+    // commits. SQLite runs write transactions one at a time.
+    const locksRows = tx.getExecutor().adapter instanceof PostgresAdapter;
     const setCommunes = async (id: number, communes: readonly string[]) => {
       await tx.deleteFrom("warning_communes").where("warning_id", "=", id).execute();
       if (communes.length > 0) {
@@ -163,7 +167,12 @@ export function createWarningRepository(db: Db): WarningRepository {
     };
     return {
       async warning(id) {
-        const row = await tx.selectFrom("warnings").selectAll().where("id", "=", id).executeTakeFirst();
+        const row = await tx
+          .selectFrom("warnings")
+          .selectAll()
+          .where("id", "=", id)
+          .$if(locksRows, (q) => q.forUpdate())
+          .executeTakeFirst();
         return row ? (await withCommunes(tx, [row]))[0] : undefined;
       },
       async insertWarning(warning) {
@@ -201,6 +210,7 @@ export function createWarningRepository(db: Db): WarningRepository {
           .where("state", "=", "published")
           .where("expires", "<=", now)
           .orderBy("id")
+          .$if(locksRows, (q) => q.forUpdate())
           .execute();
         return withCommunes(tx, rows);
       },
