@@ -17,7 +17,6 @@ const WATER_LEVEL = "water_level";
 /** The newest readings judged for plausibility: enough for the median the check needs. */
 const JUDGED_READINGS = 8;
 const JUDGED_SPAN_MS = HOUR_MS;
-const JUDGED_LIMIT = 10_000;
 
 export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app, { registry, store }) => {
   /**
@@ -34,15 +33,22 @@ export const floodRoutes: FastifyPluginAsyncZod<FloodRoutesOptions> = async (app
     }
     // The newest reading may be a spike: the level comes from the newest believable one.
     const suspects = new Map<string, { ts: number; value: number }>();
-    for (const [deviceId, latest] of newest) {
-      const { points } = await store.range({
-        deviceId,
-        metric: WATER_LEVEL,
-        from: latest.ts - JUDGED_SPAN_MS,
-        to: latest.ts + 1,
-        limit: JUDGED_LIMIT,
-      });
-      const recent = points.slice(-JUDGED_READINGS).flatMap((p) => ("value" in p ? [p] : []));
+    const judged = await Promise.all(
+      [...newest].map(async ([deviceId, latest]) => {
+        // Only the newest few readings are judged: fetched newest first, put back in time order.
+        const newestFirst = await store.observations({
+          deviceId,
+          metric: WATER_LEVEL,
+          from: latest.ts - JUDGED_SPAN_MS,
+          to: latest.ts + 1,
+          order: "desc",
+          offset: 0,
+          limit: JUDGED_READINGS,
+        });
+        return { deviceId, latest, recent: newestFirst.reverse() };
+      }),
+    );
+    for (const { deviceId, latest, recent } of judged) {
       const flags = flagSeries(
         WATER_LEVEL,
         recent.map((p) => p.value),
