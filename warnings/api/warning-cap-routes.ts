@@ -34,15 +34,42 @@ export const warningCapPath = (id: number) => `/cap/alerts/warning-${id}.xml`;
 
 /** Builds the CAP messages of warnings, for the route and the feed. */
 export function createWarningCap(deps: WarningCapDeps) {
-  async function latest(warning: Warning, base: string): Promise<WarningCapMessage | undefined> {
+  /**
+   * The communes and agencies a set of messages is built from, each read once (a feed holds up to
+   * a thousand warnings of a few agencies).
+   */
+  function lookups() {
+    const agencies = new Map<number, ReturnType<typeof deps.agencies.get>>();
+    let communes: ReturnType<typeof deps.communes> | undefined;
+    return {
+      agency(id: number) {
+        let found = agencies.get(id);
+        if (!found) {
+          found = deps.agencies.get(id);
+          agencies.set(id, found);
+        }
+        return found;
+      },
+      communes() {
+        communes ??= deps.communes();
+        return communes;
+      },
+    };
+  }
+
+  async function latest(
+    warning: Warning,
+    base: string,
+    read = lookups(),
+  ): Promise<WarningCapMessage | undefined> {
     if (warning.publishedAt === null) return undefined;
-    const agency = await deps.agencies.get(warning.agencyId);
+    const agency = await read.agency(warning.agencyId);
     const first = warning.communes[0];
     return buildWarningCap({
       sender: deps.sender,
       senderName: agency?.name ?? { vi: deps.sender, en: null },
       events: await deps.warnings.events(warning.id),
-      communes: await deps.communes(),
+      communes: await read.communes(),
       web: `${base}/public.html${first ? `?area=${encodeURIComponent(first)}` : ""}`,
     });
   }
@@ -58,8 +85,9 @@ export function createWarningCap(deps: WarningCapDeps) {
       (w) => w.publishedAt !== null && w.endedAt !== null && w.endedAt >= now - RECENTLY_CANCELLED_MS,
     );
     const entries: FeedEntry[] = [];
+    const read = lookups();
     for (const warning of [...inForce, ...recent]) {
-      const message = await latest(warning, base);
+      const message = await latest(warning, base, read);
       if (!message) continue;
       entries.push({
         sentMs: Date.parse(message.sent),
