@@ -71,11 +71,21 @@ const sees = (client: Client, event: WarningEvent): boolean => {
 export function createWarningGateway(deps: WarningGatewayDeps): WarningGateway {
   const { warnings, agencies, logger } = deps;
   const clients = new Set<Client>();
+  // A live event goes to every connected client as the same object: its agency is read once.
+  const agencyOfEvent = new WeakMap<WarningEvent, ReturnType<typeof agencies.get>>();
+  const agencyOf = (event: WarningEvent) => {
+    let agency = agencyOfEvent.get(event);
+    if (!agency) {
+      agency = agencies.get(event.warning.agencyId);
+      agencyOfEvent.set(event, agency);
+    }
+    return agency;
+  };
 
   async function send(client: Client, event: WarningEvent): Promise<void> {
     if (client.cursor !== undefined && event.id <= client.cursor) return;
     client.cursor = event.id;
-    const agency = await agencies.get(event.warning.agencyId);
+    const agency = await agencyOf(event);
     // Residents learn what happened, not who in the agency did it.
     const payload = client.publicOnly
       ? publicWarningEventView(event, agency)
