@@ -46,9 +46,13 @@ function median(values: readonly number[]): number {
 
 /** The flag of `value` after `recent` (oldest first; only the last RECENT_VALUES count). */
 export function plausibilityOf(metric: string, recent: readonly number[], value: number): QualityFlag {
-  const jump = maxJumpOf(metric);
-  const window = recent.slice(-RECENT_VALUES);
-  if (jump === null || window.length < MIN_RECENT) return "good";
+  return judge(maxJumpOf(metric), recent, value);
+}
+
+/** plausibilityOf with the metric's largest jump already looked up (the live gate's hot path). */
+function judge(jump: number | null, recent: readonly number[], value: number): QualityFlag {
+  if (jump === null || recent.length < MIN_RECENT) return "good";
+  const window = recent.length > RECENT_VALUES ? recent.slice(-RECENT_VALUES) : recent;
   return Math.abs(value - median(window)) > jump ? "suspect" : "good";
 }
 
@@ -61,7 +65,7 @@ export function flagSeries(metric: string, values: readonly number[]): QualityFl
   const flags: QualityFlag[] = [];
   const believed: number[] = [];
   values.forEach((value, index) => {
-    let flag = plausibilityOf(metric, believed, value);
+    let flag = judge(jump, believed, value);
     const next = values[index + 1];
     if (flag === "suspect" && jump !== null && next !== undefined && Math.abs(next - value) <= jump) {
       // A real step: the values before it no longer describe the series.
@@ -96,7 +100,7 @@ export function createPlausibilityGate(metric: string): PlausibilityGate {
         believed.push(held);
         held = null;
       }
-      const flag = confirms !== null ? "good" : plausibilityOf(metric, believed, value);
+      const flag = confirms !== null ? "good" : judge(jump, believed, value);
       if (flag === "good") {
         believed.push(value);
         held = null;
