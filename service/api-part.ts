@@ -157,8 +157,10 @@ export async function startApiPart(
     stops.add("alert lease", () => alertLease.stop());
   }
   relay?.onRemoteRuleChange(() => void alertsNow.rulesApplied());
-  relay?.onRemoteReadings((readings) => alertsNow.acceptStored(readings));
-  relay?.onRemoteAqi((event) => alertsNow.acceptAqi(event));
+  // Only the node holding the alerts lease evaluates: the others do not even check the batches.
+  const evaluatesHere = () => alertLease === undefined || alertLease.token() !== undefined;
+  relay?.onRemoteReadings((readings) => alertsNow.acceptStored(readings), evaluatesHere);
+  relay?.onRemoteAqi((event) => alertsNow.acceptAqi(event), evaluatesHere);
   const indices = createIndexEngine(
     { standard: config.AQI_STANDARD, graceMs: config.INDEX_GRACE_MS, tickMs: config.INDEX_TICK_MS },
     {

@@ -44,10 +44,13 @@ export interface ClusterRelay {
   shareStored(readings: readonly Reading[]): void;
   /** Tells the other nodes of an AQI this node stored. */
   shareAqi(event: RelayedAqi): void;
-  /** Readings other nodes stored. */
-  onRemoteReadings(listener: (readings: readonly Reading[]) => void): () => void;
-  /** AQIs other nodes stored. */
-  onRemoteAqi(listener: (event: RelayedAqi) => void): () => void;
+  /**
+   * Readings other nodes stored. `wanted` is asked first: a node that is not doing the work skips
+   * checking a batch it would drop (up to a whole group commit per message).
+   */
+  onRemoteReadings(listener: (readings: readonly Reading[]) => void, wanted?: () => boolean): () => void;
+  /** AQIs other nodes stored; `wanted` as for readings. */
+  onRemoteAqi(listener: (event: RelayedAqi) => void, wanted?: () => boolean): () => void;
   /** Transitions other nodes stored (for the alert gateway). */
   remoteTransitions(listener: (t: AlertTransition) => void): () => void;
   /** Another node changed a rule. */
@@ -76,8 +79,14 @@ export function createClusterRelay(
     local.registry.onChange((deviceId) => void tell(CHANNELS.devices, deviceId)),
   ];
   /** Hears a channel, passing on only messages of the expected shape. */
-  function hear<T>(channel: string, schema: z.ZodType<T>, listener: (message: T) => void): () => void {
+  function hear<T>(
+    channel: string,
+    schema: z.ZodType<T>,
+    listener: (message: T) => void,
+    wanted: () => boolean = () => true,
+  ): () => void {
     return bus.subscribe(channel, (raw) => {
+      if (!wanted()) return;
       const parsed = schema.safeParse(raw);
       if (parsed.success) listener(parsed.data);
       else
@@ -90,8 +99,8 @@ export function createClusterRelay(
   return {
     shareStored: (readings) => void tell(CHANNELS.readings, readings),
     shareAqi: (event) => void tell(CHANNELS.aqi, event),
-    onRemoteReadings: (listener) => hear(CHANNELS.readings, readingsSchema, listener),
-    onRemoteAqi: (listener) => hear(CHANNELS.aqi, aqiSchema, listener),
+    onRemoteReadings: (listener, wanted) => hear(CHANNELS.readings, readingsSchema, listener, wanted),
+    onRemoteAqi: (listener, wanted) => hear(CHANNELS.aqi, aqiSchema, listener, wanted),
     remoteTransitions: (listener) => hear(CHANNELS.transitions, alertEventSchema, listener),
     onRemoteRuleChange: (listener) => hear(CHANNELS.rules, z.object({}), () => listener()),
     onRemoteDeviceChange: (listener) => hear(CHANNELS.devices, z.string().regex(DEVICE_ID_PATTERN), listener),
